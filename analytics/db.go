@@ -1,0 +1,120 @@
+// Package analytics holds everything that speaks to ClickHouse: the
+// connection, migrations, survey storage, the batched response writer and the
+// report queries.
+//
+// Every statement here must run on ClickHouse 18.16 (Debian's package, used
+// in development and CI) and on current ClickHouse (24.8-26.x): see
+// shared/docs/clickhouse-versions.md. In short: native protocol only, inserts
+// through PrepareBatch with explicit column lists, values bound with `?`,
+// toMonday() for weeks, no DateTime64/Map/JSON/window functions.
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// DefaultURL is the private ClickHouse that deploy/clickhouse.sh starts.
+const DefaultURL = "clickhouse://127.0.0.1:19000/heed"
+
+// DB is a connection pool to one ClickHouse database.
+type DB struct {
+	conn     driver.Conn
+	database string
+}
+
+var databaseName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// parseURL reads a clickhouse-go DSN and fills the timeouts Heed relies on:
+// clickhouse-go's defaults wait 30 s to dial and 5 min to read, far too long
+// for a readiness probe or a request.
+func parseURL(dsn string) (*clickhouse.Options, error) {
+	opts, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse ClickHouse URL: %w", err)
+	}
+	if opts.Auth.Database == "" {
+		opts.Auth.Database = "heed"
+	}
+	if !databaseName.MatchString(opts.Auth.Database) {
+		return nil, fmt.Errorf("parse ClickHouse URL: invalid database name %q", opts.Auth.Database)
+	}
+	if opts.DialTimeout == 0 || opts.DialTimeout == 30*time.Second {
+		opts.DialTimeout = 3 * time.Second
+	}
+	if opts.ReadTimeout == 0 || opts.ReadTimeout == 5*time.Minute {
+		opts.ReadTimeout = 60 * time.Second
+	}
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 16
+	}
+	return opts, nil
+}
+
+// Open returns a pool for the database named in dsn. It does not dial:
+// the server may start before ClickHouse does, and /readyz reports the state.
+func Open(dsn string) (*DB, error) {
+	opts, err := parseURL(dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open ClickHouse: %w", err)
+	}
+	return &DB{conn: conn, database: opts.Auth.Database}, nil
+}
+
+// CreateDatabase creates the database named in dsn if it does not exist. It
+// connects to the server's "default" database because the native protocol
+// refuses a handshake that names a missing database.
+func CreateDatabase(ctx context.Context, dsn string) error {
+	opts, err := parseURL(dsn)
+	if err != nil {
+		return err
+	}
+	name := opts.Auth.Database
+	opts.Auth.Database = "default"
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return fmt.Errorf("open ClickHouse: %w", err)
+	}
+	defer conn.Close()
+	// The name was checked against databaseName, so quoting is safe.
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"`"); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Database is the database this pool uses.
+func (db *DB) Database() string { return db.database }
+
+// Ping checks that ClickHouse answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("ping ClickHouse: %w", err)
+	}
+	return nil
+}
+
+// ServerVersion is the version string ClickHouse reports, e.g. "18.16.1".
+func (db *DB) ServerVersion() (string, error) {
+	v, err := db.conn.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("ClickHouse server version: %w", err)
+	}
+	return fmt.Sprintf("%d.%d.%d", v.Version.Major, v.Version.Minor, v.Version.Patch), nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.conn.Close() }
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("not found")
