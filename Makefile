@@ -1,0 +1,38 @@
+# Heed: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/heed
+CLICKHOUSE := deploy/clickhouse.sh
+# Tests use the private ClickHouse; each test package makes its own heed_test* databases.
+export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
+
+.PHONY: run test build clickhouse clickhouse-stop stop vet fmt-check clean
+
+## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
+run: clickhouse build
+	./$(BIN) serve --migrate --dev --demo
+
+## test: every test, against the real private ClickHouse
+test: clickhouse fmt-check vet
+	$(GO) test -count=1 ./...
+
+build:
+	$(GO) build -o $(BIN) ./server/cmd/heed
+
+## clickhouse: start (or reuse) the private ClickHouse on 127.0.0.1:19000
+clickhouse:
+	bash $(CLICKHOUSE) start
+
+## stop: stop the private ClickHouse
+stop clickhouse-stop:
+	bash $(CLICKHOUSE) stop
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin

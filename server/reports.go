@@ -1,0 +1,166 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+)
+
+// maxReportPeriods bounds a report's size (e.g. ten years of weeks).
+const maxReportPeriods = 1000
+
+// reportResult is the JSON of GET /api/v1/surveys/:id/report.
+type reportResult struct {
+	SurveyID string             `json:"survey_id"`
+	From     string             `json:"from"`
+	To       string             `json:"to"`
+	Interval analytics.Interval `json:"interval"`
+	*analytics.Report
+}
+
+// reportQuery reads from, to (exclusive) and interval. Defaults: to =
+// tomorrow (so today is in), from = 12 weeks earlier, interval = week.
+func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, error) {
+	q := analytics.ReportQuery{Survey: sv, Interval: analytics.Week}
+	fields := map[string]string{}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	q.To = today.AddDate(0, 0, 1)
+	if v := c.QueryParam("to"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			fields["to"] = "must be a date as YYYY-MM-DD"
+		}
+		q.To = t
+	}
+	q.From = q.To.AddDate(0, 0, -7*12)
+	if v := c.QueryParam("from"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			fields["from"] = "must be a date as YYYY-MM-DD"
+		}
+		q.From = t
+	}
+	if v := c.QueryParam("interval"); v != "" {
+		q.Interval = analytics.Interval(v)
+		if !q.Interval.Valid() {
+			fields["interval"] = "must be one of: day, week, month"
+		}
+	}
+	if len(fields) == 0 {
+		switch {
+		case !q.From.Before(q.To):
+			fields["from"] = "must be before to (to is exclusive)"
+		case q.From.Year() < 2000 || q.To.Year() > 2105:
+			fields["from"] = "dates must lie between 2000 and 2105"
+		case q.Interval.Periods(q.From, q.To) > maxReportPeriods:
+			fields["interval"] = fmt.Sprintf("the range has more than %d periods; pick a longer interval or a shorter range", maxReportPeriods)
+		}
+	}
+	if len(fields) > 0 {
+		return q, invalid(fields)
+	}
+	return q, nil
+}
+
+func (s *Server) report(c echo.Context) (*analytics.Survey, analytics.ReportQuery, *analytics.Report, error) {
+	sv, err := s.survey(c)
+	if err != nil {
+		return nil, analytics.ReportQuery{}, nil, err
+	}
+	q, err := reportQuery(c, sv)
+	if err != nil {
+		return nil, q, nil, err
+	}
+	rep, err := s.db.Report(c.Request().Context(), q)
+	if err != nil {
+		return nil, q, nil, err
+	}
+	return sv, q, rep, nil
+}
+
+// getReport handles GET /api/v1/surveys/:id/report.
+func (s *Server) getReport(c echo.Context) error {
+	sv, q, rep, err := s.report(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, reportResult{
+		SurveyID: sv.ID,
+		From:     q.From.Format(time.DateOnly),
+		To:       q.To.Format(time.DateOnly),
+		Interval: q.Interval,
+		Report:   rep,
+	})
+}
+
+// getReportCSV handles GET /api/v1/surveys/:id/report.csv: one row per
+// period, two share columns per reason, spreadsheet-safe.
+func (s *Server) getReportCSV(c echo.Context) error {
+	sv, q, rep, err := s.report(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writeReportCSV(&buf, sv, rep); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+func writeReportCSV(buf *bytes.Buffer, sv *analytics.Survey, rep *analytics.Report) error {
+	w := csv.NewWriter(buf)
+	header := []string{"period_start", "responses", "promoters", "passives", "detractors", "nps", "nps_ci95_low", "nps_ci95_high"}
+	for _, r := range sv.Reasons {
+		header = append(header, r.Label+" (share of detractors)", r.Label+" (share of responses)")
+	}
+	if err := w.Write(csvSafe(header)); err != nil {
+		return err
+	}
+	for _, p := range rep.Periods {
+		row := []string{p.Start, itoa(p.Responses), itoa(p.Promoters), itoa(p.Passives), itoa(p.Detractors), "", "", ""}
+		if p.NPS != nil {
+			row[5], row[6], row[7] = ftoa(*p.NPS), ftoa(p.NPSCI95[0]), ftoa(p.NPSCI95[1])
+		}
+		for _, r := range sv.Reasons {
+			st := p.Reasons[r.ID]
+			row = append(row, ftoa(st.ShareOfDetractors), ftoa(st.ShareOfResponses))
+		}
+		if err := w.Write(csvSafe(row)); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// csvSafe neutralises cells a spreadsheet would run as a formula (OWASP
+// "CSV injection"): a text cell starting with = + - @ tab or CR gets a
+// leading single quote. Numbers (a negative NPS) stay numbers.
+func csvSafe(row []string) []string {
+	for i, cell := range row {
+		if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			continue
+		}
+		if plainNumber.MatchString(cell) {
+			continue
+		}
+		row[i] = "'" + cell
+	}
+	return row
+}

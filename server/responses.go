@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+)
+
+type responseInput struct {
+	Score      *int              `json:"score" validate:"required,min=0,max=10"`
+	Reasons    []string          `json:"reasons" validate:"max=20,unique"`
+	Comment    string            `json:"comment" validate:"max=2000"`
+	Channel    string            `json:"channel" validate:"omitempty,oneof=widget email link api"`
+	ResponseID string            `json:"response_id" validate:"max=64"`
+	Respondent string            `json:"respondent" validate:"max=200"`
+	Properties map[string]string `json:"properties" validate:"max=20,dive,keys,min=1,max=100,endkeys,max=500"`
+}
+
+// createResponse handles POST /api/v1/surveys/:id/responses: it checks the
+// answer against its survey and queues it for ClickHouse. Posting again with
+// the same response_id replaces the answer (a follow-up with reasons).
+func (s *Server) createResponse(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	var in responseInput
+	if err := decodeJSON(c, &in, true); err != nil {
+		return err
+	}
+	if err := s.validate.Struct(in); err != nil {
+		return err
+	}
+	for _, id := range in.Reasons {
+		if !sv.HasReason(id) {
+			return invalid(map[string]string{"reasons": fmt.Sprintf("%q is not a reason of this survey", id)})
+		}
+	}
+	id := uuid.New()
+	if in.ResponseID != "" {
+		// Any standard form (upper or lower case, braces, urn:uuid:) is
+		// accepted; the canonical form is stored and returned.
+		id, err = uuid.Parse(in.ResponseID)
+		if err != nil || id == uuid.Nil {
+			return invalid(map[string]string{"response_id": "must be a non-nil UUID"})
+		}
+	}
+	if in.Channel == "" {
+		in.Channel = "api"
+	}
+	reasons := sortedCopy(in.Reasons) // one order, so equal sets group together in reports
+	err = s.writer.Add(analytics.Response{
+		SurveyID:   sv.ID,
+		ResponseID: id,
+		Score:      uint8(*in.Score),
+		Reasons:    reasons,
+		Comment:    in.Comment,
+		Channel:    in.Channel,
+		Respondent: in.Respondent,
+		Properties: in.Properties,
+	})
+	switch {
+	case errors.Is(err, analytics.ErrWriterFull):
+		c.Response().Header().Set("Retry-After", "5")
+		return newError(http.StatusServiceUnavailable, "too many answers waiting for storage; retry shortly")
+	case errors.Is(err, analytics.ErrWriterClosed):
+		c.Response().Header().Set("Retry-After", "5")
+		return newError(http.StatusServiceUnavailable, "the server is shutting down; retry shortly")
+	case err != nil:
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"response_id": id.String()})
+}

@@ -1,0 +1,467 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"heed/analytics"
+)
+
+const testKey = "test-admin-key-0123456789"
+
+type testServer struct {
+	*Server
+	url string
+	db  *analytics.DB // a second pool for checks
+}
+
+// newTestServer runs a real Server on a fresh test database of the private
+// ClickHouse.
+func newTestServer(t *testing.T, dbName string) *testServer {
+	t.Helper()
+	db := analytics.OpenTestDB(t, dbName) // drops, creates and migrates
+	cfg := Config{
+		Addr:            "127.0.0.1:0",
+		ClickHouseURL:   analytics.TestURL(dbName),
+		AdminKey:        testKey,
+		DataDir:         t.TempDir(),
+		Migrate:         true,
+		FlushInterval:   50 * time.Millisecond,
+		BatchSize:       1000,
+		ShutdownTimeout: 10 * time.Second,
+	}
+	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		s.Shutdown(context.Background())
+	})
+	return &testServer{Server: s, url: hs.URL, db: db}
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r result) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not JSON (%v): %s", err, r.body)
+	}
+	return m
+}
+
+// do sends a request; headers alternate name, value. A JSON body gets
+// Content-Type application/json unless headers set one.
+func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) result {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "" {
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, resp.Header, b}
+}
+
+func (ts *testServer) admin(t *testing.T, method, path, body string) result {
+	t.Helper()
+	return ts.do(t, method, path, body, "Authorization", "Bearer "+testKey)
+}
+
+func (ts *testServer) createSurvey(t *testing.T, body string) string {
+	t.Helper()
+	r := ts.admin(t, "POST", "/api/v1/surveys", body)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create survey: %d %s", r.status, r.body)
+	}
+	return r.json(t)["id"].(string)
+}
+
+func (ts *testServer) respond(t *testing.T, survey, body string) string {
+	t.Helper()
+	r := ts.do(t, "POST", "/api/v1/surveys/"+survey+"/responses", body)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("respond %s: %d %s", body, r.status, r.body)
+	}
+	return r.json(t)["response_id"].(string)
+}
+
+// waitReport polls the report until it holds want responses. The deadline
+// only stops a hang; it asserts no speed.
+func (ts *testServer) waitReport(t *testing.T, path string, want float64) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := ts.admin(t, "GET", path, "")
+		if r.status != http.StatusOK {
+			t.Fatalf("report: %d %s", r.status, r.body)
+		}
+		rep := r.json(t)
+		if rep["total"].(map[string]any)["responses"].(float64) == want || time.Now().After(deadline) {
+			return rep
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+const shopSurvey = `{"name":"Shop","reasons":[{"id":"rude_service","label":"Rude or unhelpful service"},{"id":"price","label":"Price"}]}`
+
+// TestEndToEnd is the issue's acceptance path: 10, 9 and 3 (rude) give NPS
+// 33.3 with rude service cited by every detractor, in JSON and CSV.
+func TestEndToEnd(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_e2e")
+	id := ts.createSurvey(t, shopSurvey)
+	ts.respond(t, id, `{"score":10}`)
+	ts.respond(t, id, `{"score":9,"channel":"email"}`)
+	ts.respond(t, id, `{"score":3,"reasons":["rude_service"],"comment":"The clerk was rude"}`)
+
+	today := time.Now().UTC()
+	q := "?interval=week&from=" + today.AddDate(0, 0, -14).Format(time.DateOnly) + "&to=" + today.AddDate(0, 0, 1).Format(time.DateOnly)
+	rep := ts.waitReport(t, "/api/v1/surveys/"+id+"/report"+q, 3)
+	total := rep["total"].(map[string]any)
+	if total["responses"] != 3.0 || total["nps"] != 33.3 || total["promoters"] != 2.0 || total["detractors"] != 1.0 {
+		t.Fatalf("total = %v", total)
+	}
+	rude := total["reasons"].(map[string]any)["rude_service"].(map[string]any)
+	if rude["share_of_detractors"] != 1.0 || rude["count"] != 1.0 {
+		t.Fatalf("rude_service = %v", rude)
+	}
+	ci := total["nps_ci95"].([]any)
+	if ci[0] != -73.4 || ci[1] != 100.0 {
+		t.Fatalf("nps_ci95 = %v", ci)
+	}
+	periods := rep["periods"].([]any)
+	last := periods[len(periods)-1].(map[string]any)
+	if last["responses"] != 3.0 || last["start"] != analytics.Week.Start(today).Format(time.DateOnly) {
+		t.Fatalf("last period = %v", last)
+	}
+
+	r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report.csv"+q, "")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("csv: %d %v", r.status, r.header)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+len(periods) {
+		t.Fatalf("csv has %d rows, want header + %d", len(rows), len(periods))
+	}
+	want := []string{analytics.Week.Start(today).Format(time.DateOnly), "3", "2", "0", "1", "33.3", "-73.4", "100", "1", "0.3333", "0", "0"}
+	if got := rows[len(rows)-1]; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("csv last row = %v, want %v", got, want)
+	}
+	if rows[0][8] != "Rude or unhelpful service (share of detractors)" {
+		t.Fatalf("csv header = %v", rows[0])
+	}
+}
+
+func TestSurveys(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_surveys")
+	r := ts.admin(t, "POST", "/api/v1/surveys", `{"name":"  Checkout ","allowed_origins":["https://Shop.Example.com:443/","http://localhost:8081"]}`)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	sv := r.json(t)
+	if sv["name"] != "Checkout" || sv["question"] != DefaultQuestion {
+		t.Fatalf("survey = %v", sv)
+	}
+	if o := sv["allowed_origins"].([]any); len(o) != 2 || o[0] != "https://shop.example.com" || o[1] != "http://localhost:8081" {
+		t.Fatalf("origins = %v", o)
+	}
+	id := sv["id"].(string)
+	if got := ts.admin(t, "GET", "/api/v1/surveys/"+id, "").json(t); got["id"] != id {
+		t.Fatalf("get = %v", got)
+	}
+	list := ts.admin(t, "GET", "/api/v1/surveys", "").json(t)["surveys"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("list = %v", list)
+	}
+	r = ts.admin(t, "GET", "/api/v1/surveys/nope", "")
+	if r.status != 404 || r.json(t)["error"].(map[string]any)["code"] != "not_found" {
+		t.Fatalf("unknown survey: %d %s", r.status, r.body)
+	}
+	// A new process sees the survey (it is stored, not only cached).
+	fresh := analytics.NewSurveys(ts.db)
+	if err := fresh.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fresh.Get(id); !ok {
+		t.Fatal("survey not stored in ClickHouse")
+	}
+}
+
+// TestDedupeByResponseID: the same response_id counts once and the last
+// answer wins (the follow-up brings the reason).
+func TestDedupeByResponseID(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_dedupe")
+	id := ts.createSurvey(t, shopSurvey)
+	rid := "7d444840-9dc0-11d1-b245-5ffdce74fad2"
+	ts.respond(t, id, `{"score":8,"response_id":"`+rid+`"}`)
+	ts.respond(t, id, `{"score":8,"response_id":"`+rid+`"}`) // a client retry
+	if got := ts.respond(t, id, `{"score":2,"reasons":["price"],"comment":"too dear","response_id":"`+strings.ToUpper(rid)+`"}`); got != rid {
+		t.Fatalf("response_id echoed as %s", got)
+	}
+	ts.respond(t, id, `{"score":10}`)
+	rep := ts.waitReport(t, "/api/v1/surveys/"+id+"/report?interval=day", 2)
+	total := rep["total"].(map[string]any)
+	if total["responses"] != 2.0 || total["detractors"] != 1.0 || total["passives"] != 0.0 {
+		t.Fatalf("total = %v", total)
+	}
+	if p := total["reasons"].(map[string]any)["price"].(map[string]any); p["share_of_detractors"] != 1.0 {
+		t.Fatalf("price = %v", p)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_auth")
+	routes := []struct{ method, path, body string }{
+		{"POST", "/api/v1/surveys", shopSurvey},
+		{"GET", "/api/v1/surveys", ""},
+		{"GET", "/api/v1/surveys/demo", ""},
+		{"GET", "/api/v1/surveys/demo/report", ""},
+		{"GET", "/api/v1/surveys/demo/report.csv", ""},
+	}
+	headers := []struct{ name, value string }{
+		{"", ""},
+		{"Authorization", ""},
+		{"Authorization", "Bearer"},
+		{"Authorization", "Bearer wrong-key-0123456789"},
+		{"Authorization", "Basic " + testKey},
+		{"Authorization", "Bearer " + testKey + "x"},
+		{"X-Api-Key", testKey},
+	}
+	for _, rt := range routes {
+		for _, h := range headers {
+			r := ts.do(t, rt.method, rt.path, rt.body, h.name, h.value)
+			if r.status != 401 || r.json(t)["error"].(map[string]any)["code"] != "unauthorized" || r.header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s %s with %s=%q: %d %s", rt.method, rt.path, h.name, h.value, r.status, r.body)
+			}
+		}
+	}
+	if n := len(ts.surveys.List()); n != 0 {
+		t.Fatalf("unauthorised requests created %d surveys", n)
+	}
+	// The public route needs no key.
+	id := ts.createSurvey(t, shopSurvey)
+	ts.respond(t, id, `{"score":5}`)
+}
+
+// TestBadRequests: every bad request gets a 4xx JSON error and stores nothing.
+func TestBadRequests(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_bad")
+	id := ts.createSurvey(t, shopSurvey)
+	resp := "/api/v1/surveys/" + id + "/responses"
+	big := `{"score":5,"comment":"` + strings.Repeat("a", 70*1024) + `"}`
+	many := `{"score":5,"properties":{` + func() string {
+		var parts []string
+		for i := 0; i < 21; i++ {
+			parts = append(parts, `"k`+string(rune('a'+i))+`":"v"`)
+		}
+		return strings.Join(parts, ",")
+	}() + `}}`
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		body        string
+		contentType string
+		status      int
+		field       string // a field the error must name, if any
+	}{
+		{"empty body", "POST", resp, "", "application/json", 400, ""},
+		{"malformed JSON", "POST", resp, `{"score":`, "", 400, ""},
+		{"not an object", "POST", resp, `[1,2]`, "", 400, ""},
+		{"trailing data", "POST", resp, `{"score":5} {"score":6}`, "", 400, ""},
+		{"no content type", "POST", resp, `{"score":5}`, "-", 415, ""},
+		{"form content type", "POST", resp, `score=5`, "application/x-www-form-urlencoded", 415, ""},
+		{"missing score", "POST", resp, `{"comment":"hi"}`, "", 422, "score"},
+		{"null score", "POST", resp, `{"score":null}`, "", 422, "score"},
+		{"score too high", "POST", resp, `{"score":11}`, "", 422, "score"},
+		{"negative score", "POST", resp, `{"score":-1}`, "", 422, "score"},
+		{"fractional score", "POST", resp, `{"score":7.5}`, "", 422, "score"},
+		{"string score", "POST", resp, `{"score":"9"}`, "", 422, "score"},
+		{"unknown reason", "POST", resp, `{"score":3,"reasons":["weather"]}`, "", 422, "reasons"},
+		{"repeated reason", "POST", resp, `{"score":3,"reasons":["price","price"]}`, "", 422, "reasons"},
+		{"reasons not array", "POST", resp, `{"score":3,"reasons":"price"}`, "", 422, "reasons"},
+		{"comment too long", "POST", resp, `{"score":3,"comment":"` + strings.Repeat("é", 2001) + `"}`, "", 422, "comment"},
+		{"bad channel", "POST", resp, `{"score":3,"channel":"fax"}`, "", 422, "channel"},
+		{"bad response_id", "POST", resp, `{"score":3,"response_id":"not-a-uuid"}`, "", 422, "response_id"},
+		{"nil response_id", "POST", resp, `{"score":3,"response_id":"00000000-0000-0000-0000-000000000000"}`, "", 422, "response_id"},
+		{"respondent too long", "POST", resp, `{"score":3,"respondent":"` + strings.Repeat("r", 201) + `"}`, "", 422, "respondent"},
+		{"too many properties", "POST", resp, many, "", 422, "properties"},
+		{"non-string property", "POST", resp, `{"score":3,"properties":{"plan":1}}`, "", 422, "properties"},
+		{"unknown field", "POST", resp, `{"score":3,"scores":4}`, "", 422, "scores"},
+		{"body too large", "POST", resp, big, "", 413, ""},
+		{"unknown survey", "POST", "/api/v1/surveys/nope/responses", `{"score":3}`, "", 404, ""},
+		{"bad survey id", "POST", "/api/v1/surveys/%2e%2e/responses", `{"score":3}`, "", 404, ""},
+		{"wrong method", "DELETE", resp, "", "", 405, ""},
+		{"survey without name", "POST", "/api/v1/surveys", `{"question":"Q?"}`, "", 422, "name"},
+		{"survey blank name", "POST", "/api/v1/surveys", `{"name":"   "}`, "", 422, "name"},
+		{"survey bad reason id", "POST", "/api/v1/surveys", `{"name":"x","reasons":[{"id":"Rude Service","label":"r"}]}`, "", 422, "reasons[0].id"},
+		{"survey reason without label", "POST", "/api/v1/surveys", `{"name":"x","reasons":[{"id":"rude"}]}`, "", 422, "reasons[0].label"},
+		{"survey duplicate reasons", "POST", "/api/v1/surveys", `{"name":"x","reasons":[{"id":"a","label":"A"},{"id":"a","label":"B"}]}`, "", 422, "reasons"},
+		{"survey bad origin", "POST", "/api/v1/surveys", `{"name":"x","allowed_origins":["javascript:alert(1)"]}`, "", 422, "allowed_origins[0]"},
+		{"survey origin with path", "POST", "/api/v1/surveys", `{"name":"x","allowed_origins":["https://a.example/page"]}`, "", 422, "allowed_origins[0]"},
+		{"report bad from", "GET", "/api/v1/surveys/" + id + "/report?from=2026-13-01", "", "", 422, "from"},
+		{"report bad interval", "GET", "/api/v1/surveys/" + id + "/report?interval=year", "", "", 422, "interval"},
+		{"report from after to", "GET", "/api/v1/surveys/" + id + "/report?from=2026-02-01&to=2026-01-01", "", "", 422, "from"},
+		{"report too many periods", "GET", "/api/v1/surveys/" + id + ".csv/report?from=2000-01-01&to=2100-01-01&interval=day", "", "", 404, ""},
+		{"report too many days", "GET", "/api/v1/surveys/" + id + "/report.csv?from=2000-01-01&to=2100-01-01&interval=day", "", "", 422, "interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var headers []string
+			if tt.method != "GET" || tt.path != resp {
+				headers = append(headers, "Authorization", "Bearer "+testKey)
+			}
+			switch tt.contentType {
+			case "":
+			case "-":
+				headers = append(headers, "Content-Type", "")
+			default:
+				headers = append(headers, "Content-Type", tt.contentType)
+			}
+			r := ts.do(t, tt.method, tt.path, tt.body, headers...)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+				t.Fatalf("Content-Type %q", r.header.Get("Content-Type"))
+			}
+			e, ok := r.json(t)["error"].(map[string]any)
+			if !ok || e["code"] == "" || e["message"] == "" {
+				t.Fatalf("not the error shape: %s", r.body)
+			}
+			if tt.field != "" {
+				fields, _ := e["fields"].(map[string]any)
+				if _, ok := fields[tt.field]; !ok {
+					t.Fatalf("fields %v do not name %q", fields, tt.field)
+				}
+			}
+		})
+	}
+	// Nothing reached ClickHouse: flush the writer, then count raw rows.
+	if err := ts.writer.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ts.db.CountRows(context.Background(), "responses", id); err != nil || n != 0 {
+		t.Fatalf("bad requests stored %d rows (%v)", n, err)
+	}
+	if n := len(ts.surveys.List()); n != 1 {
+		t.Fatalf("bad requests created surveys: %d", n)
+	}
+}
+
+func TestCSVInjection(t *testing.T) {
+	cells := []struct{ in, want string }{
+		{"=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(1+1)", "'@SUM(1+1)"},
+		{"\tTab", "'\tTab"},
+		{"\rCR", "'\rCR"},
+		{"-73.4", "-73.4"},
+		{"100", "100"},
+		{"Price", "Price"},
+		{"", ""},
+	}
+	for _, c := range cells {
+		if got := csvSafe([]string{c.in})[0]; got != c.want {
+			t.Errorf("csvSafe(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Through the API: labels are user text and become header cells.
+	ts := newTestServer(t, "heed_test_server_csv")
+	id := ts.createSurvey(t, `{"name":"x","reasons":[{"id":"a","label":"=HYPERLINK(\"http://evil\")"},{"id":"b","label":"@SUM(A1)"}]}`)
+	r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report.csv", "")
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cell := range rows[0][8:] {
+		if !strings.HasPrefix(cell, "'") {
+			t.Errorf("header cell %q not neutralised", cell)
+		}
+	}
+}
+
+func TestHealthAndSite(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_health")
+	if r := ts.do(t, "GET", "/healthz", ""); r.status != 200 {
+		t.Fatalf("healthz %d", r.status)
+	}
+	if r := ts.do(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" {
+		t.Fatalf("readyz %d %s", r.status, r.body)
+	}
+	r := ts.do(t, "GET", "/", "")
+	if r.status != 200 || !strings.Contains(string(r.body), "data-survey=") || r.header.Get("ETag") == "" {
+		t.Fatalf("landing page: %d %.200s", r.status, r.body)
+	}
+	if r2 := ts.do(t, "GET", "/", "", "If-None-Match", r.header.Get("ETag")); r2.status != 304 {
+		t.Fatalf("conditional GET: %d", r2.status)
+	}
+	for _, p := range []string{"/docs.html", "/docs", "/style.css"} {
+		if r := ts.do(t, "GET", p, ""); r.status != 200 {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+	if r := ts.do(t, "GET", "/../../etc/passwd", ""); r.status != 404 {
+		t.Errorf("path escape: %d", r.status)
+	}
+}
+
+// TestNotReady: with ClickHouse unreachable the process stays up, /readyz
+// says why, and responses to unknown surveys are 503, not 404.
+func TestNotReady(t *testing.T) {
+	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: "clickhouse://127.0.0.1:1/heed_test_down", AdminKey: testKey,
+		FlushInterval: time.Second, BatchSize: 10, DataDir: t.TempDir()}
+	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	ts := &testServer{Server: s, url: hs.URL}
+	r := ts.do(t, "GET", "/readyz", "")
+	if r.status != 503 {
+		t.Fatalf("readyz %d", r.status)
+	}
+	if f := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); f["clickhouse"] == nil || f["surveys"] == nil {
+		t.Fatalf("readyz fields = %v", f)
+	}
+	if r := ts.do(t, "POST", "/api/v1/surveys/any/responses", `{"score":1}`); r.status != 503 {
+		t.Fatalf("response while not loaded: %d %s", r.status, r.body)
+	}
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"heed/site"
+)
+
+// siteFile is one embedded file, read once at start with its ETag.
+type siteFile struct {
+	body        []byte
+	etag        string
+	contentType string
+}
+
+type siteFiles map[string]siteFile
+
+// newSiteFiles loads the embedded site into memory: it is small, and the
+// content hash gives each file a strong ETag.
+func newSiteFiles() (*siteFiles, error) {
+	files := siteFiles{}
+	root := site.Files()
+	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(root, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = http.DetectContentType(body)
+		}
+		files["/"+p] = siteFile{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentType: ct}
+		return nil
+	})
+	return &files, err
+}
+
+// getSiteFile serves the embedded site. Files are revalidated on every use
+// (no-cache + ETag) because their names carry no hash.
+func (s *Server) getSiteFile(c echo.Context) error {
+	p := path.Clean("/" + c.Param("*"))
+	if p == "/" {
+		p = "/index.html"
+	}
+	f, ok := (*s.site)[p]
+	if !ok {
+		f, ok = (*s.site)[p+".html"] // /docs -> /docs.html
+	}
+	if !ok {
+		return newError(http.StatusNotFound, "no such page: %s", p)
+	}
+	h := c.Response().Header()
+	h.Set("ETag", f.etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(f.contentType, "text/html") {
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	}
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if c.Request().Method == http.MethodHead {
+		h.Set(echo.HeaderContentType, f.contentType)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, f.contentType, f.body)
+}
