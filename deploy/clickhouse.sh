@@ -52,11 +52,17 @@ ping_ok() {
   [[ $reply == *"Ok."* ]]
 }
 
+# running_pid prints the pid of the server that uses this data folder: from
+# our pid file, else from the `status` file ClickHouse keeps in its path. The
+# process must still name our config, so a recycled pid is never killed.
 running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid=$(cat "$pidfile")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  local pid=""
+  [ -f "$pidfile" ] && pid=$(cat "$pidfile")
+  if [ -z "$pid" ] && [ -f "$data/status" ]; then
+    pid=$(sed -n 's/^PID: *//p' "$data/status")
+  fi
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$data/config.xml" && echo "$pid"
 }
 
 write_config() {
@@ -74,8 +80,9 @@ start() {
   write_config
   log "starting ${server_cmd[*]} (native 127.0.0.1:$tcp_port, http $http_port, data $data)"
   # setsid: the server outlives the shell that started it (make run, CI steps).
-  setsid "${server_cmd[@]}" --config-file="$data/config.xml" --pid-file="$pidfile" \
+  setsid "${server_cmd[@]}" --config-file="$data/config.xml" \
     >"$data/log/stdout.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
   for _ in $(seq 1 150); do
     if ping_ok; then
       log "ready"
