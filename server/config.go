@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"heed/analytics"
@@ -27,6 +28,16 @@ type Config struct {
 	// FlushInterval and BatchSize tune the response writer.
 	FlushInterval time.Duration
 	BatchSize     int
+	// SpoolMaxBytes bounds the on-disk spool of accepted responses; beyond
+	// it the public endpoint answers 503 with Retry-After.
+	SpoolMaxBytes int64
+	// RateLimit is the requests per second one client IP may make to the
+	// public endpoints (burst RateBurst); 0 turns the limit off.
+	RateLimit float64
+	RateBurst int
+	// TrustedProxies lists the proxies (IP ranges) whose X-Forwarded-For is
+	// believed; empty means clients connect directly.
+	TrustedProxies []string
 	// ShutdownTimeout bounds the final flush on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
 }
@@ -43,7 +54,35 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", envBool("HEED_DEMO", false), "create the demo survey if missing (HEED_DEMO)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", envDuration("HEED_FLUSH_INTERVAL", 500*time.Millisecond), "longest wait before accepted responses are written to ClickHouse (HEED_FLUSH_INTERVAL)")
 	fs.IntVar(&c.BatchSize, "batch-size", envInt("HEED_BATCH_SIZE", 5000), "responses per ClickHouse insert (HEED_BATCH_SIZE)")
+	fs.Int64Var(&c.SpoolMaxBytes, "spool-max-bytes", int64(envInt("HEED_SPOOL_MAX_BYTES", 1<<30)), "largest on-disk spool of accepted responses, in bytes (HEED_SPOOL_MAX_BYTES)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("HEED_RATE_LIMIT", 20), "requests per second per client IP on public endpoints, 0 = off (HEED_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", envInt("HEED_RATE_BURST", 60), "burst allowed above --rate-limit (HEED_RATE_BURST)")
+	fs.Func("trusted-proxies", "comma-separated IP ranges of reverse proxies whose X-Forwarded-For is trusted (HEED_TRUSTED_PROXIES)", func(v string) error {
+		c.TrustedProxies = splitList(v)
+		return nil
+	})
+	c.TrustedProxies = splitList(os.Getenv("HEED_TRUSTED_PROXIES"))
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("HEED_SHUTDOWN_TIMEOUT", 15*time.Second), "how long shutdown may take to flush (HEED_SHUTDOWN_TIMEOUT)")
+}
+
+// setDefaults fills zero values, so a Config built in code (tests, tools)
+// needs only what it cares about.
+func (c *Config) setDefaults() {
+	if c.SpoolMaxBytes == 0 {
+		c.SpoolMaxBytes = 1 << 30
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = 500 * time.Millisecond
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 5000
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
 }
 
 // Validate reports a configuration that cannot work.
@@ -56,6 +95,15 @@ func (c *Config) Validate() error {
 	}
 	if c.FlushInterval <= 0 {
 		return fmt.Errorf("--flush-interval must be positive")
+	}
+	if c.SpoolMaxBytes <= 0 {
+		return fmt.Errorf("--spool-max-bytes must be positive")
+	}
+	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
+		return fmt.Errorf("--rate-limit must be >= 0 and --rate-burst >= 1")
+	}
+	if _, err := proxyRanges(c.TrustedProxies); err != nil {
+		return err
 	}
 	if c.BatchSize <= 0 {
 		return fmt.Errorf("--batch-size must be positive")
@@ -89,4 +137,21 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return v
 	}
 	return def
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -34,8 +35,9 @@ func (s *Server) getReady(c echo.Context) error {
 	if !s.surveysLoaded.Load() {
 		failed["surveys"] = "surveys not loaded from ClickHouse yet"
 	}
+	rows, spoolBytes := s.writer.Backlog()
 	if err := s.writer.LastError(); err != nil {
-		failed["writer"] = "last flush failed: " + err.Error()
+		failed["writer"] = fmt.Sprintf("last flush to ClickHouse failed (%v); %d bytes wait in the spool and will be written when it recovers", err, spoolBytes)
 	}
 	if len(failed) > 0 {
 		e := newError(http.StatusServiceUnavailable, "not ready")
@@ -43,5 +45,5 @@ func (s *Server) getReady(c echo.Context) error {
 		e.Fields = failed
 		return e
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "pending_responses": s.writer.Pending()})
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "pending_responses": rows, "spool_bytes": spoolBytes})
 }

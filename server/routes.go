@@ -16,6 +16,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.getReady)
 
 	publicLimit := middleware.BodyLimit(publicBodyLimit)
+	perIP := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst)
 	admin := s.requireAdmin
 	adminLimit := middleware.BodyLimit("1M")
 
@@ -25,7 +26,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/surveys/:id", s.getSurvey, admin)
 	api.GET("/surveys/:id/report", s.getReport, admin)
 	api.GET("/surveys/:id/report.csv", s.getReportCSV, admin)
-	api.POST("/surveys/:id/responses", s.createResponse, publicLimit)
+	api.POST("/surveys/:id/responses", s.createResponse, perIP, publicLimit)
 
 	e.GET("/*", s.getSiteFile)
 	e.HEAD("/*", s.getSiteFile)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,7 @@ type Server struct {
 // first (and fails when ClickHouse is unreachable); without it, the server
 // starts even while ClickHouse is down and /readyz says why it is not ready.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,11 +79,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		serveErr: make(chan error, 1),
 	}
 	s.migrated.Store(cfg.Migrate)
-	s.writer = analytics.NewWriter(db, analytics.WriterOptions{
+	s.writer, err = analytics.NewWriter(db, analytics.WriterOptions{
+		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),
+		MaxSpoolBytes: cfg.SpoolMaxBytes,
 		BatchSize:     cfg.BatchSize,
 		FlushInterval: cfg.FlushInterval,
 		Logger:        log,
 	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.loadSurveys(ctx); err != nil {
 		log.Warn("surveys not loaded yet; retrying in the background", "err", err)
 	}
@@ -104,9 +112,8 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// Echo v4 trusts X-Forwarded-For by default; Heed answers clients
-	// directly unless a proxy is configured, so take the socket address.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// Set before any rate limiter: see ipExtractor.
+	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(s.log)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.ReadTimeout = 30 * time.Second
@@ -157,11 +164,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.stopRefresh()
 		<-s.refreshDone
-		pending := s.writer.Pending()
 		if e := s.writer.Close(ctx); e != nil {
+			// Nothing is lost: the spool keeps the rest for the next start.
 			err = errors.Join(err, e)
 		} else {
-			s.log.Info("flushed accepted responses", "rows", pending)
+			s.log.Info("flushed accepted responses")
 		}
 		s.db.Close()
 	})
