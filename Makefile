@@ -6,7 +6,7 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: run test build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: bench run test build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
@@ -36,3 +36,8 @@ fmt-check:
 
 clean:
 	rm -rf bin
+
+## bench: load Heed, a bare Echo ceiling and a naive INSERT-per-request server; print the table
+bench: clickhouse build
+	$(GO) build -o bin/heedbench ./server/cmd/heedbench
+	./bin/heedbench -heed $(BIN)

@@ -224,4 +224,3 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
-

@@ -67,4 +67,3 @@ func (db *DB) InsertResponses(ctx context.Context, rows []Response) error {
 	}
 	return nil
 }
-

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -49,6 +50,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type SpoolOptions struct {
 	Dir      string
 	MaxBytes int64 // refuse appends beyond this many bytes on disk (default 1 GiB)
+	Lanes    int   // segments open at once (default 4)
 	Logger   *slog.Logger
 }
 
@@ -59,16 +61,28 @@ type Spool struct {
 	log      *slog.Logger
 	lock     *os.File
 
-	appends chan *appendReq
-	seals   chan chan error
-	stop    chan struct{}
-	done    chan struct{}
+	// Appends are spread over lanes, each with its own open segment and
+	// commit loop: fdatasyncs on different files overlap, so throughput is
+	// not one fsync at a time.
+	lanes    []*lane
+	nextLane atomic.Uint32
+	stop     chan struct{}
+	loops    sync.WaitGroup
 
-	mu       sync.Mutex
-	sealed   []segment // oldest first, waiting for ClickHouse
-	size     int64     // bytes of all segment files
-	closed   bool
-	cur      *os.File
+	closeMu sync.RWMutex // held shared while queueing an append
+	closed  bool
+
+	mu     sync.Mutex
+	sealed []segment // oldest first, waiting for ClickHouse
+	size   int64     // bytes of all segment files
+	lastID uint64
+}
+
+// lane is one open segment and the loop that writes it.
+type lane struct {
+	appends  chan *appendReq
+	seals    chan chan error
+	cur      *os.File // nil after a failed rotation
 	curID    uint64
 	curSize  int64
 	curCount int
@@ -96,6 +110,9 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Lanes <= 0 {
+		opts.Lanes = 1
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -112,10 +129,7 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 		maxBytes: opts.MaxBytes,
 		log:      opts.Logger,
 		lock:     lock,
-		appends:  make(chan *appendReq, maxGroup),
-		seals:    make(chan chan error),
 		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
 	}
 	entries, err := os.ReadDir(opts.Dir)
 	if err != nil {
@@ -134,17 +148,27 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 		}
 		s.sealed = append(s.sealed, segment{id: id, size: info.Size()})
 		s.size += info.Size()
-		s.curID = max(s.curID, id)
+		s.lastID = max(s.lastID, id)
 	}
 	sort.Slice(s.sealed, func(i, j int) bool { return s.sealed[i].id < s.sealed[j].id })
 	if len(s.sealed) > 0 {
 		s.log.Info("spool: replaying segments left by the last run", "segments", len(s.sealed), "bytes", s.size)
 	}
-	if err := s.openSegment(); err != nil {
-		lock.Close()
-		return nil, err
+	for i := 0; i < opts.Lanes; i++ {
+		l := &lane{appends: make(chan *appendReq, maxGroup), seals: make(chan chan error)}
+		if err := s.openSegment(l); err != nil {
+			for _, l := range s.lanes {
+				l.cur.Close()
+			}
+			lock.Close()
+			return nil, err
+		}
+		s.lanes = append(s.lanes, l)
 	}
-	go s.commitLoop()
+	for _, l := range s.lanes {
+		s.loops.Add(1)
+		go s.commitLoop(l)
+	}
 	return s, nil
 }
 
@@ -160,20 +184,21 @@ func (s *Spool) segmentPath(id uint64) string {
 	return filepath.Join(s.dir, fmt.Sprintf("%020d%s", id, segmentExt))
 }
 
-// openSegment starts the next segment file. Called with s.mu held or before
-// the commit loop runs.
-func (s *Spool) openSegment() error {
-	s.curID++
-	f, err := os.OpenFile(s.segmentPath(s.curID), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+// openSegment starts the next segment file of a lane. Called with s.mu held
+// or before the commit loops run.
+func (s *Spool) openSegment(l *lane) error {
+	s.lastID++
+	f, err := os.OpenFile(s.segmentPath(s.lastID), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	if _, err := f.WriteString(spoolMagic); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return fmt.Errorf("spool: %w", err)
 	}
-	s.cur, s.curSize, s.curCount = f, int64(len(spoolMagic)), 0
-	s.size += s.curSize
+	l.cur, l.curID, l.curSize, l.curCount = f, s.lastID, int64(len(spoolMagic)), 0
+	s.size += l.curSize
 	return nil
 }
 
@@ -184,12 +209,16 @@ func (s *Spool) Append(rec []byte) error {
 	}
 	req := appendReqs.Get().(*appendReq)
 	req.data = rec
-	select {
-	case s.appends <- req:
-	case <-s.done:
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
 		appendReqs.Put(req)
 		return ErrSpoolClosed
 	}
+	// Queued under the shared lock, so Close cannot miss it: the loop
+	// answers every queued append, with ErrSpoolClosed if it is stopping.
+	s.lanes[s.nextLane.Add(1)%uint32(len(s.lanes))].appends <- req
+	s.closeMu.RUnlock()
 	err := <-req.done
 	req.data = nil
 	appendReqs.Put(req)
@@ -198,45 +227,50 @@ func (s *Spool) Append(rec []byte) error {
 
 // commitLoop owns the current segment: it gathers waiting appends, writes
 // them with one write and one fdatasync, then answers them all.
-func (s *Spool) commitLoop() {
-	defer close(s.done)
+func (s *Spool) commitLoop(l *lane) {
+	defer s.loops.Done()
 	group := make([]*appendReq, 0, maxGroup)
 	var buf []byte
 	for {
 		select {
 		case <-s.stop:
-			s.drainClosed()
-			return
-		case reply := <-s.seals:
-			reply <- s.seal()
+			for { // answer what is still queued
+				select {
+				case req := <-l.appends:
+					req.done <- ErrSpoolClosed
+				default:
+					return
+				}
+			}
+		case reply := <-l.seals:
+			s.mu.Lock()
+			reply <- s.sealLocked(l)
+			s.mu.Unlock()
 			continue
-		case req := <-s.appends:
+		case req := <-l.appends:
 			group = append(group[:0], req)
 		}
 	gather:
 		for len(group) < maxGroup {
 			select {
-			case req := <-s.appends:
+			case req := <-l.appends:
 				group = append(group, req)
 			default:
 				break gather
 			}
 		}
-		buf = s.commit(group, buf[:0])
+		buf = s.commit(l, group, buf[:0])
 	}
 }
 
 // commit writes one group. Appends that would overflow MaxBytes fail with
 // ErrSpoolFull; a failed write is cut off the file so that later records
 // never follow a torn one.
-func (s *Spool) commit(group []*appendReq, buf []byte) []byte {
-	s.mu.Lock()
-	room := s.maxBytes - s.size
-	s.mu.Unlock()
+func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 	accepted := group[:0:0]
-	if s.cur == nil { // a failed rotation left no open segment
+	if l.cur == nil { // a failed rotation left no open segment
 		s.mu.Lock()
-		err := s.openSegment()
+		err := s.openSegment(l)
 		s.mu.Unlock()
 		if err != nil {
 			for _, req := range group {
@@ -245,6 +279,11 @@ func (s *Spool) commit(group []*appendReq, buf []byte) []byte {
 			return buf
 		}
 	}
+	// Room is reserved up front so that lanes writing at once cannot
+	// overshoot MaxBytes together.
+	var reserved int64
+	s.mu.Lock()
+	room := s.maxBytes - s.size
 	for _, req := range group {
 		need := int64(recordHeader + len(req.data))
 		if need > room {
@@ -252,36 +291,40 @@ func (s *Spool) commit(group []*appendReq, buf []byte) []byte {
 			continue
 		}
 		room -= need
+		reserved += need
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(req.data)))
 		buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(req.data, castagnoli))
 		buf = append(buf, req.data...)
 		accepted = append(accepted, req)
 	}
+	s.size += reserved
+	s.mu.Unlock()
 	if len(accepted) == 0 {
 		return buf
 	}
-	_, err := s.cur.Write(buf)
+	_, err := l.cur.Write(buf)
 	if err == nil {
-		err = syscall.Fdatasync(int(s.cur.Fd()))
+		err = syscall.Fdatasync(int(l.cur.Fd()))
 	}
 	s.mu.Lock()
+	s.size -= reserved
 	if err != nil {
 		err = fmt.Errorf("spool write: %w", err)
 		s.log.Error("spool write failed; starting a new segment", "err", err)
 		// Cut the torn bytes off; should that fail too, the reader stops at
 		// them, after every acknowledged record. Either way, later records go
 		// to a new segment.
-		if terr := s.cur.Truncate(s.curSize); terr != nil {
+		if terr := l.cur.Truncate(l.curSize); terr != nil {
 			s.log.Error("spool: cannot cut the failed write", "err", terr)
 		}
-		s.curCount = max(s.curCount, 1) // force the rotation below
-		if serr := s.sealLocked(); serr != nil {
+		l.curCount = max(l.curCount, 1) // force the rotation below
+		if serr := s.sealLocked(l); serr != nil {
 			s.log.Error("spool: cannot start a new segment", "err", serr)
 		}
 	} else {
-		s.curSize += int64(len(buf))
+		l.curSize += int64(len(buf))
 		s.size += int64(len(buf))
-		s.curCount += len(accepted)
+		l.curCount += len(accepted)
 	}
 	s.mu.Unlock()
 	for _, req := range accepted {
@@ -290,56 +333,48 @@ func (s *Spool) commit(group []*appendReq, buf []byte) []byte {
 	return buf
 }
 
-// drainClosed refuses appends still queued at close.
-func (s *Spool) drainClosed() {
-	for {
-		select {
-		case req := <-s.appends:
-			req.done <- ErrSpoolClosed
-		default:
-			return
-		}
-	}
-}
-
-func (s *Spool) seal() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sealLocked()
-}
-
 // sealLocked closes the current segment, if it holds any record, and opens
 // the next one. When no segment is open (a failed open earlier), it tries
 // to open one.
-func (s *Spool) sealLocked() error {
-	if s.cur != nil {
-		if s.curCount == 0 {
+func (s *Spool) sealLocked(l *lane) error {
+	if l.cur != nil {
+		if l.curCount == 0 {
 			return nil
 		}
 		// The records are already fdatasynced; a close error changes nothing.
-		s.cur.Close()
-		s.sealed = append(s.sealed, segment{id: s.curID, size: s.curSize})
-		s.cur, s.curCount = nil, 0
+		l.cur.Close()
+		s.sealed = append(s.sealed, segment{id: l.curID, size: l.curSize})
+		sort.Slice(s.sealed, func(i, j int) bool { return s.sealed[i].id < s.sealed[j].id })
+		l.cur, l.curCount = nil, 0
 	}
-	return s.openSegment()
+	return s.openSegment(l)
 }
 
-// Seal closes the current segment so that Sealed lists it.
+// Seal closes the open segments so that Sealed lists them.
 func (s *Spool) Seal() error {
-	reply := make(chan error, 1)
-	select {
-	case s.seals <- reply:
-		return <-reply
-	case <-s.done:
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
 		return ErrSpoolClosed
 	}
+	var errs []error
+	for _, l := range s.lanes {
+		reply := make(chan error, 1)
+		l.seals <- reply
+		errs = append(errs, <-reply)
+	}
+	return errors.Join(errs...)
 }
 
-// Pending returns the records waiting in the current (unsealed) segment.
+// Pending returns the records waiting in the open (unsealed) segments.
 func (s *Spool) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.curCount
+	n := 0
+	for _, l := range s.lanes {
+		n += l.curCount
+	}
+	return n
 }
 
 // Sealed lists the sealed segments, oldest first.
@@ -431,27 +466,30 @@ func (s *Spool) Remove(id uint64) error {
 	return fmt.Errorf("spool: segment %d is not sealed", id)
 }
 
-// Close stops appends and closes the current segment, which stays on disk
-// (sealed at the next open) when it holds records.
+// Close stops appends and closes the open segments; those holding records
+// stay on disk and are replayed at the next open.
 func (s *Spool) Close() error {
-	s.mu.Lock()
+	s.closeMu.Lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.closeMu.Unlock()
 		return nil
 	}
 	s.closed = true
-	s.mu.Unlock()
+	s.closeMu.Unlock()
 	close(s.stop)
-	<-s.done
+	s.loops.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var err error
-	if s.cur != nil {
-		err = s.cur.Close()
-		if s.curCount == 0 {
-			os.Remove(s.segmentPath(s.curID))
+	var errs []error
+	for _, l := range s.lanes {
+		if l.cur == nil {
+			continue
+		}
+		errs = append(errs, l.cur.Close())
+		if l.curCount == 0 {
+			os.Remove(s.segmentPath(l.curID))
 		}
 	}
 	s.lock.Close()
-	return err
+	return errors.Join(errs...)
 }

@@ -186,7 +186,7 @@ func TestWriterSpoolFull(t *testing.T) {
 func TestWriterReplaysSpool(t *testing.T) {
 	db := OpenTestDB(t, "heed_test_analytics_replay")
 	dir := t.TempDir()
-	spool, err := OpenSpool(SpoolOptions{Dir: dir, Logger: quiet})
+	spool, err := OpenSpool(SpoolOptions{Dir: dir, Logger: quiet, Lanes: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestSpoolCorruption(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s, err := OpenSpool(SpoolOptions{Dir: dir, Logger: quiet})
+			s, err := OpenSpool(SpoolOptions{Dir: dir, Logger: quiet, Lanes: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

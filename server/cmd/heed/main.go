@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -99,6 +101,13 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		m.Config.AdminKey = key
+	}
+	if addr := os.Getenv("HEED_PPROF_ADDR"); addr != "" {
+		// Profiling on its own listener, never on the public one.
+		go func() {
+			log.Info("pprof listening", "addr", addr)
+			log.Warn("pprof stopped", "err", http.ListenAndServe(addr, nil))
+		}()
 	}
 	srv, err := server.New(ctx, m.Config, log)
 	if err != nil {
