@@ -6,7 +6,7 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: bench run test build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: bench faulttest run test build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
@@ -15,6 +15,10 @@ run: clickhouse build
 ## test: every test, against the real private ClickHouse
 test: clickhouse fmt-check vet
 	$(GO) test -count=1 ./...
+
+## faulttest: kill -9 under load, ClickHouse down for 15 s, torn spool tail (real binary, real ClickHouse)
+faulttest: clickhouse
+	$(GO) test -tags fault -count=1 -v -run Fault ./server/cmd/heed/
 
 build:
 	$(GO) build -o $(BIN) ./server/cmd/heed

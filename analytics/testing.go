@@ -92,3 +92,23 @@ func (db *DB) CountRows(ctx context.Context, table, surveyID string) (uint64, er
 	err := db.conn.QueryRow(ctx, "SELECT count() FROM `"+table+"` WHERE survey_id = ?", surveyID).Scan(&n)
 	return n, err
 }
+
+// ResponseIDs returns every stored response_id of a survey with its number
+// of raw rows; fault tests compare it with what the server acknowledged.
+func (db *DB) ResponseIDs(ctx context.Context, surveyID string) (map[string]uint64, error) {
+	rows, err := db.conn.Query(ctx, "SELECT toString(response_id), count() FROM responses WHERE survey_id = ? GROUP BY response_id", surveyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var id string
+		var n uint64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
