@@ -201,6 +201,10 @@ func (w *Writer) flush(ctx context.Context) error {
 		w.setErr(err)
 		return err
 	}
+	// Segments are streamed, BatchSize rows per insert, so memory stays
+	// bounded however large a segment grew while ClickHouse was away. If an
+	// insert fails halfway, the whole segment is retried later: rows already
+	// inserted come again and reports count them once.
 	rows := make([]Response, 0, w.opts.BatchSize)
 	for _, id := range w.spool.Sealed() {
 		rows = rows[:0]
@@ -212,32 +216,26 @@ func (w *Writer) flush(ctx context.Context) error {
 				return fmt.Errorf("spool segment %d: %w", id, err)
 			}
 			rows = append(rows, r)
-			return nil
+			if len(rows) < w.opts.BatchSize {
+				return nil
+			}
+			err = w.db.InsertResponses(ctx, rows)
+			rows = rows[:0]
+			return err
 		})
 		if err == nil {
-			err = w.insert(ctx, rows)
+			err = w.db.InsertResponses(ctx, rows)
 		}
 		if err == nil {
 			err = w.spool.Remove(id)
 		}
 		if err != nil {
 			w.setErr(err)
-			w.opts.Logger.Warn("flush responses failed; will retry", "segment", id, "rows", len(rows), "err", err)
+			w.opts.Logger.Warn("flush responses failed; will retry", "segment", id, "err", err)
 			return err
 		}
 	}
 	w.setErr(nil)
-	return nil
-}
-
-func (w *Writer) insert(ctx context.Context, rows []Response) error {
-	for len(rows) > 0 {
-		n := min(len(rows), w.opts.BatchSize)
-		if err := w.db.InsertResponses(ctx, rows[:n]); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
 	return nil
 }
 

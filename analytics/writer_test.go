@@ -207,7 +207,8 @@ func TestWriterReplaysSpool(t *testing.T) {
 	f.Close()
 	spool.lock.Close() // release the folder as a dead process would
 
-	w := newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond})
+	// BatchSize 2: the segment of 5 goes in as inserts of 2, 2 and 1.
+	w := newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, BatchSize: 2})
 	waitRows(t, db, "replay", 5)
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)
