@@ -75,6 +75,8 @@ type Spool struct {
 	closeMu sync.RWMutex // held shared while queueing an append
 	closed  bool
 
+	pending atomic.Int64 // records in open segments; read on every append
+
 	mu     sync.Mutex
 	sealed []segment // oldest first, waiting for ClickHouse
 	size   int64     // bytes of all segment files
@@ -247,7 +249,7 @@ func (s *Spool) commitLoop(l *lane) {
 			}
 		case reply := <-l.seals:
 			s.mu.Lock()
-			reply <- s.sealLocked(l)
+			reply <- s.sealLocked(l, false)
 			s.mu.Unlock()
 			continue
 		case req := <-l.appends:
@@ -320,14 +322,14 @@ func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 		if terr := l.cur.Truncate(l.curSize); terr != nil {
 			s.log.Error("spool: cannot cut the failed write", "err", terr)
 		}
-		l.curCount = max(l.curCount, 1) // force the rotation below
-		if serr := s.sealLocked(l); serr != nil {
+		if serr := s.sealLocked(l, true); serr != nil {
 			s.log.Error("spool: cannot start a new segment", "err", serr)
 		}
 	} else {
 		l.curSize += int64(len(buf))
 		s.size += int64(len(buf))
 		l.curCount += len(accepted)
+		s.pending.Add(int64(len(accepted)))
 	}
 	s.mu.Unlock()
 	for _, req := range accepted {
@@ -336,17 +338,18 @@ func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 	return buf
 }
 
-// sealLocked closes the current segment, if it holds any record, and opens
-// the next one. When no segment is open (a failed open earlier), it tries
+// sealLocked closes the current segment, if it holds any record (or force
+// is set, after a failed write), and opens the next one. When no segment is open (a failed open earlier), it tries
 // to open one.
-func (s *Spool) sealLocked(l *lane) error {
+func (s *Spool) sealLocked(l *lane, force bool) error {
 	if l.cur != nil {
-		if l.curCount == 0 {
+		if l.curCount == 0 && !force {
 			return nil
 		}
 		// The records are already fdatasynced; a close error changes nothing.
 		l.cur.Close()
 		s.sealed = append(s.sealed, segment{id: l.curID, size: l.curSize})
+		s.pending.Add(-int64(l.curCount))
 		sort.Slice(s.sealed, func(i, j int) bool { return s.sealed[i].id < s.sealed[j].id })
 		l.cur, l.curCount = nil, 0
 	}
@@ -370,15 +373,7 @@ func (s *Spool) Seal() error {
 }
 
 // Pending returns the records waiting in the open (unsealed) segments.
-func (s *Spool) Pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, l := range s.lanes {
-		n += l.curCount
-	}
-	return n
-}
+func (s *Spool) Pending() int { return int(s.pending.Load()) }
 
 // Sealed lists the sealed segments, oldest first.
 func (s *Spool) Sealed() []uint64 {

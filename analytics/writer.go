@@ -117,7 +117,7 @@ func (w *Writer) Add(r Response) error {
 		r.CreatedAt = w.first.get(r.ResponseID, now.Truncate(time.Second))
 		w.mu.Unlock()
 	}
-	err := w.spool.Append(encodeResponse(nil, &r))
+	err := w.spool.Append(encodeResponse(make([]byte, 0, 96+len(r.Comment)), &r))
 	switch {
 	case errors.Is(err, ErrSpoolFull):
 		return ErrWriterFull
