@@ -6,14 +6,14 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: bench faulttest run test build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: bench chromium faulttest run test build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
 	./$(BIN) serve --migrate --dev --demo
 
-## test: every test, against the real private ClickHouse
-test: clickhouse fmt-check vet
+## test: every test, against the real private ClickHouse and Debian's headless Chromium
+test: clickhouse chromium fmt-check vet
 	$(GO) test -count=1 ./...
 
 ## faulttest: kill -9 under load, ClickHouse down for 15 s, torn spool tail (real binary, real ClickHouse)
@@ -26,6 +26,13 @@ build:
 ## clickhouse: start (or reuse) the private ClickHouse on 127.0.0.1:19000
 clickhouse:
 	bash $(CLICKHOUSE) start
+
+## chromium: install Debian's Chromium for the browser tests when it is missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 ## stop: stop the private ClickHouse
 stop clickhouse-stop:

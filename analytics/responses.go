@@ -67,3 +67,46 @@ func (db *DB) InsertResponses(ctx context.Context, rows []Response) error {
 	}
 	return nil
 }
+
+// Answer is one response as a manager reads it: the last answer of its
+// response_id.
+type Answer struct {
+	ResponseID string    `json:"response_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	Score      uint8     `json:"score"`
+	Reasons    []string  `json:"reasons"`
+	Comment    string    `json:"comment"`
+	Channel    string    `json:"channel"`
+	Respondent string    `json:"respondent"`
+}
+
+// ListAnswers returns the answers first given in [from, to), newest first,
+// each response_id once with its last answer.
+func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Time, limit int) ([]Answer, error) {
+	rows, err := db.conn.Query(ctx, `
+		SELECT toString(response_id) AS id,
+			min(created_at) AS first_at,
+			argMax(score, version) AS last_score,
+			argMax(reasons, version) AS last_reasons,
+			argMax(comment, version) AS last_comment,
+			argMax(channel, version) AS last_channel,
+			argMax(respondent, version) AS last_respondent
+		FROM responses
+		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+		GROUP BY response_id
+		ORDER BY first_at DESC, id
+		LIMIT ?`, surveyID, from.Unix(), to.Unix(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list answers: %w", err)
+	}
+	defer rows.Close()
+	out := []Answer{}
+	for rows.Next() {
+		var a Answer
+		if err := rows.Scan(&a.ResponseID, &a.CreatedAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent); err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

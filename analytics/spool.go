@@ -422,7 +422,7 @@ func (s *Spool) ReadSegment(id uint64, fn func(rec []byte) error) error {
 		}
 		n := binary.LittleEndian.Uint32(header[:4])
 		sum := binary.LittleEndian.Uint32(header[4:])
-		if n > maxRecordBytes {
+		if n == 0 || n > maxRecordBytes { // no record is empty: zeros are not data
 			s.log.Warn("spool: corrupt record length; skipping the rest of the segment", "segment", id, "offset", offset, "kept", records)
 			return nil
 		}

@@ -19,13 +19,43 @@ type Reason struct {
 // Survey is what a customer is asked. It is stored as JSON (see
 // migrations/0001_surveys.sql), so new fields need no migration.
 type Survey struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Question       string    `json:"question"`
-	Reasons        []Reason  `json:"reasons"`
-	AllowedOrigins []string  `json:"allowed_origins"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Question string   `json:"question"`
+	Reasons  []Reason `json:"reasons"`
+	// Language of the widget's own texts (en, es, fr, de); empty means the
+	// visitor's browser language.
+	Language       string         `json:"language"`
+	AllowedOrigins []string       `json:"allowed_origins"`
+	Widget         WidgetSettings `json:"widget"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// WidgetSettings are the politeness rules of the website widget.
+type WidgetSettings struct {
+	DelaySeconds  int      `json:"delay_seconds"`
+	ScrollPercent int      `json:"scroll_percent"`
+	URLInclude    []string `json:"url_include"`
+	URLExclude    []string `json:"url_exclude"`
+	SamplePercent int      `json:"sample_percent"`
+	// RecontactDaysAnswered and RecontactDaysDismissed keep a person from
+	// being asked again too soon after answering or closing the widget.
+	RecontactDaysAnswered  int `json:"recontact_days_answered"`
+	RecontactDaysDismissed int `json:"recontact_days_dismissed"`
+}
+
+// Widget defaults.
+const (
+	DefaultRecontactDaysAnswered  = 90
+	DefaultRecontactDaysDismissed = 30
+)
+
+// DefaultWidgetSettings asks everyone, at once, and not again for 90 days
+// after an answer or 30 after a dismissal.
+func DefaultWidgetSettings() WidgetSettings {
+	return WidgetSettings{URLInclude: []string{}, URLExclude: []string{}, SamplePercent: 100,
+		RecontactDaysAnswered: DefaultRecontactDaysAnswered, RecontactDaysDismissed: DefaultRecontactDaysDismissed}
 }
 
 // HasReason reports whether id is one of the survey's reasons.
@@ -72,7 +102,8 @@ func (s *Surveys) Load(ctx context.Context) error {
 		if deleted == 1 {
 			continue
 		}
-		var sv Survey
+		// Surveys saved before a field existed get its default.
+		sv := Survey{Widget: DefaultWidgetSettings()}
 		if err := json.Unmarshal([]byte(body), &sv); err != nil {
 			return fmt.Errorf("load survey %s: %w", id, err)
 		}

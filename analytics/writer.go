@@ -117,7 +117,11 @@ func (w *Writer) Add(r Response) error {
 		r.CreatedAt = w.first.get(r.ResponseID, now.Truncate(time.Second))
 		w.mu.Unlock()
 	}
-	err := w.spool.Append(encodeResponse(make([]byte, 0, 96+len(r.Comment)), &r))
+	return w.append(encodeResponse(make([]byte, 0, 96+len(r.Comment)), &r))
+}
+
+func (w *Writer) append(rec []byte) error {
+	err := w.spool.Append(rec)
 	switch {
 	case errors.Is(err, ErrSpoolFull):
 		return ErrWriterFull
@@ -130,6 +134,17 @@ func (w *Writer) Add(r Response) error {
 		w.kickFlush()
 	}
 	return nil
+}
+
+// AddDismissal stores a dismissal durably, like Add.
+func (w *Writer) AddDismissal(d Dismissal) error {
+	if w.closed.Load() {
+		return ErrWriterClosed
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = time.Now().UTC().Truncate(time.Second)
+	}
+	return w.append(encodeDismissal(make([]byte, 0, 64), &d))
 }
 
 func (w *Writer) kickFlush() {
@@ -206,25 +221,39 @@ func (w *Writer) flush(ctx context.Context) error {
 	// insert fails halfway, the whole segment is retried later: rows already
 	// inserted come again and reports count them once.
 	rows := make([]Response, 0, w.opts.BatchSize)
+	var dismissals []Dismissal
 	for _, id := range w.spool.Sealed() {
-		rows = rows[:0]
+		rows, dismissals = rows[:0], dismissals[:0]
 		err := w.spool.ReadSegment(id, func(rec []byte) error {
-			r, err := decodeResponse(rec)
+			var err error
+			switch rec[0] {
+			case recordResponse:
+				var r Response
+				if r, err = decodeResponse(rec); err == nil {
+					rows = append(rows, r)
+				}
+			case recordDismissal:
+				var d Dismissal
+				if d, err = decodeDismissal(rec); err == nil {
+					dismissals = append(dismissals, d)
+				}
+			default:
+				err = errBadRecord
+			}
 			if err != nil {
 				// A record that passed its checksum but does not decode was
 				// written by an incompatible version: keep the segment.
 				return fmt.Errorf("spool segment %d: %w", id, err)
 			}
-			rows = append(rows, r)
-			if len(rows) < w.opts.BatchSize {
+			if len(rows)+len(dismissals) < w.opts.BatchSize {
 				return nil
 			}
-			err = w.db.InsertResponses(ctx, rows)
-			rows = rows[:0]
+			err = w.insert(ctx, rows, dismissals)
+			rows, dismissals = rows[:0], dismissals[:0]
 			return err
 		})
 		if err == nil {
-			err = w.db.InsertResponses(ctx, rows)
+			err = w.insert(ctx, rows, dismissals)
 		}
 		if err == nil {
 			err = w.spool.Remove(id)
@@ -237,6 +266,13 @@ func (w *Writer) flush(ctx context.Context) error {
 	}
 	w.setErr(nil)
 	return nil
+}
+
+func (w *Writer) insert(ctx context.Context, rows []Response, dismissals []Dismissal) error {
+	if err := w.db.InsertResponses(ctx, rows); err != nil {
+		return err
+	}
+	return w.db.InsertDismissals(ctx, dismissals)
 }
 
 // Close stops accepting rows and flushes what it can before ctx ends; what
@@ -271,12 +307,15 @@ func (w *Writer) Close(ctx context.Context) error {
 	return closeErr
 }
 
-// Record encoding: varint-prefixed fields in a fixed order, version byte
-// first so the format can change.
-const recordVersion = 1
+// Record encoding: a kind byte, then varint-prefixed fields in a fixed
+// order. A new layout gets a new kind byte, so old spools stay readable.
+const (
+	recordResponse  = 1
+	recordDismissal = 2
+)
 
 func encodeResponse(buf []byte, r *Response) []byte {
-	buf = append(buf, recordVersion)
+	buf = append(buf, recordResponse)
 	buf = appendString(buf, r.SurveyID)
 	buf = append(buf, r.ResponseID[:]...)
 	buf = binary.AppendVarint(buf, r.CreatedAt.Unix())
@@ -349,7 +388,7 @@ func (d *recordReader) string() string { return string(d.bytes(d.uvarint())) }
 func decodeResponse(rec []byte) (Response, error) {
 	d := &recordReader{b: rec}
 	var r Response
-	if v := d.bytes(1); d.err != nil || v[0] != recordVersion {
+	if v := d.bytes(1); d.err != nil || v[0] != recordResponse {
 		return r, errBadRecord
 	}
 	r.SurveyID = d.string()
@@ -379,6 +418,30 @@ func decodeResponse(rec []byte) (Response, error) {
 		d.err = errBadRecord
 	}
 	return r, d.err
+}
+
+func encodeDismissal(buf []byte, x *Dismissal) []byte {
+	buf = append(buf, recordDismissal)
+	buf = appendString(buf, x.SurveyID)
+	buf = append(buf, x.DismissalID[:]...)
+	buf = binary.AppendVarint(buf, x.CreatedAt.Unix())
+	return appendString(buf, x.Respondent)
+}
+
+func decodeDismissal(rec []byte) (Dismissal, error) {
+	d := &recordReader{b: rec}
+	var x Dismissal
+	if v := d.bytes(1); d.err != nil || v[0] != recordDismissal {
+		return x, errBadRecord
+	}
+	x.SurveyID = d.string()
+	copy(x.DismissalID[:], d.bytes(uint64(len(uuid.UUID{}))))
+	x.CreatedAt = time.Unix(d.varint(), 0).UTC()
+	x.Respondent = d.string()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errBadRecord
+	}
+	return x, d.err
 }
 
 // firstAnswers remembers when recent response ids were first seen, in two

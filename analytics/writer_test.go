@@ -230,6 +230,7 @@ func TestSpoolCorruption(t *testing.T) {
 		{"torn payload", func(b []byte) []byte { return append(b, 50, 0, 0, 0, 0, 0, 0, 0, 'x') }, 3},
 		{"flipped byte in last record", func(b []byte) []byte { b[len(b)-1] ^= 0xff; return b }, 2},
 		{"absurd length", func(b []byte) []byte { return append(b, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0) }, 3},
+		{"zeroed tail", func(b []byte) []byte { return append(b, make([]byte, 64)...) }, 3},
 		{"bad magic", func(b []byte) []byte { b[0] = 'X'; return b }, 0},
 		{"empty file", func(b []byte) []byte { return nil }, 0},
 	}
@@ -318,5 +319,49 @@ func TestRecordRoundTrip(t *testing.T) {
 		if _, err := decodeResponse(enc[:i]); err == nil {
 			t.Fatalf("truncated record of %d bytes decoded", i)
 		}
+	}
+}
+
+func TestDismissalsAndLastContact(t *testing.T) {
+	db := OpenTestDB(t, "heed_test_analytics_contact")
+	ctx := context.Background()
+	w := newTestWriter(t, db, WriterOptions{FlushInterval: time.Hour})
+	d := Dismissal{SurveyID: "c", DismissalID: uuid.New(), Respondent: "cust-1"}
+	if got, err := decodeDismissal(encodeDismissal(nil, &d)); err != nil || got.DismissalID != d.DismissalID || got.Respondent != "cust-1" {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if err := w.AddDismissal(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(Response{SurveyID: "c", ResponseID: uuid.New(), Score: 4, Comment: "meh", Respondent: "cust-2", Channel: "widget"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		respondent          string
+		answered, dismissed bool
+	}{
+		{"cust-1", false, true},
+		{"cust-2", true, false},
+		{"nobody", false, false},
+	}
+	for _, tt := range tests {
+		a, dm, err := db.LastContact(ctx, "c", tt.respondent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.IsZero() == tt.answered || dm.IsZero() == tt.dismissed {
+			t.Errorf("%s: answered %v dismissed %v", tt.respondent, a, dm)
+		}
+	}
+	now := time.Now()
+	answers, err := db.ListAnswers(ctx, "c", now.Add(-time.Hour), now.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(answers) != 1 || answers[0].Comment != "meh" || answers[0].Score != 4 || answers[0].Channel != "widget" {
+		t.Fatalf("answers = %+v", answers)
 	}
 }

@@ -35,6 +35,13 @@ type Config struct {
 	// public endpoints (burst RateBurst); 0 turns the limit off.
 	RateLimit float64
 	RateBurst int
+	// SurveyRateLimit is the requests per second one survey's public
+	// endpoints take from everyone together (burst SurveyRateBurst); 0 = off.
+	SurveyRateLimit float64
+	SurveyRateBurst int
+	// DemoAddr serves the demo customer page (another origin that embeds
+	// the widget) when Demo and Dev are set.
+	DemoAddr string
 	// TrustedProxies lists the proxies (IP ranges) whose X-Forwarded-For is
 	// believed; empty means clients connect directly.
 	TrustedProxies []string
@@ -57,6 +64,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.SpoolMaxBytes, "spool-max-bytes", int64(envInt("HEED_SPOOL_MAX_BYTES", 1<<30)), "largest on-disk spool of accepted responses, in bytes (HEED_SPOOL_MAX_BYTES)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("HEED_RATE_LIMIT", 20), "requests per second per client IP on public endpoints, 0 = off (HEED_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", envInt("HEED_RATE_BURST", 60), "burst allowed above --rate-limit (HEED_RATE_BURST)")
+	fs.Float64Var(&c.SurveyRateLimit, "survey-rate-limit", envFloat("HEED_SURVEY_RATE_LIMIT", 500), "requests per second per survey on public endpoints, 0 = off (HEED_SURVEY_RATE_LIMIT)")
+	fs.IntVar(&c.SurveyRateBurst, "survey-rate-burst", envInt("HEED_SURVEY_RATE_BURST", 2000), "burst allowed above --survey-rate-limit (HEED_SURVEY_RATE_BURST)")
+	fs.StringVar(&c.DemoAddr, "demo-addr", env("HEED_DEMO_ADDR", "127.0.0.1:8081"), "address of the demo customer page with --dev --demo (HEED_DEMO_ADDR)")
 	fs.Func("trusted-proxies", "comma-separated IP ranges of reverse proxies whose X-Forwarded-For is trusted (HEED_TRUSTED_PROXIES)", func(v string) error {
 		c.TrustedProxies = splitList(v)
 		return nil
@@ -101,6 +111,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
 		return fmt.Errorf("--rate-limit must be >= 0 and --rate-burst >= 1")
+	}
+	if c.SurveyRateLimit < 0 || (c.SurveyRateLimit > 0 && c.SurveyRateBurst < 1) {
+		return fmt.Errorf("--survey-rate-limit must be >= 0 and --survey-rate-burst >= 1")
 	}
 	if _, err := proxyRanges(c.TrustedProxies); err != nil {
 		return err

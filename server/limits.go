@@ -51,9 +51,16 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// rateLimit limits each client IP to limit requests per second (with a
-// burst) on the public endpoints, answering 429 with Retry-After.
-func rateLimit(limit float64, burst int) echo.MiddlewareFunc {
+// perIP keys a rate limit by client address (see ipExtractor).
+func perIP(c echo.Context) string { return c.RealIP() }
+
+// perSurvey keys a rate limit by survey, so one survey's flood cannot
+// drown the others.
+func perSurvey(c echo.Context) string { return c.Param("id") }
+
+// rateLimit limits each key (client IP, survey) to limit requests per second
+// (with a burst), answering 429 with Retry-After.
+func rateLimit(limit float64, burst int, key func(echo.Context) string, what string) echo.MiddlewareFunc {
 	if limit <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
@@ -65,11 +72,11 @@ func rateLimit(limit float64, burst int) echo.MiddlewareFunc {
 	retryAfter := strconv.Itoa(int(math.Ceil(1 / limit)))
 	tooMany := func(c echo.Context, _ string, _ error) error {
 		c.Response().Header().Set("Retry-After", retryAfter)
-		return newError(http.StatusTooManyRequests, "too many requests from this address; retry after %s s", retryAfter)
+		return newError(http.StatusTooManyRequests, "too many requests %s; retry after %s s", what, retryAfter)
 	}
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store:               store,
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		ErrorHandler: func(c echo.Context, err error) error {
 			return newError(http.StatusForbidden, "cannot identify the client address")
 		},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -19,6 +21,16 @@ type responseInput struct {
 	ResponseID string            `json:"response_id" validate:"max=64"`
 	Respondent string            `json:"respondent" validate:"max=200"`
 	Properties map[string]string `json:"properties" validate:"max=20,dive,keys,min=1,max=100,endkeys,max=500"`
+	// ElapsedMS (time from showing the question to this post) and HP (a
+	// honeypot field humans never fill) come from the widget; see isBot.
+	ElapsedMS *int64 `json:"elapsed_ms"`
+	HP        string `json:"hp" validate:"max=500"`
+}
+
+// isBot spots naive bots: a filled honeypot, or a widget answer faster than
+// a person can read the question.
+func (in *responseInput) isBot() bool {
+	return in.HP != "" || (in.Channel == "widget" && (in.ElapsedMS == nil || *in.ElapsedMS < minAnswerMillis))
 }
 
 // createResponse handles POST /api/v1/surveys/:id/responses: it checks the
@@ -27,6 +39,9 @@ type responseInput struct {
 func (s *Server) createResponse(c echo.Context) error {
 	sv, err := s.survey(c)
 	if err != nil {
+		return err
+	}
+	if err := checkOrigin(c, sv); err != nil {
 		return err
 	}
 	var in responseInput
@@ -53,6 +68,11 @@ func (s *Server) createResponse(c echo.Context) error {
 	if in.Channel == "" {
 		in.Channel = "api"
 	}
+	if in.isBot() {
+		// Answer as if stored, so the bot learns nothing.
+		s.log.Debug("dropped a bot-like answer", "survey", sv.ID, "ip", c.RealIP())
+		return accepted(c, id)
+	}
 	reasons := sortedCopy(in.Reasons) // one order, so equal sets group together in reports
 	err = s.writer.Add(analytics.Response{
 		SurveyID:   sv.ID,
@@ -64,6 +84,19 @@ func (s *Server) createResponse(c echo.Context) error {
 		Respondent: in.Respondent,
 		Properties: in.Properties,
 	})
+	if err != nil {
+		return writerError(c, err)
+	}
+	return accepted(c, id)
+}
+
+func accepted(c echo.Context, id uuid.UUID) error {
+	// Written by hand: this is the hot path, and the shape is fixed.
+	return c.Blob(http.StatusAccepted, echo.MIMEApplicationJSON, []byte(`{"response_id":"`+id.String()+`"}`))
+}
+
+// writerError words the writer's refusals: both are worth a retry.
+func writerError(c echo.Context, err error) error {
 	switch {
 	case errors.Is(err, analytics.ErrWriterFull):
 		c.Response().Header().Set("Retry-After", "5")
@@ -71,9 +104,33 @@ func (s *Server) createResponse(c echo.Context) error {
 	case errors.Is(err, analytics.ErrWriterClosed):
 		c.Response().Header().Set("Retry-After", "5")
 		return newError(http.StatusServiceUnavailable, "the server is shutting down; retry shortly")
-	case err != nil:
+	}
+	return err
+}
+
+// listAnswers handles GET /api/v1/surveys/:id/responses: the answers (with
+// comments) first given in the report range, newest first.
+func (s *Server) listAnswers(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
 		return err
 	}
-	// Written by hand: this is the hot path, and the shape is fixed.
-	return c.Blob(http.StatusAccepted, echo.MIMEApplicationJSON, []byte(`{"response_id":"`+id.String()+`"}`))
+	q, err := reportQuery(c, sv)
+	if err != nil {
+		return err
+	}
+	limit := 100
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return invalid(map[string]string{"limit": "must be an integer from 1 to 10000"})
+		}
+		limit = n
+	}
+	answers, err := s.db.ListAnswers(c.Request().Context(), sv.ID, q.From, q.To, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"survey_id": sv.ID, "from": q.From.Format(time.DateOnly),
+		"to": q.To.Format(time.DateOnly), "responses": answers})
 }

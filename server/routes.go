@@ -16,7 +16,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.getReady)
 
 	publicLimit := middleware.BodyLimit(publicBodyLimit)
-	perIP := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst)
+	ipLimit := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst, perIP, "from this address")
+	surveyLimit := rateLimit(s.cfg.SurveyRateLimit, s.cfg.SurveyRateBurst, perSurvey, "for this survey")
+	public := []echo.MiddlewareFunc{ipLimit, surveyLimit, publicLimit}
 	admin := s.requireAdmin
 	adminLimit := middleware.BodyLimit("1M")
 
@@ -26,7 +28,16 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/surveys/:id", s.getSurvey, admin)
 	api.GET("/surveys/:id/report", s.getReport, admin)
 	api.GET("/surveys/:id/report.csv", s.getReportCSV, admin)
-	api.POST("/surveys/:id/responses", s.createResponse, perIP, publicLimit)
+	api.GET("/surveys/:id/responses", s.listAnswers, admin)
+
+	// Public: answers and the website widget (CORS by allowed_origins).
+	api.POST("/surveys/:id/responses", s.createResponse, public...)
+	api.POST("/surveys/:id/dismissals", s.createDismissal, public...)
+	api.GET("/surveys/:id/widget", s.getWidgetConfig, ipLimit)
+	api.GET("/surveys/:id/eligibility", s.getEligibility, public...)
+	for _, p := range []string{"/surveys/:id/responses", "/surveys/:id/dismissals", "/surveys/:id/widget", "/surveys/:id/eligibility"} {
+		api.OPTIONS(p, s.preflight, ipLimit)
+	}
 
 	e.GET("/*", s.getSiteFile)
 	e.HEAD("/*", s.getSiteFile)

@@ -33,6 +33,8 @@ type Server struct {
 	site     *siteFiles
 
 	ln            net.Listener
+	demo          *http.Server
+	demoURL       string
 	serveErr      chan error
 	surveysLoaded atomic.Bool
 	migrated      atomic.Bool
@@ -139,6 +141,11 @@ func (s *Server) Start() error {
 		s.serveErr <- err
 	}()
 	s.log.Info("serving", "addr", "http://"+ln.Addr().String())
+	if s.cfg.Dev && s.cfg.Demo && s.cfg.DemoAddr != "" {
+		if err := s.startDemoSite(); err != nil {
+			s.log.Warn("demo customer site not started", "addr", s.cfg.DemoAddr, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -157,6 +164,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutdownOnce.Do(func() {
+		s.stopDemoSite(ctx)
 		if s.ln != nil {
 			if e := s.echo.Shutdown(ctx); e != nil {
 				err = fmt.Errorf("stop HTTP server: %w", e)

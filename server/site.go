@@ -16,19 +16,41 @@ import (
 
 // siteFile is one embedded file, read once at start with its ETag.
 type siteFile struct {
-	body        []byte
-	etag        string
-	contentType string
+	body         []byte
+	etag         string
+	contentType  string
+	cacheControl string
+}
+
+// Cache policies: pages revalidate on every use; the widget loader (a
+// fixed URL on customers' pages) may be reused for five minutes; hashed
+// files never change.
+const (
+	cacheRevalidate = "no-cache"
+	cacheLoader     = "public, max-age=300"
+	cacheImmutable  = "public, max-age=31536000, immutable"
+)
+
+func newSiteFile(body []byte, contentType, cacheControl string) siteFile {
+	sum := sha256.Sum256(body)
+	return siteFile{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentType: contentType, cacheControl: cacheControl}
 }
 
 type siteFiles map[string]siteFile
 
-// newSiteFiles loads the embedded site into memory: it is small, and the
-// content hash gives each file a strong ETag.
+// newSiteFiles loads the embedded site into memory (it is small, and the
+// content hash gives each file a strong ETag) and builds the widget.
 func newSiteFiles() (*siteFiles, error) {
 	files := siteFiles{}
+	w, err := site.BuildWidget()
+	if err != nil {
+		return nil, err
+	}
+	const js = "text/javascript; charset=utf-8"
+	files["/widget.js"] = newSiteFile(w.Loader, js, cacheLoader)
+	files[w.UIPath] = newSiteFile(w.UI, js, cacheImmutable)
 	root := site.Files()
-	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -36,19 +58,18 @@ func newSiteFiles() (*siteFiles, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
 		ct := mime.TypeByExtension(path.Ext(p))
 		if ct == "" {
 			ct = http.DetectContentType(body)
 		}
-		files["/"+p] = siteFile{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentType: ct}
+		files["/"+p] = newSiteFile(body, ct, cacheRevalidate)
 		return nil
 	})
 	return &files, err
 }
 
-// getSiteFile serves the embedded site. Files are revalidated on every use
-// (no-cache + ETag) because their names carry no hash.
+// getSiteFile serves the embedded site and the widget, with an ETag and
+// the file's cache policy.
 func (s *Server) getSiteFile(c echo.Context) error {
 	p := path.Clean("/" + c.Param("*"))
 	if p == "/" {
@@ -63,8 +84,13 @@ func (s *Server) getSiteFile(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set("ETag", f.etag)
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", f.cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(f.contentType, "text/javascript") {
+		// Customers' pages load the widget from another origin, some with
+		// Cross-Origin-Embedder-Policy.
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	}
 	if strings.HasPrefix(f.contentType, "text/html") {
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

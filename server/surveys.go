@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -21,7 +22,41 @@ type surveyInput struct {
 	Name           string        `json:"name" validate:"required,max=200"`
 	Question       string        `json:"question" validate:"max=500"`
 	Reasons        []reasonInput `json:"reasons" validate:"max=20,unique=ID,dive"`
+	Language       string        `json:"language" validate:"omitempty,oneof=en es fr de"`
 	AllowedOrigins []string      `json:"allowed_origins" validate:"max=50,dive,origin"`
+	Widget         widgetInput   `json:"widget"`
+}
+
+// widgetInput holds the widget's politeness rules; unset fields keep their
+// defaults (analytics.DefaultWidgetSettings).
+type widgetInput struct {
+	DelaySeconds           *int     `json:"delay_seconds" validate:"omitempty,min=0,max=3600"`
+	ScrollPercent          *int     `json:"scroll_percent" validate:"omitempty,min=0,max=100"`
+	URLInclude             []string `json:"url_include" validate:"max=20,dive,min=1,max=200"`
+	URLExclude             []string `json:"url_exclude" validate:"max=20,dive,min=1,max=200"`
+	SamplePercent          *int     `json:"sample_percent" validate:"omitempty,min=0,max=100"`
+	RecontactDaysAnswered  *int     `json:"recontact_days_answered" validate:"omitempty,min=0,max=3650"`
+	RecontactDaysDismissed *int     `json:"recontact_days_dismissed" validate:"omitempty,min=0,max=3650"`
+}
+
+// apply sets the given rules on w.
+func (in widgetInput) apply(w *analytics.WidgetSettings) {
+	set := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&w.DelaySeconds, in.DelaySeconds)
+	set(&w.ScrollPercent, in.ScrollPercent)
+	set(&w.SamplePercent, in.SamplePercent)
+	set(&w.RecontactDaysAnswered, in.RecontactDaysAnswered)
+	set(&w.RecontactDaysDismissed, in.RecontactDaysDismissed)
+	if in.URLInclude != nil {
+		w.URLInclude = in.URLInclude
+	}
+	if in.URLExclude != nil {
+		w.URLExclude = in.URLExclude
+	}
 }
 
 type reasonInput struct {
@@ -61,7 +96,9 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		Name:           in.Name,
 		Question:       in.Question,
 		Reasons:        make([]analytics.Reason, len(in.Reasons)),
+		Language:       in.Language,
 		AllowedOrigins: []string{},
+		Widget:         analytics.DefaultWidgetSettings(),
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -71,6 +108,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 	for i, r := range in.Reasons {
 		sv.Reasons[i] = analytics.Reason{ID: r.ID, Label: r.Label}
 	}
+	in.Widget.apply(&sv.Widget)
 	seen := map[string]bool{}
 	for _, o := range in.AllowedOrigins {
 		norm, _ := normalizeOrigin(o) // validated above
@@ -143,7 +181,7 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 			{ID: "product_quality", Label: "Product quality"},
 			{ID: "other", Label: "Other"},
 		},
-		AllowedOrigins: []string{"http://127.0.0.1:8081", "http://localhost:8081"},
+		AllowedOrigins: demoOrigins(s.cfg.DemoAddr),
 	}, DemoSurveyID)
 	if err != nil {
 		return err
@@ -153,4 +191,16 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 	}
 	s.log.Info("created the demo survey", "id", DemoSurveyID)
 	return nil
+}
+
+// demoOrigins are the origins the demo customer site may be opened under.
+func demoOrigins(addr string) []string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return []string{"http://127.0.0.1:8081", "http://localhost:8081"}
+	}
+	if host == "" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	return []string{"http://" + net.JoinHostPort(host, port), "http://localhost:" + port}
 }

@@ -37,7 +37,7 @@ type heedProc struct {
 
 func startHeed(t *testing.T, bin, addr, chURL, dataDir string, extra ...string) *heedProc {
 	t.Helper()
-	args := append([]string{"serve", "--migrate", "--rate-limit", "0"}, extra...)
+	args := append([]string{"serve", "--migrate", "--rate-limit", "0", "--survey-rate-limit", "0"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HEED_ADDR="+addr, "HEED_ADMIN_KEY="+faultKey,
 		"HEED_CLICKHOUSE_URL="+chURL, "HEED_DATA_DIR="+dataDir)

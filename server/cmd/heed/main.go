@@ -118,7 +118,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if m.Config.Dev {
-		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n\n", srv.Addr(), m.Config.AdminKey)
+		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n", srv.Addr(), m.Config.AdminKey)
+		if u := srv.DemoURL(); u != "" {
+			fmt.Fprintf(m.Stdout, "Demo customer site (embeds the widget): %s\n", u)
+		}
+		fmt.Fprintln(m.Stdout)
 	}
 	var serveErr error
 	select {

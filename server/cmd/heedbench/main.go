@@ -123,7 +123,7 @@ func run() error {
 	// 1. Heed itself.
 	const key = "bench-admin-key-0123456789"
 	heedAddr := freeAddr()
-	heed := exec.Command(o.heedBin, "serve", "--migrate", "--rate-limit", "0", "--addr", heedAddr,
+	heed := exec.Command(o.heedBin, "serve", "--migrate", "--rate-limit", "0", "--survey-rate-limit", "0", "--addr", heedAddr,
 		"--admin-key", key, "--clickhouse-url", o.chURL, "--data-dir", filepath.Join(work, "heed"))
 	heed.Stderr = newTail(64 << 10)
 	if err := startAndWait(heed, "http://"+heedAddr+"/readyz"); err != nil {

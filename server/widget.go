@@ -1,0 +1,142 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+)
+
+// minAnswerMillis: a person needs at least this long to read the question
+// and pick a score. Faster widget answers are bots and are dropped.
+const minAnswerMillis = 1000
+
+// widgetConfig is what GET /api/v1/surveys/:id/widget returns: only what
+// the widget needs, nothing a visitor should not see.
+type widgetConfig struct {
+	ID       string             `json:"id"`
+	Question string             `json:"question"`
+	Reasons  []analytics.Reason `json:"reasons"`
+	Language string             `json:"language"`
+	analytics.WidgetSettings
+}
+
+// checkOrigin lets a browser request through only from the survey's
+// allowed_origins (or Heed's own pages), and answers CORS for it. Requests
+// without Origin are not from a browser's cross-origin fetch and pass.
+func checkOrigin(c echo.Context, sv *analytics.Survey) error {
+	h := c.Response().Header()
+	h.Add("Vary", "Origin")
+	origin := c.Request().Header.Get("Origin")
+	if origin == "" || origin == c.Scheme()+"://"+c.Request().Host {
+		return nil
+	}
+	if norm, ok := normalizeOrigin(origin); ok && slices.Contains(sv.AllowedOrigins, norm) {
+		h.Set("Access-Control-Allow-Origin", origin)
+		return nil
+	}
+	return newError(http.StatusForbidden, "origin %q is not in this survey's allowed_origins", origin)
+}
+
+// preflight answers CORS preflight requests (OPTIONS) for the public
+// survey routes. The widget itself sends text/plain and needs none; other
+// browser clients sending application/json do.
+func (s *Server) preflight(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(c, sv); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Allow-Headers", "Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// getWidgetConfig handles GET /api/v1/surveys/:id/widget.
+func (s *Server) getWidgetConfig(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(c, sv); err != nil {
+		return err
+	}
+	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.Question, Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
+	if err != nil {
+		return err
+	}
+	f := newSiteFile(body, echo.MIMEApplicationJSONCharsetUTF8, "public, max-age=60")
+	h := c.Response().Header()
+	h.Set("ETag", f.etag)
+	h.Set("Cache-Control", f.cacheControl)
+	if strings.Contains(c.Request().Header.Get("If-None-Match"), f.etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, f.contentType, f.body)
+}
+
+// getEligibility handles GET /api/v1/surveys/:id/eligibility?respondent=:
+// may the widget ask this (identified) person now? It enforces the
+// recontact rule across devices.
+func (s *Server) getEligibility(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(c, sv); err != nil {
+		return err
+	}
+	respondent := c.QueryParam("respondent")
+	if respondent == "" || len(respondent) > 200 {
+		return invalid(map[string]string{"respondent": "is required, at most 200 characters"})
+	}
+	answered, dismissed, err := s.db.LastContact(c.Request().Context(), sv.ID, respondent)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+	eligible := (answered.IsZero() || now.Sub(answered) >= days(sv.Widget.RecontactDaysAnswered)) &&
+		(dismissed.IsZero() || now.Sub(dismissed) >= days(sv.Widget.RecontactDaysDismissed))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]bool{"eligible": eligible})
+}
+
+type dismissalInput struct {
+	Respondent string `json:"respondent" validate:"max=200"`
+	ElapsedMS  *int64 `json:"elapsed_ms"`
+}
+
+// createDismissal handles POST /api/v1/surveys/:id/dismissals: the widget
+// was closed without an answer.
+func (s *Server) createDismissal(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	if err := checkOrigin(c, sv); err != nil {
+		return err
+	}
+	var in dismissalInput
+	if err := decodeJSON(c, &in, true); err != nil {
+		return err
+	}
+	if err := s.validate.Struct(in); err != nil {
+		return err
+	}
+	id := uuid.New()
+	if err := s.writer.AddDismissal(analytics.Dismissal{SurveyID: sv.ID, DismissalID: id, Respondent: in.Respondent}); err != nil {
+		return writerError(c, err)
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"dismissal_id": id.String()})
+}

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Browser tests drive Debian's headless Chromium (make test installs it).
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("Chromium is not installed: run `make test` (it installs Debian's chromium) or apt-get install chromium")
+	return ""
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1024, 768),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first call starts the browser; it must not carry a timeout (that
+	// would stop the browser with it), later calls may.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// hostileCSS is a customer stylesheet that would wreck a widget living in
+// the light DOM.
+const hostileCSS = `* { all: revert; font-size: 40px } button { display: none }
+div { background: #f0f; padding: 30px; border: 5px dashed red } p { color: rgb(1, 2, 3); font-family: monospace }`
+
+// hostSite is a customer's site on an origin other than Heed's, with a
+// strict CSP that allows Heed's origin only for scripts and fetches.
+// surveyID is read per request: the survey is created once the host's
+// origin (its port) is known.
+func hostSite(t *testing.T, heedURL string, surveyID *string) *httptest.Server {
+	t.Helper()
+	page := func(withWidget bool) string {
+		script := ""
+		if withWidget {
+			script = fmt.Sprintf(`<script async src="%s/widget.js" data-survey="%s"></script>`, heedURL, *surveyID)
+		}
+		return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>
+<link rel="stylesheet" href="/host.css">` + script + `</head><body>
+<h1 id="host-title">Acme shop</h1><p id="host-text">Your order is on its way.</p>
+<button id="host-button">Track order</button><input id="host-input" value="x"><div id="host-box">box</div>
+</body></html>`
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/host.css" {
+			w.Header().Set("Content-Type", "text/css")
+			w.Write([]byte(hostileCSS))
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+heedURL+"; connect-src "+heedURL+"; style-src 'self'")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(page(r.URL.Path != "/control")))
+	}))
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// hostStyles reads the computed styles of the host page's own elements.
+const hostStyles = `(() => {
+	const props = ['font-size','font-family','color','display','margin-top','padding-top','background-color','position','border-top-style','visibility'];
+	const out = {};
+	for (const sel of ['body','#host-title','#host-text','#host-button','#host-input','#host-box']) {
+		const cs = getComputedStyle(document.querySelector(sel));
+		out[sel] = props.map(p => p + '=' + cs.getPropertyValue(p)).join(';');
+	}
+	return JSON.stringify(out);
+})()`
+
+const widgetOpen = `(() => { const h = document.querySelector('div[data-heed-widget]');
+	return !!(h && h.shadowRoot && h.shadowRoot.querySelector('[role=dialog]')); })()`
+
+// inWidget evaluates expr with `root` bound to the widget's shadow root.
+func inWidget(expr string) string {
+	return `(() => { const root = document.querySelector('div[data-heed-widget]').shadowRoot; return (` + expr + `); })()`
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", ".data", "test-output")
+	os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(path)
+	t.Logf("screenshot: %s", abs)
+}
+
+// widgetSurvey creates a survey whose widget may run on origin.
+func widgetSurvey(t *testing.T, ts *testServer, origin string) string {
+	t.Helper()
+	return ts.createSurvey(t, `{"name":"Widget","language":"en","reasons":[{"id":"rude_service","label":"Rude or unhelpful service"},{"id":"price","label":"Price"}],"allowed_origins":["`+origin+`"]}`)
+}
+
+func waitWidget(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](widgetOpen, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the widget did not appear: %v", err)
+	}
+}
+
+// widgetAbsent checks the widget stays away for a few seconds.
+func widgetAbsent(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](widgetOpen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if open {
+			t.Fatal("the widget appeared")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func evalString(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return out
+}
+
+// TestWidgetInBrowser: on a hostile customer page with a strict CSP, on
+// another origin, a visitor answers 9 with one reason and a comment using
+// only the keyboard; exactly one answer with those values is stored, and
+// the host page looks exactly as it did without the widget.
+func TestWidgetInBrowser(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_widget")
+	var surveyID string
+	host := hostSite(t, ts.url, &surveyID)
+	surveyID = widgetSurvey(t, ts, host.URL)
+	ctx := newBrowser(t)
+
+	// The same page without the widget: the reference look and globals.
+	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL+"/control")); err != nil {
+		t.Fatal(err)
+	}
+	want := evalString(t, ctx, hostStyles)
+	wantGlobals := evalString(t, ctx, `JSON.stringify(Object.keys(window).sort())`)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget(t, ctx)
+	if got := evalString(t, ctx, hostStyles); got != want {
+		t.Errorf("the widget changed the host page's styles:\n got %s\nwant %s", got, want)
+	}
+	var globals []string
+	json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(Object.keys(window).filter(k => !`+wantGlobals+`.includes(k)))`)), &globals)
+	if strings.Join(globals, ",") != "heed" {
+		t.Errorf("globals added by the widget: %v, want only heed", globals)
+	}
+	// The hostile `button {display:none}` must not hide the score buttons.
+	if got := evalString(t, ctx, inWidget(`getComputedStyle(root.querySelector('button[data-score="9"]')).display`)); got == "none" {
+		t.Fatal("score buttons hidden by the host's CSS")
+	}
+	time.Sleep(500 * time.Millisecond) // let the entrance animation finish
+	saveScreenshot(t, ctx, "widget-question.png")
+
+	// Keyboard only. The widget focuses its first score button (0) when it
+	// opens; a person needs a moment to read (the bot check wants >= 1 s).
+	if got := evalString(t, ctx, inWidget(`root.activeElement ? root.activeElement.getAttribute('data-score') || root.activeElement.tagName : 'none'`)); got != "0" {
+		t.Fatalf("focus on open is %q, want the score button 0", got)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	var actions []chromedp.Action[chromedp.Void]
+	for i := 0; i < 9; i++ {
+		actions = append(actions, chromedp.KeyEvent(kb.ArrowRight))
+	}
+	actions = append(actions, chromedp.KeyEvent(kb.Enter))
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](inWidget(`!!root.querySelector('input[type=checkbox][value="rude_service"]')`), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("no reasons step: %v", err)
+	}
+	// Tab to the first reason, tick it, Tab past the second to the comment.
+	tabTo := func(selector string) {
+		t.Helper()
+		for i := 0; i < 10; i++ {
+			if evalString(t, ctx, inWidget(`String(root.activeElement === root.querySelector('`+selector+`'))`)) == "true" {
+				return
+			}
+			if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Fatalf("Tab never reached %s", selector)
+	}
+	tabTo(`input[type=checkbox][value="rude_service"]`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(" ")); err != nil {
+		t.Fatal(err)
+	}
+	tabTo("textarea")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("The agent was rude to me")); err != nil {
+		t.Fatal(err)
+	}
+	tabTo(`button[type=submit]`)
+	saveScreenshot(t, ctx, "widget-reasons.png")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Exactly one answer, with those values, through the API.
+	var answers []map[string]any
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		r := ts.admin(t, "GET", "/api/v1/surveys/"+surveyID+"/responses", "")
+		answers = nil
+		for _, a := range r.json(t)["responses"].([]any) {
+			answers = append(answers, a.(map[string]any))
+		}
+		if len(answers) == 1 && answers[0]["comment"] != "" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(answers) != 1 {
+		t.Fatalf("answers = %v, want exactly one", answers)
+	}
+	a := answers[0]
+	if a["score"] != 9.0 || a["comment"] != "The agent was rude to me" || a["channel"] != "widget" || fmt.Sprint(a["reasons"]) != "[rude_service]" {
+		t.Fatalf("answer = %v", a)
+	}
+	rep := ts.admin(t, "GET", "/api/v1/surveys/"+surveyID+"/report", "").json(t)["total"].(map[string]any)
+	if rep["responses"] != 1.0 || rep["promoters"] != 1.0 {
+		t.Fatalf("report total = %v", rep)
+	}
+	saveScreenshot(t, ctx, "widget-thanks.png")
+	if got := evalString(t, ctx, hostStyles); got != want {
+		t.Errorf("after answering, host styles changed:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestWidgetRecontactAndOrigins: after an answer a reload does not ask
+// again, and a site whose origin is not allowed gets no widget and no
+// stored answer.
+func TestWidgetRecontactAndOrigins(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_widget2")
+	var surveyID string
+	host := hostSite(t, ts.url, &surveyID)
+	surveyID = widgetSurvey(t, ts, host.URL)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget(t, ctx)
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](inWidget(`root.querySelector('button[data-score="4"]').click()`))); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the answer is stored, then reload.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := ts.admin(t, "GET", "/api/v1/surveys/"+surveyID+"/responses", "")
+		if len(r.json(t)["responses"].([]any)) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the score was not stored")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	widgetAbsent(t, ctx)
+
+	// Another origin, not in allowed_origins: no widget.
+	var otherID = surveyID
+	other := hostSite(t, ts.url, &otherID)
+	if err := chromedp.Do(ctx, chromedp.Navigate(other.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	widgetAbsent(t, ctx)
+	// And the API refuses its answers outright.
+	r := ts.do(t, "POST", "/api/v1/surveys/"+surveyID+"/responses", `{"score":1}`, "Origin", other.URL, "Content-Type", "text/plain")
+	if r.status != http.StatusForbidden || r.json(t)["error"].(map[string]any)["code"] != CodeForbidden {
+		t.Fatalf("foreign origin: %d %s", r.status, r.body)
+	}
+	if r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("CORS allowed a foreign origin")
+	}
+	r = ts.do(t, "POST", "/api/v1/surveys/"+surveyID+"/responses", `{"score":1,"channel":"api"}`, "Origin", host.URL, "Content-Type", "text/plain")
+	if r.status != http.StatusAccepted || r.header.Get("Access-Control-Allow-Origin") != host.URL {
+		t.Fatalf("allowed origin: %d %v", r.status, r.header)
+	}
+}
