@@ -71,7 +71,13 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	if err := checkOrigin(c, sv); err != nil {
 		return err
 	}
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.Question, Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
+	// The standard question goes out empty so the widget shows it in the
+	// visitor's language; a survey's own wording is shown as written.
+	question := sv.Question
+	if question == DefaultQuestion {
+		question = ""
+	}
+	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: question, Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
 	if err != nil {
 		return err
 	}

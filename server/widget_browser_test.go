@@ -76,7 +76,7 @@ func hostSite(t *testing.T, heedURL string, surveyID *string) *httptest.Server {
 		if withWidget {
 			script = fmt.Sprintf(`<script async src="%s/widget.js" data-survey="%s"></script>`, heedURL, *surveyID)
 		}
-		return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>
+		return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
 <link rel="stylesheet" href="/host.css">` + script + `</head><body>
 <h1 id="host-title">Acme shop</h1><p id="host-text">Your order is on its way.</p>
 <button id="host-button">Track order</button><input id="host-input" value="x"><div id="host-box">box</div>
@@ -90,6 +90,11 @@ func hostSite(t *testing.T, heedURL string, surveyID *string) *httptest.Server {
 		}
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+heedURL+"; connect-src "+heedURL+"; style-src 'self'")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/plain" { // a well-behaved mobile page
+			fmt.Fprintf(w, `<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tienda</title><script async src="%s/widget.js" data-survey="%s"></script></head><body><p>Gracias por su pedido.</p></body></html>`, heedURL, *surveyID)
+			return
+		}
 		w.Write([]byte(page(r.URL.Path != "/control")))
 	}))
 	t.Cleanup(hs.Close)
@@ -334,4 +339,34 @@ func TestWidgetRecontactAndOrigins(t *testing.T) {
 	if r.status != http.StatusAccepted || r.header.Get("Access-Control-Allow-Origin") != host.URL {
 		t.Fatalf("allowed origin: %d %v", r.status, r.header)
 	}
+}
+
+// TestWidgetNarrowTouchScreen: at 320 px wide with touch, every score
+// button is on screen and big enough to tap, and the Spanish texts are used.
+func TestWidgetNarrowTouchScreen(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_widget320")
+	var surveyID string
+	host := hostSite(t, ts.url, &surveyID)
+	surveyID = ts.createSurvey(t, `{"name":"Movil","language":"es","reasons":[{"id":"price","label":"Precio"}],"allowed_origins":["`+host.URL+`"]}`)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch), chromedp.Navigate(host.URL+"/plain")); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget(t, ctx)
+	time.Sleep(500 * time.Millisecond)
+	// Each button: inside the viewport, at least 40 px tall and 24 px wide.
+	bad := evalString(t, ctx, inWidget(`JSON.stringify([...root.querySelectorAll('button[data-score]')].map(b => {
+		const r = b.getBoundingClientRect();
+		return (r.left >= 0 && r.right <= innerWidth && r.top >= 0 && r.bottom <= innerHeight && r.height >= 40 && r.width >= 24) ? null : b.dataset.score + ':' + JSON.stringify(r);
+	}).filter(Boolean))`))
+	if bad != "[]" {
+		t.Errorf("score buttons off screen or too small at 320 px: %s", bad)
+	}
+	if q := evalString(t, ctx, inWidget(`root.querySelector('#heed-title').textContent`)); !strings.Contains(q, "recomiende") && !strings.Contains(q, "recomendar") {
+		t.Errorf("question not in Spanish: %q", q)
+	}
+	if w := evalString(t, ctx, `String(innerWidth)`); w != "320" {
+		t.Fatalf("viewport is %s px wide, want 320", w)
+	}
+	saveScreenshot(t, ctx, "widget-320px.png")
 }

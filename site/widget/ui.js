@@ -267,6 +267,7 @@ h2:focus-visible{outline:none}
       // The element focused on the page (looking into open shadow roots).
       let prev;
       const start = () => {
+        if (!open) return;
         prev = d.activeElement;
         while (prev && prev.shadowRoot && prev.shadowRoot.activeElement) prev = prev.shadowRoot.activeElement;
         d.body.append(host);
