@@ -42,7 +42,7 @@ func OpenTestDB(t testing.TB, name string) *DB {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := DropTestDatabase(ctx, url); err != nil {
-		t.Fatalf("ClickHouse for tests is not reachable (%v); start it with `bash deploy/clickhouse.sh start` or run `make test`", err)
+		t.Fatalf("cannot reset test database %s (%v); is the private ClickHouse running? `make test` starts it, or `bash deploy/clickhouse.sh start`", name, err)
 	}
 	if err := CreateDatabase(ctx, url); err != nil {
 		t.Fatal(err)
