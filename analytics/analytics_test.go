@@ -224,3 +224,51 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestReportConfirmation: email scores recorded by a GET alone count only
+// when asked, and never override what a person confirmed.
+func TestReportConfirmation(t *testing.T) {
+	db := OpenTestDB(t, "heed_test_analytics_confirm")
+	ctx := context.Background()
+	sv := testSurvey()
+	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n), 7}).String() }
+	scanner := func(r Response) Response { r.Unconfirmed, r.Flags = true, "scanner_ua"; return r }
+	rows := []Response{
+		scanner(response("rep", id(1), at, 1, 0)), // a scanner alone: unconfirmed
+		response("rep", id(2), at, 1, 3, "rude_service"),
+		scanner(response("rep", id(2), at, 2, 10)), // a later scan must not win
+	}
+	if err := db.InsertResponses(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		include        bool
+		n, detractors  int
+		rudeDetractors float64
+	}{
+		{false, 1, 1, 1},
+		{true, 2, 2, 0.5},
+	}
+	for _, tt := range tests {
+		rep, err := db.Report(ctx, ReportQuery{Survey: sv, From: at.Truncate(24 * time.Hour), To: at.AddDate(0, 0, 1), Interval: Day, IncludeUnconfirmed: tt.include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Responses != tt.n || rep.Total.Detractors != tt.detractors || rep.Total.Reasons["rude_service"].ShareOfDetractors != tt.rudeDetractors {
+			t.Errorf("include=%v: total %+v", tt.include, rep.Total)
+		}
+	}
+	answers, err := db.ListAnswers(ctx, "rep", at.Add(-time.Hour), at.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range answers {
+		if a.ResponseID == id(2) && (a.Score != 3 || !a.Confirmed) {
+			t.Errorf("confirmed answer overridden: %+v", a)
+		}
+		if a.ResponseID == id(1) && (a.Confirmed || a.Flags != "scanner_ua") {
+			t.Errorf("scanner answer: %+v", a)
+		}
+	}
+}

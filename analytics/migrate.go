@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 			return err
 		}
 		for i, stmt := range m.statements {
-			if err := db.conn.Exec(ctx, stmt); err != nil {
+			if err := db.execMigration(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %s statement %d: %w", m.name, i+1, err)
 			}
 		}
@@ -121,6 +122,28 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("applied migration", "migration", m.name)
 	}
 	return nil
+}
+
+var addColumnIfNotExists = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s+(.+)$`)
+
+// execMigration runs one statement. ClickHouse 18.16 cannot parse ALTER
+// TABLE ... ADD COLUMN IF NOT EXISTS, so that form is done here: look the
+// column up in system.columns and add it only when missing. Migrations keep
+// the standard, re-runnable spelling.
+func (db *DB) execMigration(ctx context.Context, stmt string) error {
+	m := addColumnIfNotExists.FindStringSubmatch(stmt)
+	if m == nil {
+		return db.conn.Exec(ctx, stmt)
+	}
+	table, column, def := m[1], m[2], m[3]
+	var n uint64
+	if err := db.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?", table, column).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	return db.conn.Exec(ctx, "ALTER TABLE "+table+" ADD COLUMN "+column+" "+def)
 }
 
 // migrationState maps each recorded version to its latest dirty flag.

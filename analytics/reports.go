@@ -75,6 +75,9 @@ type ReportQuery struct {
 	Survey   *Survey
 	From, To time.Time
 	Interval Interval
+	// IncludeUnconfirmed also counts email scores recorded by a link's GET
+	// alone (possibly a link scanner); by default only confirmed answers count.
+	IncludeUnconfirmed bool
 }
 
 // ReasonStats tells how often one reason was cited.
@@ -104,20 +107,23 @@ type Report struct {
 }
 
 // The inner query folds every response_id to its last answer (argMax by
-// version), so retries, replays and follow-ups count once whatever the merge
-// state of the ReplacingMergeTree; the response belongs to the period of its
-// first answer. The outer query groups by (period, score, reason set): a
+// version, preferring confirmed answers: see lastAnswer), so retries,
+// replays and follow-ups count once whatever the merge state of the
+// ReplacingMergeTree; the response belongs to the period of its first
+// answer. The outer query groups by (period, score, reason set): a
 // few hundred rows at most, from which Go derives every figure.
 const reportQuery = `
 SELECT %s AS period, last_score, last_reasons, count() AS n
 FROM (
 	SELECT response_id,
 		min(created_at) AS first_at,
-		argMax(score, version) AS last_score,
-		argMax(reasons, version) AS last_reasons
+		max(confirmed) AS any_confirmed,
+		%s AS last_score,
+		%s AS last_reasons
 	FROM responses
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 	GROUP BY response_id
+	HAVING any_confirmed >= ?
 )
 GROUP BY period, last_score, last_reasons
 ORDER BY period`
@@ -134,8 +140,12 @@ func (db *DB) Report(ctx context.Context, q ReportQuery) (*Report, error) {
 		index[key] = len(rep.Periods)
 		rep.Periods = append(rep.Periods, newPeriod(key, q.Survey))
 	}
-	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at")),
-		q.Survey.ID, q.From.Unix(), q.To.Unix())
+	minConfirmed := 1
+	if q.IncludeUnconfirmed {
+		minConfirmed = 0
+	}
+	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at"), lastAnswer("score"), lastAnswer("reasons")),
+		q.Survey.ID, q.From.Unix(), q.To.Unix(), minConfirmed)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

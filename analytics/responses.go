@@ -26,10 +26,16 @@ type Response struct {
 	Channel    string
 	Respondent string
 	Properties map[string]string
+	// Unconfirmed marks a score recorded by an email link's GET alone, which
+	// a link scanner may have made; Flags says why it looked suspicious.
+	// Reports skip unconfirmed answers unless asked, and a confirmed answer
+	// always beats an unconfirmed one.
+	Unconfirmed bool
+	Flags       string
 }
 
 const insertResponses = `INSERT INTO responses (survey_id, created_at, response_id, version, score,
-	reasons, comment, channel, respondent, property_keys, property_values)`
+	reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags)`
 
 // InsertResponses writes rows in one batch. The Writer calls it; it is
 // exported for tools (seeding, the naive baseline in make bench).
@@ -57,8 +63,12 @@ func (db *DB) InsertResponses(ctx context.Context, rows []Response) error {
 		if reasons == nil {
 			reasons = []string{}
 		}
+		confirmed := uint8(1)
+		if r.Unconfirmed {
+			confirmed = 0
+		}
 		if err := batch.Append(r.SurveyID, r.CreatedAt.UTC(), r.ResponseID, r.Version, r.Score,
-			reasons, r.Comment, r.Channel, r.Respondent, keys, values); err != nil {
+			reasons, r.Comment, r.Channel, r.Respondent, keys, values, confirmed, r.Flags); err != nil {
 			return fmt.Errorf("insert responses: %w", err)
 		}
 	}
@@ -78,6 +88,8 @@ type Answer struct {
 	Comment    string    `json:"comment"`
 	Channel    string    `json:"channel"`
 	Respondent string    `json:"respondent"`
+	Confirmed  bool      `json:"confirmed"`
+	Flags      string    `json:"flags,omitempty"`
 }
 
 // ListAnswers returns the answers first given in [from, to), newest first,
@@ -86,11 +98,13 @@ func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Ti
 	rows, err := db.conn.Query(ctx, `
 		SELECT toString(response_id) AS id,
 			min(created_at) AS first_at,
-			argMax(score, version) AS last_score,
-			argMax(reasons, version) AS last_reasons,
-			argMax(comment, version) AS last_comment,
+			`+lastAnswer("score")+` AS last_score,
+			`+lastAnswer("reasons")+` AS last_reasons,
+			`+lastAnswer("comment")+` AS last_comment,
 			argMax(channel, version) AS last_channel,
-			argMax(respondent, version) AS last_respondent
+			argMax(respondent, version) AS last_respondent,
+			max(confirmed) AS any_confirmed,
+			argMax(flags, version) AS last_flags
 		FROM responses
 		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 		GROUP BY response_id
@@ -103,10 +117,19 @@ func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Ti
 	out := []Answer{}
 	for rows.Next() {
 		var a Answer
-		if err := rows.Scan(&a.ResponseID, &a.CreatedAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent); err != nil {
+		var confirmed uint8
+		if err := rows.Scan(&a.ResponseID, &a.CreatedAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent, &confirmed, &a.Flags); err != nil {
 			return nil, fmt.Errorf("list answers: %w", err)
 		}
+		a.Confirmed = confirmed == 1
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// lastAnswer is the aggregate that picks a response's answer for column:
+// its last confirmed answer when it has one, else its last answer. So a
+// link scanner's later GET never overrides what the person confirmed.
+func lastAnswer(column string) string {
+	return "if(max(confirmed) = 1, argMaxIf(" + column + ", version, confirmed = 1), argMax(" + column + ", version))"
 }

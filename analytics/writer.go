@@ -338,7 +338,13 @@ func encodeResponse(buf []byte, r *Response) []byte {
 		buf = appendString(buf, k)
 		buf = appendString(buf, r.Properties[k])
 	}
-	return buf
+	// Fields added later go last; older records simply end before them.
+	unconfirmed := byte(0)
+	if r.Unconfirmed {
+		unconfirmed = 1
+	}
+	buf = append(buf, unconfirmed)
+	return appendString(buf, r.Flags)
 }
 
 func appendString(buf []byte, s string) []byte {
@@ -413,6 +419,10 @@ func decodeResponse(rec []byte) (Response, error) {
 			k := d.string()
 			r.Properties[k] = d.string()
 		}
+	}
+	if d.err == nil && len(d.b) > 0 { // absent from records of older versions
+		r.Unconfirmed = d.bytes(1)[0] == 1
+		r.Flags = d.string()
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errBadRecord

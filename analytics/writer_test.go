@@ -306,7 +306,7 @@ func TestSpoolGroupCommit(t *testing.T) {
 func TestRecordRoundTrip(t *testing.T) {
 	r := Response{SurveyID: "s", ResponseID: uuid.New(), CreatedAt: time.Unix(1700000000, 0).UTC(), Version: 42, Score: 7,
 		Reasons: []string{"a", "b"}, Comment: "ünïcode, \x00 and all", Channel: "widget", Respondent: "cust-1",
-		Properties: map[string]string{"plan": "pro"}}
+		Properties: map[string]string{"plan": "pro"}, Unconfirmed: true, Flags: "scanner_ua"}
 	got, err := decodeResponse(encodeResponse(nil, &r))
 	if err != nil {
 		t.Fatal(err)
@@ -315,8 +315,17 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, r)
 	}
 	enc := encodeResponse(nil, &r)
-	for i := 0; i < len(enc); i++ { // every truncation is an error, never a panic
-		if _, err := decodeResponse(enc[:i]); err == nil {
+	// A record of an older version ends before the confirmation fields.
+	legacy := len(enc) - 1 - 1 - len(r.Flags)
+	for i := 0; i < len(enc); i++ { // every other truncation is an error, never a panic
+		got, err := decodeResponse(enc[:i])
+		if i == legacy {
+			if err != nil || got.Unconfirmed || got.Comment != r.Comment {
+				t.Fatalf("older record: %+v, %v", got, err)
+			}
+			continue
+		}
+		if err == nil {
 			t.Fatalf("truncated record of %d bytes decoded", i)
 		}
 	}

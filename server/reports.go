@@ -49,6 +49,13 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		}
 		q.From = t
 	}
+	if v := c.QueryParam("include_unconfirmed"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fields["include_unconfirmed"] = "must be true or false"
+		}
+		q.IncludeUnconfirmed = b
+	}
 	if v := c.QueryParam("interval"); v != "" {
 		q.Interval = analytics.Interval(v)
 		if !q.Interval.Valid() {
