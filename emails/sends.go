@@ -1,0 +1,212 @@
+package emails
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sendgrid/sendgrid-go/helpers/mail"
+
+	"heed/analytics"
+)
+
+// Sends emails surveys to contacts: in batches of up to 1000 recipients per
+// SendGrid request, skipping suppressed and recently asked contacts, and
+// logging every contact in ClickHouse so that a send interrupted by a crash
+// or Ctrl-C can be run again without emailing anyone twice.
+type Sends struct {
+	DB      *analytics.DB
+	Mailer  Mailer
+	Signer  *Signer
+	BaseURL string
+	From    *mail.Email
+	// BatchSize is the recipients per request (default and maximum 1000).
+	BatchSize int
+	// TokenTTL is how long the links work (default 30 days).
+	TokenTTL time.Duration
+	Log      *slog.Logger
+}
+
+// SendSummary counts what a run did.
+type SendSummary struct {
+	Selected          int `json:"selected"`
+	Sent              int `json:"sent"`
+	AlreadyHandled    int `json:"already_handled"`
+	SkippedSuppressed int `json:"skipped_suppressed"`
+	SkippedRecent     int `json:"skipped_recent"`
+	SkippedAnswered   int `json:"skipped_answered"`
+	Failed            int `json:"failed"`
+	Requests          int `json:"requests"`
+}
+
+// ResponseID is the response id of a contact's answer to a send: the same
+// for every click, the reminder and the follow-up, so the last answer wins.
+func ResponseID(sendID, contactID string) uuid.UUID {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("heed:send:"+sendID+":"+contactID))
+}
+
+// Progress is told how many of total contacts are done.
+type Progress func(done, total int)
+
+// Run sends (kind analytics.KindInitial) or reminds (analytics.KindReminder)
+// one send. dryRun counts without emailing or logging.
+func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Survey, kind string, dryRun bool, progress Progress) (SendSummary, error) {
+	var sum SendSummary
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	batchSize := s.BatchSize
+	if batchSize <= 0 || batchSize > MaxRecipients {
+		batchSize = MaxRecipients
+	}
+	ttl := s.TokenTTL
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	contacts, err := s.DB.Contacts(ctx, send.Filter)
+	if err != nil {
+		return sum, err
+	}
+	sum.Selected = len(contacts)
+	done, err := s.DB.SendStatuses(ctx, send.ID, kind)
+	if err != nil {
+		return sum, err
+	}
+	suppressed, err := s.DB.Suppressed(ctx)
+	if err != nil {
+		return sum, err
+	}
+	// Initial sends skip people asked about this survey lately, by any
+	// channel; reminders skip people who answered since the send.
+	var asked map[string]bool
+	if kind == analytics.KindReminder {
+		asked, err = s.DB.Responded(ctx, sv.ID, send.CreatedAt)
+	} else {
+		asked, err = s.DB.RecentlyAsked(ctx, sv.ID, time.Now().AddDate(0, 0, -sv.Widget.RecontactDaysAnswered))
+	}
+	if err != nil {
+		return sum, err
+	}
+	var initial map[string]string
+	if kind == analytics.KindReminder { // remind only those emailed the first time
+		if initial, err = s.DB.SendStatuses(ctx, send.ID, analytics.KindInitial); err != nil {
+			return sum, err
+		}
+	}
+
+	var todo []analytics.Contact
+	var skips []analytics.SendLogEntry
+	for _, c := range contacts {
+		entry := analytics.SendLogEntry{SendID: send.ID, Kind: kind, ContactID: c.ContactID, SurveyID: sv.ID, Email: c.Email}
+		switch status := done[c.ContactID]; {
+		case status != "" && status != analytics.SendFailed:
+			sum.AlreadyHandled++
+		case initial != nil && initial[c.ContactID] != analytics.SendSent:
+			sum.AlreadyHandled++ // never emailed: nothing to remind
+		case suppressed[c.ContactID]:
+			sum.SkippedSuppressed++
+			entry.Status = analytics.SendSkippedSupressed
+			skips = append(skips, entry)
+		case asked[c.ContactID]:
+			if kind == analytics.KindReminder {
+				sum.SkippedAnswered++
+			} else {
+				sum.SkippedRecent++
+			}
+			entry.Status = analytics.SendSkippedRecent
+			skips = append(skips, entry)
+		default:
+			todo = append(todo, c)
+		}
+	}
+	if !dryRun {
+		if err := s.DB.LogSends(ctx, skips); err != nil {
+			return sum, err
+		}
+	}
+	handled := sum.Selected - len(todo)
+	if progress != nil {
+		progress(handled, sum.Selected)
+	}
+	if dryRun || len(todo) == 0 {
+		sum.Sent = 0
+		return sum, nil
+	}
+
+	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: question(sv), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
+	if err != nil {
+		return sum, err
+	}
+	for len(todo) > 0 {
+		if err := ctx.Err(); err != nil {
+			return sum, err // stopped between batches: the log is consistent
+		}
+		n := min(batchSize, len(todo))
+		chunk := todo[:n]
+		todo = todo[n:]
+		now := time.Now().UTC()
+		b := Batch{From: s.From, Email: rendered, BaseURL: s.BaseURL, Categories: []string{"heed", "survey-" + sv.ID}}
+		entries := make([]analytics.SendLogEntry, len(chunk))
+		for i, c := range chunk {
+			tok := s.Signer.Sign(Claims{SendID: send.ID, SurveyID: sv.ID, ContactID: c.ContactID, SentAt: now, Expires: now.Add(ttl)})
+			b.Recipients = append(b.Recipients, Recipient{Email: c.Email, Name: c.Name, Token: tok,
+				CustomArgs: map[string]string{"heed_send_id": send.ID, "heed_survey_id": sv.ID, "heed_contact_id": c.ContactID, "heed_kind": kind}})
+			entries[i] = analytics.SendLogEntry{SendID: send.ID, Kind: kind, ContactID: c.ContactID, Status: analytics.SendSending, SurveyID: sv.ID, Email: c.Email}
+		}
+		// Intent first: if we die after SendGrid took the batch but before
+		// "sent" is written, a rerun sees "sending" and does not email again.
+		if err := s.DB.LogSends(ctx, entries); err != nil {
+			return sum, err
+		}
+		sum.Requests++
+		err := s.Mailer.Send(ctx, b.V3())
+		var sendErr *SendError
+		switch {
+		case err == nil:
+			setStatus(entries, analytics.SendSent)
+			sum.Sent += n
+		case errors.As(err, &sendErr):
+			// Refused for good: nobody got it, a later run may retry.
+			setStatus(entries, analytics.SendFailed)
+			sum.Failed += n
+			s.Log.Error("SendGrid refused a batch", "send", send.ID, "recipients", n, "err", err)
+		default:
+			// Unknown outcome: leave "sending" (never retried) and stop.
+			return sum, fmt.Errorf("send %s: batch of %d: %w", send.ID, n, err)
+		}
+		// A fresh context: Ctrl-C must not keep us from recording the outcome.
+		logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err = s.DB.LogSends(logCtx, entries)
+		cancel()
+		if err != nil {
+			return sum, err
+		}
+		handled += n
+		if progress != nil {
+			progress(handled, sum.Selected)
+		}
+	}
+	return sum, nil
+}
+
+func setStatus(entries []analytics.SendLogEntry, status string) {
+	for i := range entries {
+		entries[i].Status = status
+	}
+}
+
+// question is the survey's own wording, or empty for the standard NPS
+// question in the email's language.
+func question(sv *analytics.Survey) string {
+	if sv.Question == DefaultNPSQuestion {
+		return ""
+	}
+	return sv.Question
+}
+
+// DefaultNPSQuestion is the standard English question; surveys that keep it
+// get it translated.
+const DefaultNPSQuestion = "How likely are you to recommend us to a friend or colleague?"
