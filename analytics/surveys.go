@@ -28,8 +28,10 @@ type Survey struct {
 	Language       string         `json:"language"`
 	AllowedOrigins []string       `json:"allowed_origins"`
 	Widget         WidgetSettings `json:"widget"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	// AlertEmails hear within minutes when a detractor (0-6) answers.
+	AlertEmails []string  `json:"alert_emails"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // WidgetSettings are the politeness rules of the website widget.
@@ -44,6 +46,11 @@ type WidgetSettings struct {
 	RecontactDaysAnswered  int `json:"recontact_days_answered"`
 	RecontactDaysDismissed int `json:"recontact_days_dismissed"`
 }
+
+// DefaultQuestion is the standard NPS question. Surveys that keep it get it
+// in each reader's language (widget, email); their own wording is shown as
+// written.
+const DefaultQuestion = "How likely are you to recommend us to a friend or colleague?"
 
 // Widget defaults.
 const (

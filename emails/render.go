@@ -152,7 +152,8 @@ type alertData struct {
 	SurveyName   string
 	Score        int
 	Reasons      string   // comma-separated
-	Comment      []string // lines
+	Comment      []string // lines, for the HTML part
+	CommentText  string   // the same lines joined by newlines, for the text part
 	Respondent   string
 	Channel      string
 	ResponsesURL string
@@ -189,6 +190,7 @@ func RenderAlert(a Alert) (Rendered, error) {
 		Score:        a.Score,
 		Reasons:      strings.Join(reasons, ", "),
 		Comment:      comment,
+		CommentText:  strings.Join(comment, "\n"),
 		Respondent:   oneLine(a.Respondent),
 		Channel:      oneLine(a.Channel),
 		ResponsesURL: strings.TrimSpace(a.ResponsesURL),

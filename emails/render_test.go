@@ -194,7 +194,7 @@ func TestRenderAlert(t *testing.T) {
 			},
 			want: []string{"A customer answered 3", "3", "ann@example.com", "email", `https://heed.example.com/surveys/7/responses`, "View responses"},
 			html: []string{"Support &lt;Q3&gt;", "Price, Wait &amp; time", "Too slow.<br>&lt;script&gt;alert(1)&lt;/script&gt;"},
-			text: []string{"Support <Q3>", "Price, Wait & time", "Too slow.\n<script>alert(1)</script>", "Score: 3/10"},
+			text: []string{"Support <Q3>", "Price, Wait & time", "Comment: Too slow.\n<script>alert(1)</script>", "Score: 3/10"},
 			not:  []string{"\r"},
 		},
 		{

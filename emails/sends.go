@@ -136,7 +136,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		return sum, nil
 	}
 
-	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: question(sv), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
+	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: SurveyQuestion(sv), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
 	if err != nil {
 		return sum, err
 	}
@@ -198,15 +198,11 @@ func setStatus(entries []analytics.SendLogEntry, status string) {
 	}
 }
 
-// question is the survey's own wording, or empty for the standard NPS
+// SurveyQuestion is the survey's own wording, or empty for the standard NPS
 // question in the email's language.
-func question(sv *analytics.Survey) string {
-	if sv.Question == DefaultNPSQuestion {
+func SurveyQuestion(sv *analytics.Survey) string {
+	if sv.Question == analytics.DefaultQuestion {
 		return ""
 	}
 	return sv.Question
 }
-
-// DefaultNPSQuestion is the standard English question; surveys that keep it
-// get it translated.
-const DefaultNPSQuestion = "How likely are you to recommend us to a friend or colleague?"

@@ -90,7 +90,7 @@ func newFixture(t *testing.T, dbName string, contacts int, si *standIn) *fixture
 	signer, _ := NewSigner("k1:0123456789abcdef0123456789abcdef")
 	sg := NewSendGrid("SG.test", si.URL)
 	sg.Backoff = 10 * time.Millisecond
-	sv := &analytics.Survey{ID: "mail", Name: "Mail", Question: DefaultNPSQuestion, Language: "en", Widget: analytics.DefaultWidgetSettings(),
+	sv := &analytics.Survey{ID: "mail", Name: "Mail", Question: analytics.DefaultQuestion, Language: "en", Widget: analytics.DefaultWidgetSettings(),
 		Reasons: []analytics.Reason{{ID: "rude_service", Label: "Rude or unhelpful service"}}}
 	return &fixture{db: db, sv: sv, sg: sg, sends: &Sends{DB: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com",
 		From: mail.NewEmail("Acme Support", "support@acme.example"), Log: quiet}}

@@ -45,6 +45,25 @@ type Config struct {
 	// TrustedProxies lists the proxies (IP ranges) whose X-Forwarded-For is
 	// believed; empty means clients connect directly.
 	TrustedProxies []string
+	// PublicURL is where people reach Heed: links in emails point there
+	// (default http://<Addr>).
+	PublicURL string
+	// SendGridKey sends email through SendGrid; without it mail goes to the
+	// outbox under DataDir/outbox. SendGridHost overrides the API host.
+	SendGridKey  string
+	SendGridHost string
+	// SendGridWebhookKey is the Event Webhook's public key (base64), which
+	// verifies the signature of every webhook request.
+	SendGridWebhookKey string
+	// FromEmail and FromName are the sender of survey emails.
+	FromEmail string
+	FromName  string
+	// SigningKeys are "kid:secret" pairs for email links; the first signs.
+	// Empty: a key generated once and kept in DataDir/signing_key.
+	SigningKeys string
+	// AlertDelay is how long a detractor alert waits for the follow-up
+	// (reasons, comment) before going out.
+	AlertDelay time.Duration
 	// ShutdownTimeout bounds the final flush on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
 }
@@ -72,7 +91,21 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	c.TrustedProxies = splitList(os.Getenv("HEED_TRUSTED_PROXIES"))
+	c.RegisterEmailFlags(fs)
+	fs.DurationVar(&c.AlertDelay, "alert-delay", envDuration("HEED_ALERT_DELAY", 2*time.Minute), "how long a detractor alert waits for the follow-up (HEED_ALERT_DELAY)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("HEED_SHUTDOWN_TIMEOUT", 15*time.Second), "how long shutdown may take to flush (HEED_SHUTDOWN_TIMEOUT)")
+}
+
+// RegisterEmailFlags declares the email settings (also used by the
+// contacts and send commands).
+func (c *Config) RegisterEmailFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.PublicURL, "public-url", env("HEED_PUBLIC_URL", ""), "Heed's public URL, used in email links (HEED_PUBLIC_URL; default http://<addr>)")
+	fs.StringVar(&c.SendGridKey, "sendgrid-key", env("SENDGRID_API_KEY", ""), "SendGrid API key; without it mail goes to the local outbox (SENDGRID_API_KEY)")
+	fs.StringVar(&c.SendGridHost, "sendgrid-host", env("HEED_SENDGRID_HOST", ""), "SendGrid API host (HEED_SENDGRID_HOST; default https://api.sendgrid.com)")
+	fs.StringVar(&c.SendGridWebhookKey, "sendgrid-webhook-key", env("HEED_SENDGRID_WEBHOOK_KEY", ""), "SendGrid Event Webhook verification key, base64 (HEED_SENDGRID_WEBHOOK_KEY)")
+	fs.StringVar(&c.FromEmail, "from-email", env("HEED_FROM_EMAIL", "surveys@heed.invalid"), "sender address of survey emails (HEED_FROM_EMAIL)")
+	fs.StringVar(&c.FromName, "from-name", env("HEED_FROM_NAME", ""), "sender name of survey emails (HEED_FROM_NAME)")
+	fs.StringVar(&c.SigningKeys, "signing-keys", env("HEED_SIGNING_KEYS", ""), "kid:secret[,kid:secret] keys for email links; the first signs (HEED_SIGNING_KEYS)")
 }
 
 // setDefaults fills zero values, so a Config built in code (tests, tools)
@@ -87,11 +120,21 @@ func (c *Config) setDefaults() {
 	if c.BatchSize == 0 {
 		c.BatchSize = 5000
 	}
+	if c.AlertDelay == 0 {
+		c.AlertDelay = 2 * time.Minute
+	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second
 	}
 	if c.DataDir == "" {
 		c.DataDir = ".data"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + strings.Replace(c.Addr, "0.0.0.0", "127.0.0.1", 1)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.FromEmail == "" {
+		c.FromEmail = "surveys@heed.invalid"
 	}
 }
 

@@ -171,6 +171,8 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must match [a-z0-9_]{1,40}"
 	case "origin":
 		return "must be an origin such as https://shop.example.com (scheme, host, optional port; no path)"
+	case "email":
+		return "must be an email address"
 	case "printable":
 		return "must not contain control characters"
 	}

@@ -74,7 +74,7 @@ func (s *Server) createResponse(c echo.Context) error {
 		return accepted(c, id)
 	}
 	reasons := sortedCopy(in.Reasons) // one order, so equal sets group together in reports
-	err = s.writer.Add(analytics.Response{
+	r := analytics.Response{
 		SurveyID:   sv.ID,
 		ResponseID: id,
 		Score:      uint8(*in.Score),
@@ -83,10 +83,12 @@ func (s *Server) createResponse(c echo.Context) error {
 		Channel:    in.Channel,
 		Respondent: in.Respondent,
 		Properties: in.Properties,
-	})
+	}
+	err = s.writer.Add(r)
 	if err != nil {
 		return writerError(c, err)
 	}
+	s.alerts.answered(sv, r)
 	return accepted(c, id)
 }
 

@@ -39,6 +39,24 @@ func (s *Server) routes(e *echo.Echo) {
 		api.OPTIONS(p, s.preflight, ipLimit)
 	}
 
+	// Email: contacts, sends, and the links in survey emails.
+	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8M"))
+	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
+	api.GET("/sends/:id", s.getSend, admin)
+	api.GET("/surveys/:id/email-preview", s.getEmailPreview, admin)
+	linkLimit := []echo.MiddlewareFunc{ipLimit, publicLimit}
+	e.GET("/r/:token", s.getLink, linkLimit...)
+	e.HEAD("/r/:token", s.getLink, linkLimit...)
+	e.POST("/r/:token", s.postLink, linkLimit...)
+	e.POST("/r/:token/confirm", s.confirmLink, linkLimit...)
+	e.GET("/u/:token", s.getUnsubscribe, linkLimit...)
+	e.POST("/u/:token", s.postUnsubscribe, linkLimit...)
+	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5M"))
+	if s.cfg.Dev && s.emailing.Outbox != nil {
+		e.GET("/dev/outbox", s.getOutbox)
+		e.GET("/dev/outbox/:file", s.getOutboxMessage)
+	}
+
 	e.GET("/*", s.getSiteFile)
 	e.HEAD("/*", s.getSiteFile)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
@@ -31,6 +32,8 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
+	emailing *Emailing
+	alerts   *alerts
 
 	ln            net.Listener
 	demo          *http.Server
@@ -41,6 +44,9 @@ type Server struct {
 	stopRefresh   context.CancelFunc
 	refreshDone   chan struct{}
 	shutdownOnce  sync.Once
+	bgCtx         context.Context // background work (sends) ends with the server
+	bgCancel      context.CancelFunc
+	bg            sync.WaitGroup
 }
 
 // New builds a server; Start listens. With cfg.Migrate it applies migrations
@@ -81,6 +87,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		serveErr: make(chan error, 1),
 	}
 	s.migrated.Store(cfg.Migrate)
+	if s.emailing, err = NewEmailing(cfg, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.alerts = &alerts{delay: cfg.AlertDelay, send: s.sendAlert, log: log, timers: map[uuid.UUID]*pendingAlert{}}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.writer, err = analytics.NewWriter(db, analytics.WriterOptions{
 		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),
 		MaxSpoolBytes: cfg.SpoolMaxBytes,
@@ -172,6 +184,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.stopRefresh()
 		<-s.refreshDone
+		s.bgCancel() // sends stop between batches; their log stays consistent
+		s.bg.Wait()
+		s.alerts.flush()
 		if e := s.writer.Close(ctx); e != nil {
 			// Nothing is lost: the spool keeps the rest for the next start.
 			err = errors.Join(err, e)
@@ -181,6 +196,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.db.Close()
 	})
 	return err
+}
+
+// background runs f until it returns or the server shuts down.
+func (s *Server) background(f func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		f(s.bgCtx)
+	}()
 }
 
 func (s *Server) loadSurveys(ctx context.Context) error {

@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultQuestion is the standard NPS question.
-const DefaultQuestion = "How likely are you to recommend us to a friend or colleague?"
+const DefaultQuestion = analytics.DefaultQuestion
 
 type surveyInput struct {
 	Name           string        `json:"name" validate:"required,max=200"`
@@ -25,6 +25,7 @@ type surveyInput struct {
 	Language       string        `json:"language" validate:"omitempty,oneof=en es fr de"`
 	AllowedOrigins []string      `json:"allowed_origins" validate:"max=50,dive,origin"`
 	Widget         widgetInput   `json:"widget"`
+	AlertEmails    []string      `json:"alert_emails" validate:"max=20,dive,email"`
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -99,6 +100,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		Language:       in.Language,
 		AllowedOrigins: []string{},
 		Widget:         analytics.DefaultWidgetSettings(),
+		AlertEmails:    []string{},
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -109,6 +111,9 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		sv.Reasons[i] = analytics.Reason{ID: r.ID, Label: r.Label}
 	}
 	in.Widget.apply(&sv.Widget)
+	for _, e := range in.AlertEmails {
+		sv.AlertEmails = append(sv.AlertEmails, strings.ToLower(strings.TrimSpace(e)))
+	}
 	seen := map[string]bool{}
 	for _, o := range in.AllowedOrigins {
 		norm, _ := normalizeOrigin(o) // validated above

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+)
+
+// ContactInput is one contact as the API and CSV import take it.
+type ContactInput struct {
+	Email      string            `json:"email"`
+	Name       string            `json:"name"`
+	Properties map[string]string `json:"properties"`
+}
+
+// ContactProblem is an input that was not imported, and why.
+type ContactProblem struct {
+	Index int    `json:"index"` // 0-based in the JSON array; the line number in a CSV
+	Email string `json:"email"`
+	Error string `json:"error"`
+}
+
+// ImportSummary says what an import did.
+type ImportSummary struct {
+	Imported   int              `json:"imported"`
+	Duplicates int              `json:"duplicates"`
+	Invalid    []ContactProblem `json:"invalid"`
+}
+
+// NormalizeContacts validates and normalises contacts: addresses parsed
+// with net/mail and lower-cased, names trimmed, properties bounded, later
+// duplicates of an address merged into the first (last value wins).
+// index maps each input to its position for error reports.
+func NormalizeContacts(in []ContactInput, index func(i int) int) ([]analytics.Contact, ImportSummary) {
+	var sum ImportSummary
+	var out []analytics.Contact
+	pos := map[string]int{}
+	for i, c := range in {
+		problem := func(msg string) {
+			sum.Invalid = append(sum.Invalid, ContactProblem{Index: index(i), Email: c.Email, Error: msg})
+		}
+		addr, err := mail.ParseAddress(strings.TrimSpace(c.Email))
+		if err != nil || strings.ContainsAny(addr.Address, " \t\r\n") {
+			problem("not an email address")
+			continue
+		}
+		email := strings.ToLower(addr.Address)
+		name := strings.TrimSpace(c.Name)
+		if name == "" {
+			name = addr.Name
+		}
+		if len(name) > 200 {
+			problem("name longer than 200 characters")
+			continue
+		}
+		if len(c.Properties) > 20 {
+			problem("more than 20 properties")
+			continue
+		}
+		bad := ""
+		for k, v := range c.Properties {
+			if k == "" || len(k) > 100 || len(v) > 500 {
+				bad = fmt.Sprintf("property %q: names 1-100 characters, values up to 500", k)
+			}
+		}
+		if bad != "" {
+			problem(bad)
+			continue
+		}
+		contact := analytics.Contact{ContactID: analytics.ContactID(email), Email: email, Name: name, Properties: c.Properties}
+		if j, dup := pos[email]; dup {
+			sum.Duplicates++
+			out[j] = contact
+			continue
+		}
+		pos[email] = len(out)
+		out = append(out, contact)
+	}
+	sum.Imported = len(out)
+	if sum.Invalid == nil {
+		sum.Invalid = []ContactProblem{}
+	}
+	return out, sum
+}
+
+// maxContactsPerRequest bounds one POST; the CSV import has no such bound.
+const maxContactsPerRequest = 10000
+
+// createContacts handles POST /api/v1/contacts with a JSON array.
+func (s *Server) createContacts(c echo.Context) error {
+	var in []ContactInput
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	if len(in) == 0 || len(in) > maxContactsPerRequest {
+		return newError(http.StatusUnprocessableEntity, "send a JSON array of 1 to %d contacts", maxContactsPerRequest)
+	}
+	contacts, sum := NormalizeContacts(in, func(i int) int { return i })
+	if err := s.db.UpsertContacts(c.Request().Context(), contacts); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sum)
+}

@@ -1,0 +1,264 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+	"heed/emails"
+	"heed/site"
+)
+
+// Links from survey emails: /r/{token}?s=N records a score with one click
+// and shows the follow-up; /u/{token} unsubscribes.
+//
+// Scanner protection: mail security gateways open every link of an email
+// before the person sees it. A score recorded by the GET alone is stored
+// unconfirmed, with flags when the click looked like a scanner (a known
+// scanner user agent, a HEAD request, a click within seconds of sending).
+// The answer page's script confirms it (scanners do not run scripts), and
+// so does the follow-up. Reports count confirmed answers unless asked with
+// include_unconfirmed=true, and a confirmed answer always beats a later
+// unconfirmed one.
+
+// tooSoon: a click this soon after sending is a scanner, not a person.
+const tooSoon = 10 * time.Second
+
+// scannerAgents are substrings of the User-Agent of known link scanners and
+// HTTP libraries (lower case).
+var scannerAgents = []string{
+	"bot", "crawler", "spider", "scan", "preview", "proofpoint", "mimecast", "barracuda",
+	"symantec", "messagelabs", "trendmicro", "trend micro", "forcepoint", "fortinet", "ironport",
+	"sophos", "safelinks", "urldefense", "microsoft office", "ms-office", "msoffice", "outlook-ios",
+	"curl/", "wget/", "python-requests", "go-http-client", "headlesschrome", "phantomjs",
+}
+
+// scannerFlags says why a click looks like a link scanner ("" = a person).
+func scannerFlags(r *http.Request, claims emails.Claims, now time.Time) string {
+	var flags []string
+	ua := strings.ToLower(r.UserAgent())
+	for _, s := range scannerAgents {
+		if ua == "" || strings.Contains(ua, s) {
+			flags = append(flags, "scanner_agent")
+			break
+		}
+	}
+	if r.Method == http.MethodHead {
+		flags = append(flags, "head")
+	}
+	if now.Sub(claims.SentAt) < tooSoon {
+		flags = append(flags, "too_soon")
+	}
+	return strings.Join(flags, ",")
+}
+
+// linkPage renders a message page (expired link, unsubscribed, ...).
+func linkPage(c echo.Context, status int, lang, title, text, formURL, button string) error {
+	var buf bytes.Buffer
+	err := site.Pages.ExecuteTemplate(&buf, "message.html", map[string]string{
+		"Lang": emails.Texts(lang).Lang, "Title": title, "Text": text, "FormURL": formURL, "Button": button})
+	if err != nil {
+		return err
+	}
+	setPageHeaders(c)
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func setPageHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// linkClaims verifies the token of a link; a bad one gets a friendly page
+// and a 4xx, never a 500.
+func (s *Server) linkClaims(c echo.Context) (emails.Claims, *analytics.Survey, error) {
+	claims, err := s.emailing.Signer.Verify(c.Param("token"), time.Now())
+	t := emails.Texts("")
+	switch {
+	case errors.Is(err, emails.ErrTokenExpired):
+		return claims, nil, linkPage(c, http.StatusGone, "", t.LinkExpired, "", "", "")
+	case err != nil:
+		return claims, nil, linkPage(c, http.StatusBadRequest, "", t.LinkInvalid, "", "", "")
+	}
+	sv, ok := s.surveys.Get(claims.SurveyID)
+	if !ok {
+		return claims, nil, linkPage(c, http.StatusNotFound, "", t.LinkInvalid, "", "", "")
+	}
+	return claims, sv, nil
+}
+
+// errPageShown marks a request already answered with a page.
+var errPageShown = errors.New("page shown")
+
+func (s *Server) linkRequest(c echo.Context) (emails.Claims, *analytics.Survey, error) {
+	claims, sv, err := s.linkClaims(c)
+	if err != nil {
+		return claims, nil, err
+	}
+	if sv == nil {
+		return claims, nil, errPageShown
+	}
+	return claims, sv, nil
+}
+
+// emailAnswer builds the response a link click or follow-up records.
+func (s *Server) emailAnswer(claims emails.Claims, score int) analytics.Response {
+	return analytics.Response{
+		SurveyID:   claims.SurveyID,
+		ResponseID: emails.ResponseID(claims.SendID, claims.ContactID),
+		Score:      uint8(score),
+		Channel:    "email",
+		Respondent: claims.ContactID,
+		Properties: map[string]string{"send_id": claims.SendID},
+	}
+}
+
+func parseScore(v string) (int, bool) {
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 0 && n <= 10
+}
+
+// getLink handles GET and HEAD /r/:token?s=N: record the score at once
+// (unconfirmed) and show the follow-up.
+func (s *Server) getLink(c echo.Context) error {
+	claims, sv, err := s.linkRequest(c)
+	if err != nil {
+		return ignoreShown(err)
+	}
+	t := emails.Texts(sv.Language)
+	score, ok := parseScore(c.QueryParam("s"))
+	if !ok {
+		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
+	}
+	r := s.emailAnswer(claims, score)
+	r.Unconfirmed = true
+	r.Flags = scannerFlags(c.Request(), claims, time.Now())
+	if err := s.writer.Add(r); err != nil {
+		return writerError(c, err)
+	}
+	if c.Request().Method == http.MethodHead {
+		setPageHeaders(c)
+		return c.NoContent(http.StatusOK)
+	}
+	var buf bytes.Buffer
+	base := "/r/" + c.Param("token")
+	err = site.Pages.ExecuteTemplate(&buf, "answer.html", map[string]any{
+		"Lang": t.Lang, "T": t, "Score": score, "ThanksScore": fmt.Sprintf(t.ThanksScore, score),
+		"Reasons": sv.Reasons, "PostURL": base, "ConfirmURL": base + "/confirm"})
+	if err != nil {
+		return err
+	}
+	setPageHeaders(c)
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+func ignoreShown(err error) error {
+	if errors.Is(err, errPageShown) {
+		return nil
+	}
+	return err
+}
+
+type confirmInput struct {
+	Score *int `json:"s" validate:"required,min=0,max=10"`
+}
+
+// confirmLink handles POST /r/:token/confirm, sent by the answer page's
+// script: a person saw the page, so the score is confirmed.
+func (s *Server) confirmLink(c echo.Context) error {
+	claims, err := s.emailing.Signer.Verify(c.Param("token"), time.Now())
+	if err != nil {
+		return newError(http.StatusBadRequest, "%v", err)
+	}
+	if _, ok := s.surveys.Get(claims.SurveyID); !ok {
+		return newError(http.StatusNotFound, "no such survey")
+	}
+	var in confirmInput
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	if err := s.validate.Struct(in); err != nil {
+		return err
+	}
+	if err := s.writer.Add(s.emailAnswer(claims, *in.Score)); err != nil {
+		return writerError(c, err)
+	}
+	return c.JSON(http.StatusAccepted, map[string]bool{"confirmed": true})
+}
+
+// postLink handles POST /r/:token: the follow-up form (reasons, comment).
+// It confirms the answer too.
+func (s *Server) postLink(c echo.Context) error {
+	claims, sv, err := s.linkRequest(c)
+	if err != nil {
+		return ignoreShown(err)
+	}
+	t := emails.Texts(sv.Language)
+	form, err := c.FormParams()
+	if err != nil {
+		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
+	}
+	score, ok := parseScore(form.Get("s"))
+	comment := form.Get("comment")
+	reasons := form["reasons"]
+	if len(reasons) > 20 || len([]rune(comment)) > 2000 {
+		ok = false
+	}
+	seen := map[string]bool{}
+	for _, id := range reasons {
+		if !sv.HasReason(id) || seen[id] {
+			ok = false
+		}
+		seen[id] = true
+	}
+	if !ok {
+		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
+	}
+	r := s.emailAnswer(claims, score)
+	r.Reasons = sortedCopy(reasons)
+	r.Comment = comment
+	if err := s.writer.Add(r); err != nil {
+		return writerError(c, err)
+	}
+	s.alerts.answered(sv, r)
+	return linkPage(c, http.StatusOK, sv.Language, t.Thanks, "", "", "")
+}
+
+// getUnsubscribe handles GET /u/:token: a page with a confirm button, so a
+// link scanner's GET unsubscribes nobody.
+func (s *Server) getUnsubscribe(c echo.Context) error {
+	_, sv, err := s.linkRequest(c)
+	if err != nil {
+		return ignoreShown(err)
+	}
+	t := emails.Texts(sv.Language)
+	return linkPage(c, http.StatusOK, sv.Language, t.UnsubscribeConfirm, "", "/u/"+c.Param("token"), t.UnsubscribeButton)
+}
+
+// postUnsubscribe handles POST /u/:token: the page's button, and RFC 8058
+// one-click unsubscribe from mail clients (body List-Unsubscribe=One-Click).
+func (s *Server) postUnsubscribe(c echo.Context) error {
+	claims, sv, err := s.linkRequest(c)
+	if err != nil {
+		return ignoreShown(err)
+	}
+	email := ""
+	if cs, err := s.db.Contacts(c.Request().Context(), analytics.ContactFilter{ContactIDs: []string{claims.ContactID}}); err == nil && len(cs) == 1 {
+		email = cs[0].Email
+	}
+	if err := s.db.Suppress(c.Request().Context(), claims.ContactID, email, analytics.SuppressUnsubscribe); err != nil {
+		return err
+	}
+	t := emails.Texts(sv.Language)
+	return linkPage(c, http.StatusOK, sv.Language, t.Unsubscribed, "", "", "")
+}

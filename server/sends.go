@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
+	"heed/emails"
+)
+
+type sendInput struct {
+	// Exactly one way to choose: all contacts, by properties, or by email.
+	All          bool              `json:"all"`
+	Where        map[string]string `json:"where" validate:"max=10"`
+	Emails       []string          `json:"emails" validate:"max=10000,dive,email"`
+	ReminderDays int               `json:"reminder_days" validate:"min=0,max=60"`
+	// SendID makes the request idempotent: posting the same id again
+	// resumes that send instead of starting another.
+	SendID string `json:"send_id"`
+	DryRun bool   `json:"dry_run"`
+}
+
+// createSend handles POST /api/v1/surveys/:id/sends: it starts emailing in
+// the background and answers 202 with the send's id; GET /api/v1/sends/:id
+// follows it.
+func (s *Server) createSend(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	var in sendInput
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	if err := s.validate.Struct(in); err != nil {
+		return err
+	}
+	if in.SendID != "" && !sendIDPattern.MatchString(in.SendID) {
+		return invalid(map[string]string{"send_id": "must match [A-Za-z0-9_-]{1,64}"})
+	}
+	ways := 0
+	for _, set := range []bool{in.All, len(in.Where) > 0, len(in.Emails) > 0} {
+		if set {
+			ways++
+		}
+	}
+	if ways != 1 {
+		return invalid(map[string]string{"all": "choose the contacts with exactly one of all, where, emails"})
+	}
+	send := analytics.Send{ID: in.SendID, SurveyID: sv.ID, ReminderDays: in.ReminderDays, CreatedAt: time.Now().UTC(),
+		Filter: analytics.ContactFilter{Where: in.Where}}
+	for _, e := range in.Emails {
+		send.Filter.ContactIDs = append(send.Filter.ContactIDs, analytics.ContactID(e))
+	}
+	if send.ID == "" {
+		send.ID = newSendID()
+	}
+	ctx := c.Request().Context()
+	if existing, err := s.db.GetSend(ctx, send.ID); err == nil {
+		if existing.SurveyID != sv.ID {
+			return invalid(map[string]string{"send_id": "belongs to another survey"})
+		}
+		send = existing // resume it
+	} else if !errors.Is(err, analytics.ErrNotFound) {
+		return err
+	}
+	if in.DryRun {
+		sum, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, true, nil)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"send_id": send.ID, "dry_run": true, "summary": sum})
+	}
+	if err := s.db.SaveSend(ctx, send); err != nil {
+		return err
+	}
+	s.background(func(ctx context.Context) {
+		sum, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
+		if err != nil {
+			s.log.Error("send stopped", "send", send.ID, "err", err, "summary", sum)
+			return
+		}
+		s.log.Info("send done", "send", send.ID, "summary", sum)
+	})
+	return c.JSON(http.StatusAccepted, map[string]string{"send_id": send.ID, "status_url": "/api/v1/sends/" + send.ID})
+}
+
+// getSend handles GET /api/v1/sends/:id: the send and what happened so far.
+func (s *Server) getSend(c echo.Context) error {
+	ctx := c.Request().Context()
+	send, err := s.db.GetSend(ctx, c.Param("id"))
+	if errors.Is(err, analytics.ErrNotFound) {
+		return newError(http.StatusNotFound, "no send with id %q", c.Param("id"))
+	}
+	if err != nil {
+		return err
+	}
+	counts, err := s.db.SendCounts(ctx, send.ID)
+	if err != nil {
+		return err
+	}
+	events, err := s.db.EmailEventCounts(ctx, send.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"send": send, "contacts": counts, "events": events})
+}
+
+// getEmailPreview handles GET /api/v1/surveys/:id/email-preview: the email
+// as a recipient sees it (HTML; ?format=text for the text part).
+func (s *Server) getEmailPreview(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	lang := sv.Language
+	if v := c.QueryParam("lang"); v != "" {
+		lang = v
+	}
+	r, err := emails.RenderSurvey(emails.SurveyEmail{Lang: lang, Question: emails.SurveyQuestion(sv), Sender: s.cfg.FromName,
+		BaseURL: s.cfg.PublicURL, Reminder: c.QueryParam("reminder") == "true"})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("X-Email-Subject", r.Subject)
+	if c.QueryParam("format") == "text" {
+		return c.String(http.StatusOK, r.Text)
+	}
+	return c.HTML(http.StatusOK, r.HTML)
+}
+
+var sendIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func newSendID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return time.Now().UTC().Format("20060102") + "-" + hex.EncodeToString(b)
+}
