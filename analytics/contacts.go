@@ -78,7 +78,7 @@ func (db *DB) Contacts(ctx context.Context, f ContactFilter) ([]Contact, error) 
 	var args []any
 	var where []string
 	if len(f.ContactIDs) > 0 {
-		where = append(where, "contact_id IN (?)")
+		where = append(where, "has(?, contact_id)") // a bound slice is an Array literal
 		args = append(args, f.ContactIDs)
 	}
 	query += condition("WHERE", where) + " GROUP BY contact_id"

@@ -1,0 +1,356 @@
+package server
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"heed/analytics"
+	"heed/emails"
+)
+
+// newEmailServer is a test server with the outbox (no SendGrid key), a
+// webhook key, and alerts without delay.
+func newEmailServer(t *testing.T, dbName string, webhookKey string) *testServer {
+	t.Helper()
+	db := analytics.OpenTestDB(t, dbName)
+	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey, DataDir: t.TempDir(),
+		FlushInterval: 50 * time.Millisecond, Dev: true, PublicURL: "http://heed.test", SendGridWebhookKey: webhookKey,
+		SigningKeys: "t1:0123456789abcdef0123456789abcdef", FromEmail: "support@acme.example", FromName: "Acme", AlertDelay: time.Millisecond}
+	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { hs.Close(); s.Shutdown(context.Background()) })
+	return &testServer{Server: s, url: hs.URL, db: db}
+}
+
+func (ts *testServer) token(t *testing.T, surveyID, email string, sentAgo time.Duration) string {
+	now := time.Now().UTC()
+	return ts.emailing.Signer.Sign(emails.Claims{SendID: "send-1", SurveyID: surveyID, ContactID: analytics.ContactID(email),
+		SentAt: now.Add(-sentAgo), Expires: now.Add(time.Hour)})
+}
+
+func (ts *testServer) answers(t *testing.T, surveyID string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, a := range ts.admin(t, "GET", "/api/v1/surveys/"+surveyID+"/responses", "").json(t)["responses"].([]any) {
+		out = append(out, a.(map[string]any))
+	}
+	return out
+}
+
+// waitAnswer polls until the survey's single answer satisfies ok.
+func (ts *testServer) waitAnswer(t *testing.T, surveyID string, ok func(a map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		as := ts.answers(t, surveyID)
+		if len(as) == 1 && ok(as[0]) {
+			return as[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("answers = %v", as)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func TestEmailLinks(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_links", "")
+	id := ts.createSurvey(t, shopSurvey)
+	browser := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+	tok := ts.token(t, id, "ann@example.com", time.Hour)
+
+	// One click records the score at once, unconfirmed, and shows the follow-up.
+	r := ts.do(t, "GET", "/r/"+tok+"?s=3", "", "User-Agent", browser)
+	if r.status != 200 || !strings.Contains(string(r.body), `value="rude_service"`) || !strings.Contains(string(r.body), "/answer.js") ||
+		r.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("answer page: %d %.300s", r.status, r.body)
+	}
+	a := ts.waitAnswer(t, id, func(a map[string]any) bool { return a["score"] == 3.0 })
+	if a["confirmed"] != false || a["flags"] != nil || a["channel"] != "email" {
+		t.Fatalf("GET-only answer = %v", a)
+	}
+	report := func(include bool) map[string]any {
+		return ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?include_unconfirmed="+strconv.FormatBool(include), "").json(t)["total"].(map[string]any)
+	}
+	if report(false)["responses"] != 0.0 || report(true)["responses"] != 1.0 {
+		t.Fatalf("unconfirmed counted by default: %v / %v", report(false), report(true))
+	}
+	// The page's script confirms; the follow-up form brings reasons and comment.
+	if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":3}`); r.status != 202 {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["confirmed"] == true })
+	form := url.Values{"s": {"3"}, "reasons": {"rude_service"}, "comment": {"Nobody called back"}}
+	r = ts.do(t, "POST", "/r/"+tok, form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	if r.status != 200 {
+		t.Fatalf("follow-up: %d %s", r.status, r.body)
+	}
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["comment"] == "Nobody called back" })
+	// A scanner re-opening another score later changes nothing.
+	ts.do(t, "GET", "/r/"+tok+"?s=10", "", "User-Agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)")
+	ts.do(t, "HEAD", "/r/"+tok+"?s=0", "")
+	time.Sleep(300 * time.Millisecond)
+	total := report(false)
+	if total["responses"] != 1.0 || total["detractors"] != 1.0 {
+		t.Fatalf("scanner overrode the confirmed answer: %v", total)
+	}
+
+	// Scanner flags on a fresh recipient.
+	flagsOf := func(email, method, ua string, ago time.Duration) string {
+		tok := ts.token(t, id, email, ago)
+		ts.do(t, method, "/r/"+tok+"?s=9", "", "User-Agent", ua)
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, a := range ts.answers(t, id) {
+				if a["respondent"] == analytics.ContactID(email) {
+					f, _ := a["flags"].(string)
+					return f
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		t.Fatalf("no answer for %s", email)
+		return ""
+	}
+	flags := []struct{ email, method, ua, want string }{
+		{"b@example.com", "GET", "Mozilla/5.0 (compatible; Barracuda Sentinel)", "scanner_agent"},
+		{"c@example.com", "HEAD", browser, "head"},
+		{"d@example.com", "GET", "", "scanner_agent"},
+	}
+	for _, f := range flags {
+		if got := flagsOf(f.email, f.method, f.ua, time.Hour); got != f.want {
+			t.Errorf("%s %q: flags %q, want %q", f.method, f.ua, got, f.want)
+		}
+	}
+	if got := flagsOf("e@example.com", "GET", browser, time.Second); got != "too_soon" {
+		t.Errorf("click a second after sending: flags %q", got)
+	}
+
+	// Bad links: a friendly page and a 4xx, never a 500.
+	expired := ts.emailing.Signer.Sign(emails.Claims{SendID: "s", SurveyID: id, ContactID: "x", Expires: time.Now().Add(-time.Minute)})
+	bad := []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/r/" + tok[:len(tok)-2] + "xx?s=3", 400},
+		{"GET", "/r/" + expired + "?s=3", 410},
+		{"GET", "/r/" + tok + "?s=11", 400},
+		{"GET", "/r/" + tok, 400},
+		{"GET", "/r/not-a-token?s=1", 400},
+		{"POST", "/r/" + expired, 410},
+		{"GET", "/u/garbage", 400},
+		{"POST", "/r/" + tok + "/confirm", 415},
+	}
+	for _, b := range bad {
+		r := ts.do(t, b.method, b.path, "")
+		if r.status != b.status {
+			t.Errorf("%s %s: %d, want %d: %.200s", b.method, b.path, r.status, b.status, r.body)
+		}
+	}
+	if r := ts.do(t, "POST", "/r/"+tok, url.Values{"s": {"3"}, "reasons": {"weather"}}.Encode(), "Content-Type", "application/x-www-form-urlencoded"); r.status != 422 {
+		t.Errorf("unknown reason in the follow-up: %d", r.status)
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_unsub", "")
+	id := ts.createSurvey(t, shopSurvey)
+	ctx := context.Background()
+	tok := ts.token(t, id, "zoe@example.com", time.Hour)
+	// A GET (what a link scanner does) only shows the confirm button.
+	r := ts.do(t, "GET", "/u/"+tok, "")
+	if r.status != 200 || !strings.Contains(string(r.body), `<form method="post"`) {
+		t.Fatalf("unsubscribe page: %d %s", r.status, r.body)
+	}
+	if sup, _ := ts.db.Suppressed(ctx); len(sup) != 0 {
+		t.Fatal("a GET unsubscribed")
+	}
+	// RFC 8058 one-click POST from the mail client.
+	r = ts.do(t, "POST", "/u/"+tok, "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded")
+	if r.status != 200 {
+		t.Fatalf("one-click: %d", r.status)
+	}
+	if sup, _ := ts.db.Suppressed(ctx); !sup[analytics.ContactID("zoe@example.com")] {
+		t.Fatal("not suppressed")
+	}
+}
+
+// webhookSigner signs Event Webhook payloads as SendGrid does.
+type webhookSigner struct{ key *ecdsa.PrivateKey }
+
+func newWebhookSigner(t *testing.T) (*webhookSigner, string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	return &webhookSigner{key}, base64.StdEncoding.EncodeToString(pub)
+}
+
+func (w *webhookSigner) sign(t *testing.T, ts string, payload []byte) string {
+	h := sha256.New()
+	h.Write([]byte(ts))
+	h.Write(payload)
+	r, s, err := ecdsa.Sign(rand.Reader, w.key, h.Sum(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	return base64.StdEncoding.EncodeToString(der)
+}
+
+func TestSendGridWebhook(t *testing.T) {
+	signer, pub := newWebhookSigner(t)
+	ts := newEmailServer(t, "heed_test_server_webhook", pub)
+	ctx := context.Background()
+	id := ts.createSurvey(t, shopSurvey)
+	events := func(evs ...string) []byte {
+		var parts []string
+		for i, e := range evs {
+			kind, email, _ := strings.Cut(e, ":")
+			parts = append(parts, fmt.Sprintf(`{"sg_event_id":"ev-%s-%d","event":"%s","email":"%s","timestamp":%d,"heed_send_id":"send-9","heed_survey_id":"%s"}`,
+				kind, i, kind, email, time.Now().Unix(), id))
+		}
+		return []byte("[" + strings.Join(parts, ",") + "]")
+	}
+	post := func(body []byte, ts0 string, sig string) result {
+		return ts.do(t, "POST", "/webhooks/sendgrid", string(body), "X-Twilio-Email-Event-Webhook-Timestamp", ts0,
+			"X-Twilio-Email-Event-Webhook-Signature", sig)
+	}
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	old := strconv.FormatInt(time.Now().Add(-10*time.Minute).Unix(), 10)
+	good := events("delivered:a@example.com", "open:a@example.com", "bounce:b@example.com")
+	tests := []struct {
+		name   string
+		body   []byte
+		ts     string
+		sig    string
+		status int
+	}{
+		{"valid", good, now, signer.sign(t, now, good), 200},
+		{"duplicate delivery of the same events", good, now, signer.sign(t, now, good), 200},
+		{"tampered body", append([]byte(" "), good...), now, signer.sign(t, now, good), 401},
+		{"too old", good, old, signer.sign(t, old, good), 401},
+		{"unsigned", good, now, "", 401},
+		{"garbage signature", good, now, "bm90IGEgc2ln", 401},
+		{"signed by another key", good, now, func() string { o, _ := newWebhookSigner(t); return o.sign(t, now, good) }(), 401},
+		{"signed garbage body", []byte("{not json"), now, signer.sign(t, now, []byte("{not json")), 400},
+	}
+	for _, tt := range tests {
+		if r := post(tt.body, tt.ts, tt.sig); r.status != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.body, tt.status)
+		}
+	}
+	counts, err := ts.db.EmailEventCounts(ctx, "send-9")
+	if err != nil || counts["delivered"] != 1 || counts["open"] != 1 || counts["bounce"] != 1 {
+		t.Fatalf("event counts %v %v (duplicates must count once)", counts, err)
+	}
+	// The bounce suppressed b@: the next send skips them.
+	r := ts.admin(t, "POST", "/api/v1/contacts", `[{"email":"a@example.com"},{"email":"b@example.com"}]`)
+	if r.status != 200 {
+		t.Fatalf("contacts: %d %s", r.status, r.body)
+	}
+	r = ts.admin(t, "POST", "/api/v1/surveys/"+id+"/sends", `{"all":true,"dry_run":true}`)
+	sum := r.json(t)["summary"].(map[string]any)
+	if r.status != 200 || sum["skipped_suppressed"] != 1.0 || sum["selected"] != 2.0 {
+		t.Fatalf("send after bounce: %d %s", r.status, r.body)
+	}
+	// Without a configured key the webhook refuses everything.
+	plain := newEmailServer(t, "heed_test_server_webhook2", "")
+	if r := plain.do(t, "POST", "/webhooks/sendgrid", string(good), "X-Twilio-Email-Event-Webhook-Timestamp", now,
+		"X-Twilio-Email-Event-Webhook-Signature", signer.sign(t, now, good)); r.status != 403 {
+		t.Fatalf("webhook without a key: %d", r.status)
+	}
+}
+
+func TestContactsAndSendsAPI(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_sends", "")
+	id := ts.createSurvey(t, `{"name":"Mail","reasons":[{"id":"rude_service","label":"Rude"}],"alert_emails":["boss@acme.example"]}`)
+	r := ts.admin(t, "POST", "/api/v1/contacts", `[
+		{"email":"Ann <ANN@Example.com>","properties":{"plan":"pro"}},
+		{"email":"bob@example.com","name":"Bob","properties":{"plan":"free"}},
+		{"email":"ann@example.com","name":"Ann B.","properties":{"plan":"pro"}},
+		{"email":"not an email"},
+		{"email":"x@example.com","properties":{"":"empty key"}}]`)
+	sum := r.json(t)
+	if r.status != 200 || sum["imported"] != 2.0 || sum["duplicates"] != 1.0 || len(sum["invalid"].([]any)) != 2 {
+		t.Fatalf("contacts: %d %s", r.status, r.body)
+	}
+	for _, bad := range []string{`[]`, `{"email":"a@b.c"}`, `[{"email":1}]`} {
+		if r := ts.admin(t, "POST", "/api/v1/contacts", bad); r.status < 400 || r.status >= 500 {
+			t.Errorf("contacts %s: %d", bad, r.status)
+		}
+	}
+	for _, bad := range []string{`{}`, `{"all":true,"where":{"plan":"pro"}}`, `{"emails":["nope"]}`, `{"all":true,"send_id":"a b"}`, `{"all":true,"reminder_days":99}`} {
+		if r := ts.admin(t, "POST", "/api/v1/surveys/"+id+"/sends", bad); r.status != 422 {
+			t.Errorf("send %s: %d %s", bad, r.status, r.body)
+		}
+	}
+	r = ts.admin(t, "POST", "/api/v1/surveys/"+id+"/sends", `{"where":{"plan":"pro"},"send_id":"pro-1"}`)
+	if r.status != 202 || r.json(t)["send_id"] != "pro-1" {
+		t.Fatalf("send: %d %s", r.status, r.body)
+	}
+	var msgs []emails.OutboxMessage
+	deadline := time.Now().Add(15 * time.Second)
+	for len(msgs) == 0 && time.Now().Before(deadline) {
+		msgs, _ = ts.emailing.Outbox.List()
+		time.Sleep(30 * time.Millisecond)
+	}
+	if len(msgs) != 1 || msgs[0].To != "ann@example.com" || !strings.Contains(msgs[0].HTML, "http://heed.test/r/") || strings.Contains(msgs[0].HTML, emails.TokenPlaceholder) {
+		t.Fatalf("outbox = %+v", msgs)
+	}
+	st := ts.admin(t, "GET", "/api/v1/sends/pro-1", "").json(t)
+	if st["contacts"].(map[string]any)["initial"].(map[string]any)["sent"] != 1.0 {
+		t.Fatalf("send status: %v", st)
+	}
+	if r := ts.admin(t, "GET", "/api/v1/sends/nope", ""); r.status != 404 {
+		t.Fatalf("unknown send: %d", r.status)
+	}
+	// The outbox pages (dev mode) list and show it.
+	if r := ts.do(t, "GET", "/dev/outbox", ""); r.status != 200 || !strings.Contains(string(r.body), msgs[0].File) {
+		t.Fatalf("outbox page: %d", r.status)
+	}
+	// Preview.
+	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/email-preview?lang=de", ""); r.status != 200 || !strings.Contains(string(r.body), "/r/-token-?s=10") {
+		t.Fatalf("preview: %d %.200s", r.status, r.body)
+	}
+
+	// Ann answers 2 with a reason: the alert reaches the boss.
+	link := msgs[0].HTML[strings.Index(msgs[0].HTML, "http://heed.test/r/"):]
+	tok := strings.TrimPrefix(link[:strings.Index(link, "?")], "http://heed.test/r/")
+	form := url.Values{"s": {"2"}, "reasons": {"rude_service"}, "comment": {"Rude on the phone"}}
+	if r := ts.do(t, "POST", "/r/"+tok, form.Encode(), "Content-Type", "application/x-www-form-urlencoded"); r.status != 200 {
+		t.Fatalf("follow-up: %d", r.status)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		msgs, _ = ts.emailing.Outbox.List()
+		if len(msgs) == 2 {
+			break
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if len(msgs) != 2 || msgs[0].To != "boss@acme.example" || !strings.Contains(msgs[0].HTML, "Rude on the phone") || !strings.Contains(msgs[0].HTML, "ann@example.com") {
+		t.Fatalf("alert = %+v", msgs[0])
+	}
+	_ = http.StatusOK
+}
