@@ -272,3 +272,36 @@ func TestReportConfirmation(t *testing.T) {
 		}
 	}
 }
+
+// TestReportFollowUpAcrossPeriods: a follow-up that lands in the next period
+// (after a restart, the server no longer knows the first answer's time)
+// still counts once, in the first answer's period, with the last answer.
+func TestReportFollowUpAcrossPeriods(t *testing.T) {
+	db := OpenTestDB(t, "heed_test_analytics_boundary")
+	ctx := context.Background()
+	sv := testSurvey()
+	id := uuid.NewString()
+	jan31 := time.Date(2026, 1, 31, 23, 59, 58, 0, time.UTC)
+	feb1 := time.Date(2026, 2, 1, 0, 0, 1, 0, time.UTC)
+	if err := db.InsertResponses(ctx, []Response{
+		response("rep", id, jan31, 1, 2),
+		response("rep", id, feb1, 2, 10),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	month := func(from time.Time, months int) Period {
+		rep, err := db.Report(ctx, ReportQuery{Survey: sv, From: from, To: from.AddDate(0, months, 0), Interval: Month})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Total
+	}
+	jan, feb, both := month(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1), month(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 1), month(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 2)
+	if jan.Responses != 1 || jan.Promoters != 1 || feb.Responses != 0 || both.Responses != 1 || both.Promoters != 1 {
+		t.Fatalf("january %+v, february %+v, both %+v: want one promoter, in January", jan, feb, both)
+	}
+	answers, err := db.ListAnswers(ctx, "rep", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 10)
+	if err != nil || len(answers) != 0 {
+		t.Fatalf("february answers: %v %v", answers, err)
+	}
+}

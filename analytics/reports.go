@@ -109,9 +109,10 @@ type Report struct {
 // The inner query folds every response_id to its last answer (argMax by
 // version, preferring confirmed answers: see lastAnswer), so retries,
 // replays and follow-ups count once whatever the merge state of the
-// ReplacingMergeTree; the response belongs to the period of its first
-// answer. The outer query groups by (period, score, reason set): a
-// few hundred rows at most, from which Go derives every figure.
+// ReplacingMergeTree. A response belongs to the period of its first answer:
+// the subquery finds the responses with a row in range, the outer query
+// reads all their rows (a follow-up may sit in another period) and HAVING
+// keeps those first answered in range.
 const reportQuery = `
 SELECT %s AS period, last_score, last_reasons, count() AS n
 FROM (
@@ -121,12 +122,17 @@ FROM (
 		%s AS last_score,
 		%s AS last_reasons
 	FROM responses
-	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+	WHERE survey_id = ? AND response_id IN (` + responsesInRange + `)
 	GROUP BY response_id
-	HAVING any_confirmed >= ?
+	HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?) AND any_confirmed >= ?
 )
 GROUP BY period, last_score, last_reasons
 ORDER BY period`
+
+// responsesInRange selects the response ids with a row in [from, to); it
+// binds survey, from, to.
+const responsesInRange = `SELECT response_id FROM responses
+		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)`
 
 // Report computes the NPS trend of q.Survey.
 func (db *DB) Report(ctx context.Context, q ReportQuery) (*Report, error) {
@@ -145,7 +151,7 @@ func (db *DB) Report(ctx context.Context, q ReportQuery) (*Report, error) {
 		minConfirmed = 0
 	}
 	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at"), lastAnswer("score"), lastAnswer("reasons")),
-		q.Survey.ID, q.From.Unix(), q.To.Unix(), minConfirmed)
+		q.Survey.ID, q.Survey.ID, q.From.Unix(), q.To.Unix(), q.From.Unix(), q.To.Unix(), minConfirmed)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -93,7 +93,7 @@ type Answer struct {
 }
 
 // ListAnswers returns the answers first given in [from, to), newest first,
-// each response_id once with its last answer.
+// each response_id once with its last answer (see reportQuery).
 func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Time, limit int) ([]Answer, error) {
 	rows, err := db.conn.Query(ctx, `
 		SELECT toString(response_id) AS id,
@@ -106,10 +106,11 @@ func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Ti
 			max(confirmed) AS any_confirmed,
 			argMax(flags, version) AS last_flags
 		FROM responses
-		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+		WHERE survey_id = ? AND response_id IN (`+responsesInRange+`)
 		GROUP BY response_id
+		HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?)
 		ORDER BY first_at DESC, id
-		LIMIT ?`, surveyID, from.Unix(), to.Unix(), limit)
+		LIMIT ?`, surveyID, surveyID, from.Unix(), to.Unix(), from.Unix(), to.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}

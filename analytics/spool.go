@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // The spool is an append-only log of accepted responses on local disk. A
@@ -39,7 +40,9 @@ const (
 	spoolMagic     = "HEEDSPL1"
 	recordHeader   = 8
 	maxRecordBytes = 1 << 20
-	segmentExt     = ".seg"
+	segmentExt     = ".seg"  // waiting for ClickHouse
+	doneExt        = ".done" // inserted; kept a while in case ClickHouse loses it
+	badExt         = ".bad"  // unreadable by this version; set aside for a person
 	// maxGroup bounds how many appends share one write+fsync.
 	maxGroup = 1024
 )
@@ -79,6 +82,7 @@ type Spool struct {
 
 	mu     sync.Mutex
 	sealed []segment // oldest first, waiting for ClickHouse
+	done   []segment // inserted, deleted after a grace period (see MarkDone)
 	size   int64     // bytes of all segment files
 	lastID uint64
 }
@@ -94,8 +98,10 @@ type lane struct {
 }
 
 type segment struct {
-	id   uint64
-	size int64
+	id     uint64
+	size   int64
+	ext    string    // segmentExt or doneExt
+	doneAt time.Time // when ClickHouse confirmed it (doneExt)
 }
 
 type appendReq struct {
@@ -151,7 +157,10 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 			lock.Close()
 			return nil, fmt.Errorf("spool: %w", err)
 		}
-		s.sealed = append(s.sealed, segment{id: id, size: info.Size()})
+		// Segments already inserted by the last run are replayed too: if
+		// the machine lost power, ClickHouse may have lost them (it does not
+		// fsync new parts by default). Duplicates count once in reports.
+		s.sealed = append(s.sealed, segment{id: id, size: info.Size(), ext: filepath.Ext(e.Name())})
 		s.size += info.Size()
 		s.lastID = max(s.lastID, id)
 	}
@@ -178,15 +187,38 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 }
 
 func segmentID(name string) (uint64, bool) {
-	if !strings.HasSuffix(name, segmentExt) {
+	ext := filepath.Ext(name)
+	if ext != segmentExt && ext != doneExt {
 		return 0, false
 	}
-	id, err := strconv.ParseUint(strings.TrimSuffix(name, segmentExt), 10, 64)
+	id, err := strconv.ParseUint(strings.TrimSuffix(name, ext), 10, 64)
 	return id, err == nil
 }
 
-func (s *Spool) segmentPath(id uint64) string {
-	return filepath.Join(s.dir, fmt.Sprintf("%020d%s", id, segmentExt))
+func (s *Spool) segmentPath(id uint64) string { return s.pathExt(id, segmentExt) }
+
+func (s *Spool) pathExt(id uint64, ext string) string {
+	return filepath.Join(s.dir, fmt.Sprintf("%020d%s", id, ext))
+}
+
+// sealedPath is where a sealed segment is now.
+func (s *Spool) sealedPath(id uint64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, seg := range s.sealed {
+		if seg.id == id && seg.ext != "" {
+			return s.pathExt(id, seg.ext)
+		}
+	}
+	return s.segmentPath(id)
+}
+
+// syncDir makes a new or renamed file's directory entry durable.
+func (s *Spool) syncDir() {
+	if d, err := os.Open(s.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 // openSegment starts the next segment file of a lane. Called with s.mu held
@@ -202,6 +234,7 @@ func (s *Spool) openSegment(l *lane) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("spool: %w", err)
 	}
+	s.syncDir()
 	l.cur, l.curID, l.curSize, l.curCount = f, s.lastID, int64(len(spoolMagic)), 0
 	s.size += l.curSize
 	return nil
@@ -348,7 +381,7 @@ func (s *Spool) sealLocked(l *lane, force bool) error {
 		}
 		// The records are already fdatasynced; a close error changes nothing.
 		l.cur.Close()
-		s.sealed = append(s.sealed, segment{id: l.curID, size: l.curSize})
+		s.sealed = append(s.sealed, segment{id: l.curID, size: l.curSize, ext: segmentExt})
 		s.pending.Add(-int64(l.curCount))
 		sort.Slice(s.sealed, func(i, j int) bool { return s.sealed[i].id < s.sealed[j].id })
 		l.cur, l.curCount = nil, 0
@@ -397,7 +430,7 @@ func (s *Spool) Size() int64 {
 // or corrupt record (a crash mid-write, a bad disk) ends the segment: it is
 // logged and skipped, and the records before it are kept.
 func (s *Spool) ReadSegment(id uint64, fn func(rec []byte) error) error {
-	f, err := os.Open(s.segmentPath(id))
+	f, err := os.Open(s.sealedPath(id))
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
@@ -446,22 +479,75 @@ func (s *Spool) ReadSegment(id uint64, fn func(rec []byte) error) error {
 	}
 }
 
-// Remove deletes a sealed segment once ClickHouse has its rows.
-func (s *Spool) Remove(id uint64) error {
+// takeSealed removes a sealed segment from the list, with s.mu held.
+func (s *Spool) takeSealed(id uint64) (segment, bool) {
+	for i, seg := range s.sealed {
+		if seg.id == id {
+			s.sealed = append(s.sealed[:i], s.sealed[i+1:]...)
+			return seg, true
+		}
+	}
+	return segment{}, false
+}
+
+// MarkDone records that ClickHouse has a sealed segment's rows. The file is
+// kept (renamed .done) until PurgeDone: ClickHouse does not fsync new data
+// by default, so a power cut right after an insert could lose rows that only
+// the spool still has. A restart replays .done segments too.
+func (s *Spool) MarkDone(id uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, seg := range s.sealed {
-		if seg.id != id {
-			continue
-		}
-		if err := os.Remove(s.segmentPath(id)); err != nil && !os.IsNotExist(err) {
+	seg, ok := s.takeSealed(id)
+	if !ok {
+		return fmt.Errorf("spool: segment %d is not sealed", id)
+	}
+	from := s.pathExt(id, seg.ext)
+	if seg.ext != doneExt {
+		if err := os.Rename(from, s.pathExt(id, doneExt)); err != nil {
+			s.sealed = append([]segment{seg}, s.sealed...)
 			return fmt.Errorf("spool: %w", err)
 		}
-		s.sealed = append(s.sealed[:i], s.sealed[i+1:]...)
-		s.size -= seg.size
-		return nil
 	}
-	return fmt.Errorf("spool: segment %d is not sealed", id)
+	seg.ext, seg.doneAt = doneExt, time.Now()
+	s.done = append(s.done, seg)
+	return nil
+}
+
+// PurgeDone deletes .done segments confirmed before the given time.
+func (s *Spool) PurgeDone(before time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.done[:0]
+	for _, seg := range s.done {
+		if seg.doneAt.After(before) {
+			kept = append(kept, seg)
+			continue
+		}
+		if err := os.Remove(s.pathExt(seg.id, doneExt)); err != nil && !os.IsNotExist(err) {
+			s.log.Warn("spool: cannot delete an inserted segment", "segment", seg.id, "err", err)
+			kept = append(kept, seg)
+			continue
+		}
+		s.size -= seg.size
+	}
+	s.done = kept
+}
+
+// Quarantine sets aside a segment this version cannot read (renamed .bad,
+// no longer counted against MaxBytes), so it does not block the spool.
+func (s *Spool) Quarantine(id uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seg, ok := s.takeSealed(id)
+	if !ok {
+		return fmt.Errorf("spool: segment %d is not sealed", id)
+	}
+	if err := os.Rename(s.pathExt(id, seg.ext), s.pathExt(id, badExt)); err != nil {
+		s.sealed = append([]segment{seg}, s.sealed...)
+		return fmt.Errorf("spool: %w", err)
+	}
+	s.size -= seg.size
+	return nil
 }
 
 // Close stops appends and closes the open segments; those holding records

@@ -119,7 +119,14 @@ func (s *Surveys) Load(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load surveys: %w", err)
 	}
+	// Merge rather than replace: a survey saved while this query ran is in
+	// the cache but maybe not in the result. The newer version wins.
 	s.mu.Lock()
+	for id, cached := range s.byID {
+		if loaded, ok := byID[id]; !ok || cached.UpdatedAt.After(loaded.UpdatedAt) {
+			byID[id] = cached
+		}
+	}
 	s.byID = byID
 	s.mu.Unlock()
 	return nil

@@ -34,6 +34,9 @@ type WriterOptions struct {
 	FlushInterval time.Duration
 	// MaxBackoff caps the wait between failed flushes (default 10s).
 	MaxBackoff time.Duration
+	// KeepInserted keeps segments this long after ClickHouse confirmed them
+	// (default 2 min; negative: delete at once). See Spool.MarkDone.
+	KeepInserted time.Duration
 	Logger     *slog.Logger
 }
 
@@ -46,6 +49,9 @@ func (o *WriterOptions) setDefaults() {
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 10 * time.Second
+	}
+	if o.KeepInserted == 0 {
+		o.KeepInserted = 2 * time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -212,9 +218,13 @@ func (w *Writer) run() {
 
 // flush seals the open segment and inserts every sealed one, oldest first.
 func (w *Writer) flush(ctx context.Context) error {
-	if err := w.spool.Seal(); err != nil && !errors.Is(err, ErrSpoolClosed) {
-		w.setErr(err)
-		return err
+	// A failed seal (a full disk) must not stop the sealed segments from
+	// going in: inserting them is what frees the disk.
+	sealErr := w.spool.Seal()
+	if sealErr != nil && !errors.Is(sealErr, ErrSpoolClosed) {
+		w.opts.Logger.Error("spool: cannot seal the open segment", "err", sealErr)
+	} else {
+		sealErr = nil
 	}
 	// Segments are streamed, BatchSize rows per insert, so memory stays
 	// bounded however large a segment grew while ClickHouse was away. If an
@@ -227,7 +237,7 @@ func (w *Writer) flush(ctx context.Context) error {
 		err := w.spool.ReadSegment(id, func(rec []byte) error {
 			var err error
 			switch rec[0] {
-			case recordResponse:
+			case recordResponse, recordResponseV1:
 				var r Response
 				if r, err = decodeResponse(rec); err == nil {
 					rows = append(rows, r)
@@ -241,9 +251,7 @@ func (w *Writer) flush(ctx context.Context) error {
 				err = errBadRecord
 			}
 			if err != nil {
-				// A record that passed its checksum but does not decode was
-				// written by an incompatible version: keep the segment.
-				return fmt.Errorf("spool segment %d: %w", id, err)
+				return fmt.Errorf("spool segment %d: %w", id, errUnreadable{err})
 			}
 			if len(rows)+len(dismissals) < w.opts.BatchSize {
 				return nil
@@ -256,13 +264,29 @@ func (w *Writer) flush(ctx context.Context) error {
 			err = w.insert(ctx, rows, dismissals)
 		}
 		if err == nil {
-			err = w.spool.Remove(id)
+			err = w.spool.MarkDone(id)
+		}
+		var unreadable errUnreadable
+		if errors.As(err, &unreadable) {
+			// Written by an incompatible version (its checksum is fine): set
+			// it aside for a person rather than block every later answer.
+			w.opts.Logger.Error("spool: segment unreadable by this version; renamed .bad, its rows are NOT in ClickHouse", "segment", id, "err", err)
+			if qerr := w.spool.Quarantine(id); qerr != nil {
+				err = qerr
+			} else {
+				continue
+			}
 		}
 		if err != nil {
 			w.setErr(err)
 			w.opts.Logger.Warn("flush responses failed; will retry", "segment", id, "err", err)
 			return err
 		}
+	}
+	w.spool.PurgeDone(time.Now().Add(-max(w.opts.KeepInserted, 0)))
+	if sealErr != nil {
+		w.setErr(sealErr)
+		return sealErr
 	}
 	w.setErr(nil)
 	return nil
@@ -310,8 +334,9 @@ func (w *Writer) Close(ctx context.Context) error {
 // Record encoding: a kind byte, then varint-prefixed fields in a fixed
 // order. A new layout gets a new kind byte, so old spools stay readable.
 const (
-	recordResponse  = 1
-	recordDismissal = 2
+	recordResponseV1 = 1 // before confirmation fields; still read
+	recordDismissal  = 2
+	recordResponse   = 3 // with unconfirmed and flags
 )
 
 func encodeResponse(buf []byte, r *Response) []byte {
@@ -338,7 +363,6 @@ func encodeResponse(buf []byte, r *Response) []byte {
 		buf = appendString(buf, k)
 		buf = appendString(buf, r.Properties[k])
 	}
-	// Fields added later go last; older records simply end before them.
 	unconfirmed := byte(0)
 	if r.Unconfirmed {
 		unconfirmed = 1
@@ -353,6 +377,12 @@ func appendString(buf []byte, s string) []byte {
 }
 
 var errBadRecord = errors.New("malformed spool record")
+
+// errUnreadable marks a record that passed its checksum but does not decode.
+type errUnreadable struct{ err error }
+
+func (e errUnreadable) Error() string { return "unreadable record: " + e.err.Error() }
+func (e errUnreadable) Unwrap() error { return e.err }
 
 type recordReader struct {
 	b   []byte
@@ -394,7 +424,8 @@ func (d *recordReader) string() string { return string(d.bytes(d.uvarint())) }
 func decodeResponse(rec []byte) (Response, error) {
 	d := &recordReader{b: rec}
 	var r Response
-	if v := d.bytes(1); d.err != nil || v[0] != recordResponse {
+	kind := d.bytes(1)
+	if d.err != nil || (kind[0] != recordResponse && kind[0] != recordResponseV1) {
 		return r, errBadRecord
 	}
 	r.SurveyID = d.string()
@@ -420,8 +451,10 @@ func decodeResponse(rec []byte) (Response, error) {
 			r.Properties[k] = d.string()
 		}
 	}
-	if d.err == nil && len(d.b) > 0 { // absent from records of older versions
-		r.Unconfirmed = d.bytes(1)[0] == 1
+	if kind[0] == recordResponse {
+		if b := d.bytes(1); d.err == nil {
+			r.Unconfirmed = b[0] == 1
+		}
 		r.Flags = d.string()
 	}
 	if d.err == nil && len(d.b) != 0 {

@@ -208,7 +208,7 @@ func TestWriterReplaysSpool(t *testing.T) {
 	spool.lock.Close() // release the folder as a dead process would
 
 	// BatchSize 2: the segment of 5 goes in as inserts of 2, 2 and 1.
-	w := newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, BatchSize: 2})
+	w := newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, BatchSize: 2, KeepInserted: -1})
 	waitRows(t, db, "replay", 5)
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -315,19 +315,16 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, r)
 	}
 	enc := encodeResponse(nil, &r)
-	// A record of an older version ends before the confirmation fields.
-	legacy := len(enc) - 1 - 1 - len(r.Flags)
-	for i := 0; i < len(enc); i++ { // every other truncation is an error, never a panic
-		got, err := decodeResponse(enc[:i])
-		if i == legacy {
-			if err != nil || got.Unconfirmed || got.Comment != r.Comment {
-				t.Fatalf("older record: %+v, %v", got, err)
-			}
-			continue
-		}
-		if err == nil {
+	for i := 0; i < len(enc); i++ { // every truncation is an error, never a panic
+		if _, err := decodeResponse(enc[:i]); err == nil {
 			t.Fatalf("truncated record of %d bytes decoded", i)
 		}
+	}
+	// A record of the previous layout (kind 1, no confirmation fields) is
+	// still read, as confirmed.
+	legacy := append([]byte{recordResponseV1}, enc[1:len(enc)-1-1-len(r.Flags)]...)
+	if got, err := decodeResponse(legacy); err != nil || got.Unconfirmed || got.Flags != "" || got.Comment != r.Comment {
+		t.Fatalf("older record: %+v, %v", got, err)
 	}
 }
 
@@ -372,5 +369,49 @@ func TestDismissalsAndLastContact(t *testing.T) {
 	}
 	if len(answers) != 1 || answers[0].Comment != "meh" || answers[0].Score != 4 || answers[0].Channel != "widget" {
 		t.Fatalf("answers = %+v", answers)
+	}
+}
+
+// TestWriterKeepsInsertedAndQuarantines: inserted segments stay (.done) for
+// a while and are replayed by the next run; a segment this version cannot
+// read is set aside and does not block the ones after it.
+func TestWriterKeepsInsertedAndQuarantines(t *testing.T) {
+	db := OpenTestDB(t, "heed_test_analytics_keep")
+	dir := t.TempDir()
+	spool, err := OpenSpool(SpoolOptions{Dir: dir, Logger: quiet, Lanes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Segment 1: a record of an unknown future kind (valid checksum).
+	spool.Append([]byte{99, 1, 2, 3})
+	spool.Seal()
+	// Segment 2: a good answer.
+	good := Response{SurveyID: "keep", ResponseID: uuid.New(), CreatedAt: time.Now(), Version: 1, Score: 9, Channel: "api"}
+	spool.Append(encodeResponse(nil, &good))
+	spool.Close()
+
+	w := newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond})
+	waitRows(t, db, "keep", 1)
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if bad, _ := filepath.Glob(filepath.Join(dir, "*.bad")); len(bad) != 1 {
+		t.Fatalf("quarantined segments: %v", bad)
+	}
+	if done, _ := filepath.Glob(filepath.Join(dir, "*.done")); len(done) != 1 {
+		t.Fatalf("kept inserted segments: %v", done)
+	}
+	// The next run inserts the kept segment again: harmless, counted once.
+	w = newTestWriter(t, db, WriterOptions{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, KeepInserted: -1})
+	waitRows(t, db, "keep", 2)
+	w.Close(context.Background())
+	sv := &Survey{ID: "keep"}
+	now := time.Now()
+	rep, err := db.Report(context.Background(), ReportQuery{Survey: sv, From: now.AddDate(0, 0, -1), To: now.AddDate(0, 0, 1), Interval: Day})
+	if err != nil || rep.Total.Responses != 1 {
+		t.Fatalf("report after replay: %+v %v", rep.Total, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.done")); len(left) != 0 {
+		t.Fatalf("done segments not purged: %v", left)
 	}
 }

@@ -52,17 +52,24 @@ ping_ok() {
   [[ $reply == *"Ok."* ]]
 }
 
-# running_pid prints the pid of the server that uses this data folder: from
-# our pid file, else from the `status` file ClickHouse keeps in its path. The
+# running_pid prints the pid of the server that uses this data folder, from
+# our pid file or from the `status` file ClickHouse keeps in its path. The
 # process must still name our config, so a recycled pid is never killed.
 running_pid() {
-  local pid=""
-  [ -f "$pidfile" ] && pid=$(cat "$pidfile")
-  if [ -z "$pid" ] && [ -f "$data/status" ]; then
-    pid=$(sed -n 's/^PID: *//p' "$data/status")
-  fi
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$data/config.xml" && echo "$pid"
+  local pid
+  for pid in "$(cat "$pidfile" 2>/dev/null)" "$(sed -n 's/^PID: *//p' "$data/status" 2>/dev/null)"; do
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$data/config.xml" && { echo "$pid"; return 0; }
+  done
+  return 1
+}
+
+wait_ready() {
+  for _ in $(seq 1 150); do
+    ping_ok && return 0
+    sleep 0.2
+  done
+  return 1
 }
 
 write_config() {
@@ -76,6 +83,13 @@ start() {
     log "already running on 127.0.0.1:$tcp_port (reusing it)"
     return 0
   fi
+  if pid=$(running_pid); then
+    # Ours, but still starting (18.16 can be slow after a crash): wait.
+    log "waiting for the server already starting (pid $pid)"
+    wait_ready && { log "ready"; return 0; }
+    log "pid $pid does not answer; stop it with: $0 stop"
+    exit 1
+  fi
   find_server || { install_server && find_server; } || { log "ClickHouse could not be installed"; exit 1; }
   write_config
   log "starting ${server_cmd[*]} (native 127.0.0.1:$tcp_port, http $http_port, data $data)"
@@ -83,13 +97,10 @@ start() {
   setsid "${server_cmd[@]}" --config-file="$data/config.xml" \
     >"$data/log/stdout.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  for _ in $(seq 1 150); do
-    if ping_ok; then
-      log "ready"
-      return 0
-    fi
-    sleep 0.2
-  done
+  if wait_ready; then
+    log "ready"
+    return 0
+  fi
   log "did not become ready in 30 s; last log lines:"
   tail -n 20 "$data/log/clickhouse-server.err.log" "$data/log/stdout.log" >&2 2>/dev/null || true
   exit 1

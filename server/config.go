@@ -140,11 +140,11 @@ func (c *Config) setDefaults() {
 
 // Validate reports a configuration that cannot work.
 func (c *Config) Validate() error {
-	if c.AdminKey == "" && !c.Dev {
-		return fmt.Errorf("HEED_ADMIN_KEY (or --admin-key) is required; use --dev for a generated development key")
+	if c.AdminKey == "" {
+		return fmt.Errorf("HEED_ADMIN_KEY (or --admin-key) is required; `heed serve --dev` generates a development key")
 	}
-	if c.AdminKey != "" && len(c.AdminKey) < 16 {
-		return fmt.Errorf("the admin key must be at least 16 characters")
+	if strings.TrimSpace(c.AdminKey) != c.AdminKey || len(c.AdminKey) < 16 {
+		return fmt.Errorf("the admin key must be at least 16 characters, without surrounding spaces")
 	}
 	if c.FlushInterval <= 0 {
 		return fmt.Errorf("--flush-interval must be positive")

@@ -1,12 +1,17 @@
 package server
 
 import (
+	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -87,6 +92,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			apiErr = invalid(fieldMessages(verrs))
 		case errors.As(err, &httpErr):
 			apiErr = newError(httpErr.Code, "%s", httpMessage(httpErr))
+		case storageUnavailable(err):
+			log.Warn("ClickHouse unavailable", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			c.Response().Header().Set("Retry-After", "5")
+			apiErr = newError(http.StatusServiceUnavailable, "storage is unavailable; retry shortly")
 		default:
 			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 			apiErr = &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: "internal error; see the server log"}
@@ -95,7 +104,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="heed"`)
 		}
 		var werr error
-		if c.Request().Method == http.MethodHead {
+		if isHead(c.Request()) {
 			werr = c.NoContent(apiErr.Status)
 		} else {
 			werr = c.JSON(apiErr.Status, map[string]*Error{"error": apiErr})
@@ -219,4 +228,13 @@ func jsonTypeName(kind string) string {
 		return "true or false"
 	}
 	return "of another type"
+}
+
+// storageUnavailable tells a ClickHouse outage (refused, reset, timed out)
+// from a bug: the former is a 503 worth retrying, the latter a 500.
+func storageUnavailable(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, driver.ErrBadConn)
 }

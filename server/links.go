@@ -50,7 +50,7 @@ func scannerFlags(r *http.Request, claims emails.Claims, now time.Time) string {
 			break
 		}
 	}
-	if r.Method == http.MethodHead {
+	if isHead(r) {
 		flags = append(flags, "head")
 	}
 	if now.Sub(claims.SentAt) < tooSoon {
@@ -146,7 +146,7 @@ func (s *Server) getLink(c echo.Context) error {
 	if err := s.writer.Add(r); err != nil {
 		return writerError(c, err)
 	}
-	if c.Request().Method == http.MethodHead {
+	if isHead(c.Request()) {
 		setPageHeaders(c)
 		return c.NoContent(http.StatusOK)
 	}
@@ -180,7 +180,8 @@ func (s *Server) confirmLink(c echo.Context) error {
 	if err != nil {
 		return newError(http.StatusBadRequest, "%v", err)
 	}
-	if _, ok := s.surveys.Get(claims.SurveyID); !ok {
+	sv, ok := s.surveys.Get(claims.SurveyID)
+	if !ok {
 		return newError(http.StatusNotFound, "no such survey")
 	}
 	var in confirmInput
@@ -190,9 +191,11 @@ func (s *Server) confirmLink(c echo.Context) error {
 	if err := s.validate.Struct(in); err != nil {
 		return err
 	}
-	if err := s.writer.Add(s.emailAnswer(claims, *in.Score)); err != nil {
+	r := s.emailAnswer(claims, *in.Score)
+	if err := s.writer.Add(r); err != nil {
 		return writerError(c, err)
 	}
+	s.alerts.answered(sv, r) // a detractor who skips the follow-up is heard too
 	return c.JSON(http.StatusAccepted, map[string]bool{"confirmed": true})
 }
 

@@ -107,7 +107,11 @@ func writerError(c echo.Context, err error) error {
 		c.Response().Header().Set("Retry-After", "5")
 		return newError(http.StatusServiceUnavailable, "the server is shutting down; retry shortly")
 	}
-	return err
+	// The spool could not write (a full or failing disk): nothing was
+	// stored, and a retry may succeed once the backlog drains.
+	c.Logger().Error(err)
+	c.Response().Header().Set("Retry-After", "30")
+	return newError(http.StatusServiceUnavailable, "answers cannot be stored right now; retry later")
 }
 
 // listAnswers handles GET /api/v1/surveys/:id/responses: the answers (with

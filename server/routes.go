@@ -1,6 +1,8 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -8,12 +10,15 @@ import (
 // publicBodyLimit bounds what anyone on the internet may send.
 const publicBodyLimit = "64K"
 
+// getHead: every GET route answers HEAD too (net/http drops the body).
+var getHead = []string{http.MethodGet, http.MethodHead}
+
 // routes registers every route of Heed.
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.Recover())
 
-	e.GET("/healthz", s.getHealth)
-	e.GET("/readyz", s.getReady)
+	e.Match(getHead, "/healthz", s.getHealth)
+	e.Match(getHead, "/readyz", s.getReady)
 
 	publicLimit := middleware.BodyLimit(publicBodyLimit)
 	ipLimit := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst, perIP, "from this address")
@@ -24,17 +29,17 @@ func (s *Server) routes(e *echo.Echo) {
 
 	api := e.Group("/api/v1")
 	api.POST("/surveys", s.createSurvey, admin, adminLimit)
-	api.GET("/surveys", s.listSurveys, admin)
-	api.GET("/surveys/:id", s.getSurvey, admin)
-	api.GET("/surveys/:id/report", s.getReport, admin)
-	api.GET("/surveys/:id/report.csv", s.getReportCSV, admin)
-	api.GET("/surveys/:id/responses", s.listAnswers, admin)
+	api.Match(getHead, "/surveys", s.listSurveys, admin)
+	api.Match(getHead, "/surveys/:id", s.getSurvey, admin)
+	api.Match(getHead, "/surveys/:id/report", s.getReport, admin)
+	api.Match(getHead, "/surveys/:id/report.csv", s.getReportCSV, admin)
+	api.Match(getHead, "/surveys/:id/responses", s.listAnswers, admin)
 
 	// Public: answers and the website widget (CORS by allowed_origins).
 	api.POST("/surveys/:id/responses", s.createResponse, public...)
 	api.POST("/surveys/:id/dismissals", s.createDismissal, public...)
-	api.GET("/surveys/:id/widget", s.getWidgetConfig, ipLimit)
-	api.GET("/surveys/:id/eligibility", s.getEligibility, public...)
+	api.Match(getHead, "/surveys/:id/widget", s.getWidgetConfig, ipLimit)
+	api.Match(getHead, "/surveys/:id/eligibility", s.getEligibility, public...)
 	for _, p := range []string{"/surveys/:id/responses", "/surveys/:id/dismissals", "/surveys/:id/widget", "/surveys/:id/eligibility"} {
 		api.OPTIONS(p, s.preflight, ipLimit)
 	}
@@ -42,21 +47,23 @@ func (s *Server) routes(e *echo.Echo) {
 	// Email: contacts, sends, and the links in survey emails.
 	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8M"))
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
-	api.GET("/sends/:id", s.getSend, admin)
-	api.GET("/surveys/:id/email-preview", s.getEmailPreview, admin)
+	api.Match(getHead, "/sends/:id", s.getSend, admin)
+	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)
 	linkLimit := []echo.MiddlewareFunc{ipLimit, publicLimit}
-	e.GET("/r/:token", s.getLink, linkLimit...)
-	e.HEAD("/r/:token", s.getLink, linkLimit...)
+	e.Match(getHead, "/r/:token", s.getLink, linkLimit...)
 	e.POST("/r/:token", s.postLink, linkLimit...)
 	e.POST("/r/:token/confirm", s.confirmLink, linkLimit...)
-	e.GET("/u/:token", s.getUnsubscribe, linkLimit...)
+	e.Match(getHead, "/u/:token", s.getUnsubscribe, linkLimit...)
 	e.POST("/u/:token", s.postUnsubscribe, linkLimit...)
 	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5M"))
 	if s.cfg.Dev && s.emailing.Outbox != nil {
-		e.GET("/dev/outbox", s.getOutbox)
-		e.GET("/dev/outbox/:file", s.getOutboxMessage)
+		e.Match(getHead, "/dev/outbox", s.getOutbox)
+		e.Match(getHead, "/dev/outbox/:file", s.getOutboxMessage)
 	}
 
-	e.GET("/*", s.getSiteFile)
-	e.HEAD("/*", s.getSiteFile)
+	e.Match(getHead, "/*", s.getSiteFile)
 }
+
+// isHead reports whether the request is a HEAD (routes registered with
+// getHead answer both).
+func isHead(r *http.Request) bool { return r.Method == http.MethodHead }

@@ -243,6 +243,16 @@ func TestDedupeByResponseID(t *testing.T) {
 	}
 }
 
+func TestEmptyAdminKeyRefused(t *testing.T) {
+	for _, key := range []string{"", " padded-admin-key-0123 ", "short"} {
+		c := Config{AdminKey: key, Dev: true}
+		c.setDefaults()
+		if err := c.Validate(); err == nil {
+			t.Errorf("admin key %q accepted", key)
+		}
+	}
+}
+
 func TestAuth(t *testing.T) {
 	ts := newTestServer(t, "heed_test_server_auth")
 	routes := []struct{ method, path, body string }{
@@ -259,6 +269,7 @@ func TestAuth(t *testing.T) {
 		{"Authorization", "Bearer wrong-key-0123456789"},
 		{"Authorization", "Basic " + testKey},
 		{"Authorization", "Bearer " + testKey + "x"},
+		{"Authorization", "Bearer \u00a0"},
 		{"X-Api-Key", testKey},
 	}
 	for _, rt := range routes {

@@ -98,7 +98,7 @@ func (s *Server) getSiteFile(c echo.Context) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	if c.Request().Method == http.MethodHead {
+	if isHead(c.Request()) {
 		h.Set(echo.HeaderContentType, f.contentType)
 		return c.NoContent(http.StatusOK)
 	}

@@ -24,6 +24,9 @@ func TestWidgetEndpoints(t *testing.T) {
 		cfg["recontact_days_dismissed"] != 7.0 || cfg["name"] != nil || cfg["allowed_origins"] != nil {
 		t.Fatalf("widget config = %v", cfg)
 	}
+	if h := ts.do(t, "HEAD", "/api/v1/surveys/"+id+"/widget", "", "Origin", site); h.status != 200 || len(h.body) != 0 {
+		t.Fatalf("HEAD widget config: %d %q", h.status, h.body)
+	}
 	if r2 := ts.do(t, "GET", "/api/v1/surveys/"+id+"/widget", "", "Origin", site, "If-None-Match", r.header.Get("ETag")); r2.status != 304 {
 		t.Fatalf("conditional config: %d", r2.status)
 	}

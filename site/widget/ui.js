@@ -11,8 +11,9 @@
 // Survey texts are user data: the DOM is built with createElement and
 // textContent only.
 //
-// Focus: when the widget opens, FOCUS GOES TO THE FIRST SCORE BUTTON ("0"),
-// unless the page's focused element is an input, textarea, select or
+// Focus: when the widget opens, FOCUS GOES TO THE QUESTION (the heading,
+// tabindex -1; the next Tab reaches score 0; a key press meant to scroll the
+// page must not answer), unless the page's focused element is an input, textarea, select or
 // contenteditable: then focus stays put and an aria-live region announces
 // the survey. Tab and ArrowLeft/ArrowRight (Home/End) move between the score
 // buttons. On each later step focus goes to the step's heading (tabindex -1),
@@ -257,8 +258,9 @@ h2:focus-visible{outline:none}
         }
       };
       closeBtn.onclick = () => close(1);
+      const question = heading(cfg.question || tQuestion, 'q');
       body.append(
-        el('h2', { id: 'heed-title', class: 'q' }, cfg.question || tQuestion),
+        question,
         group,
         el('div', { class: 'ends', 'aria-hidden': 'true' }, el('span', {}, tLow), el('span', {}, tHigh)),
       );
@@ -274,7 +276,9 @@ h2:focus-visible{outline:none}
         if (prev && (/^(INPUT|TEXTAREA|SELECT)$/.test(prev.tagName) || prev.isContentEditable)) {
           setTimeout(() => (live.textContent = tAppeared), 400);
         } else {
-          buttons[0].focus({ preventScroll: true });
+          // The question, not a score: a Space or Enter meant to scroll
+          // the page must not answer 0.
+          question.focus({ preventScroll: true });
         }
       };
       d.body ? start() : d.addEventListener('DOMContentLoaded', start);

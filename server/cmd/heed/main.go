@@ -114,7 +114,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if err := srv.Start(); err != nil {
-		srv.Shutdown(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		srv.Shutdown(ctx) // the spool keeps what this cannot flush
 		return err
 	}
 	if m.Config.Dev {
