@@ -37,7 +37,7 @@ type WriterOptions struct {
 	// KeepInserted keeps segments this long after ClickHouse confirmed them
 	// (default 2 min; negative: delete at once). See Spool.MarkDone.
 	KeepInserted time.Duration
-	Logger     *slog.Logger
+	Logger       *slog.Logger
 }
 
 func (o *WriterOptions) setDefaults() {
