@@ -138,6 +138,12 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// Defaults returns c with zero values filled, as New uses it.
+func Defaults(c Config) Config {
+	c.setDefaults()
+	return c
+}
+
 // Validate reports a configuration that cannot work.
 func (c *Config) Validate() error {
 	if c.AdminKey == "" {

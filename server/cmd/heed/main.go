@@ -44,6 +44,12 @@ const usage = `Heed: hear every customer, see why they leave.
 Usage:
   heed serve [flags]     serve the API and the site (see heed serve -h)
   heed migrate [flags]   apply ClickHouse migrations and exit
+  heed contacts import FILE.csv
+                         import contacts (header row: email,name,<property>...)
+  heed send --survey ID [--where prop=value]... [--dry-run]
+                         email a survey (resumable: run it again after Ctrl-C)
+  heed send --remind SEND_ID
+                         remind those who have not answered
   heed version           print the version
 `
 
@@ -64,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return m.Run(ctx)
 	case "migrate":
 		return migrate(ctx, args[1:], stderr)
+	case "contacts":
+		return contactsCmd(ctx, args[1:], stdout, stderr)
+	case "send":
+		return sendCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "heed", version)
 		return nil

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"heed/analytics"
+	"heed/server"
+)
+
+// importChunk is how many contacts go to ClickHouse per insert.
+const importChunk = 5000
+
+// contactsCmd is `heed contacts import FILE.csv`: a header row
+// email,name,<property>... then one contact per row.
+func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New("usage: heed contacts import [--clickhouse-url URL] FILE.csv")
+	}
+	fs := flag.NewFlagSet("heed contacts import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("clickhouse-url", envOr("HEED_CLICKHOUSE_URL", analytics.DefaultURL), "ClickHouse DSN (HEED_CLICKHOUSE_URL)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: heed contacts import [--clickhouse-url URL] FILE.csv")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, _ := f.Stat()
+	db, err := analytics.Open(*url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var bar *progressbar.ProgressBar
+	var in io.Reader = f
+	if !*quiet && info != nil {
+		bar = progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription("importing"), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
+		r := progressbar.NewReader(f, bar)
+		in = &r
+	}
+	sum, err := importContacts(ctx, db, in)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d new, updated %d, merged %d duplicate rows, %d invalid\n", sum.New, sum.Updated, sum.Duplicates, len(sum.Invalid))
+	for _, p := range sum.Invalid {
+		fmt.Fprintf(stdout, "  line %d: %s (%q)\n", p.Index, p.Error, p.Email)
+	}
+	return nil
+}
+
+type importSummary struct {
+	New, Updated, Duplicates int
+	Invalid                  []server.ContactProblem
+}
+
+// importContacts reads the CSV and upserts it in chunks. Line numbers count
+// the header as line 1.
+func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importSummary, error) {
+	var sum importSummary
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return sum, fmt.Errorf("read the header row: %w", err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
+	}
+	if len(header) < 1 || strings.ToLower(header[0]) != "email" {
+		return sum, errors.New(`the first column must be "email" (header row: email,name,<property>...)`)
+	}
+	line := 1
+	var batch []server.ContactInput
+	var lines []int
+	flush := func() error {
+		contacts, s := server.NormalizeContacts(batch, func(i int) int { return lines[i] })
+		sum.Duplicates += s.Duplicates
+		sum.Invalid = append(sum.Invalid, s.Invalid...)
+		ids := make([]string, len(contacts))
+		for i, c := range contacts {
+			ids[i] = c.ContactID
+		}
+		existing, err := db.Contacts(ctx, analytics.ContactFilter{ContactIDs: ids})
+		if err != nil {
+			return err
+		}
+		sum.Updated += len(existing)
+		sum.New += len(contacts) - len(existing)
+		batch, lines = batch[:0], lines[:0]
+		return db.UpsertContacts(ctx, contacts)
+	}
+	for {
+		rec, err := cr.Read()
+		line++
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var perr *csv.ParseError
+			if errors.As(err, &perr) {
+				sum.Invalid = append(sum.Invalid, server.ContactProblem{Index: perr.Line, Error: perr.Err.Error()})
+				line = perr.Line
+				continue
+			}
+			return sum, err
+		}
+		c := server.ContactInput{Email: rec[0], Properties: map[string]string{}}
+		for i := 1; i < len(rec) && i < len(header); i++ {
+			if strings.EqualFold(header[i], "name") {
+				c.Name = rec[i]
+			} else if header[i] != "" && rec[i] != "" {
+				c.Properties[header[i]] = rec[i]
+			}
+		}
+		batch = append(batch, c)
+		lines = append(lines, line)
+		if len(batch) >= importChunk {
+			if err := flush(); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
