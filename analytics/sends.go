@@ -219,3 +219,24 @@ func (db *DB) EmailEventCounts(ctx context.Context, sendID string) (map[string]i
 	}
 	return out, rows.Err()
 }
+
+// ListSends returns the sends created since a time.
+func (db *DB) ListSends(ctx context.Context, since time.Time) ([]Send, error) {
+	rows, err := db.conn.Query(ctx, "SELECT argMax(body, version) FROM sends GROUP BY send_id")
+	if err != nil {
+		return nil, fmt.Errorf("list sends: %w", err)
+	}
+	defer rows.Close()
+	var out []Send
+	for rows.Next() {
+		var body string
+		var s Send
+		if err := rows.Scan(&body); err != nil {
+			return nil, fmt.Errorf("list sends: %w", err)
+		}
+		if json.Unmarshal([]byte(body), &s) == nil && !s.CreatedAt.Before(since) {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}

@@ -64,6 +64,8 @@ type Config struct {
 	// AlertDelay is how long a detractor alert waits for the follow-up
 	// (reasons, comment) before going out.
 	AlertDelay time.Duration
+	// ReminderCheck is how often due reminders are looked for.
+	ReminderCheck time.Duration
 	// ShutdownTimeout bounds the final flush on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
 }
@@ -119,6 +121,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = 5000
+	}
+	if c.ReminderCheck == 0 {
+		c.ReminderCheck = 10 * time.Minute
 	}
 	if c.AlertDelay == 0 {
 		c.AlertDelay = 2 * time.Minute

@@ -354,3 +354,37 @@ func TestContactsAndSendsAPI(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+func TestReminders(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_remind", "")
+	ctx := context.Background()
+	id := ts.createSurvey(t, shopSurvey)
+	ts.admin(t, "POST", "/api/v1/contacts", `[{"email":"a@example.com"},{"email":"b@example.com"},{"email":"c@example.com"},{"email":"d@example.com"}]`)
+	// A send made 8 days ago with a 7-day reminder: a, b and c were emailed.
+	send := analytics.Send{ID: "old", SurveyID: id, ReminderDays: 7, CreatedAt: time.Now().UTC().AddDate(0, 0, -8),
+		Filter: analytics.ContactFilter{ContactIDs: []string{analytics.ContactID("a@example.com"), analytics.ContactID("b@example.com"), analytics.ContactID("c@example.com")}}}
+	if err := ts.db.SaveSend(ctx, send); err != nil {
+		t.Fatal(err)
+	}
+	var log []analytics.SendLogEntry
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		log = append(log, analytics.SendLogEntry{SendID: "old", Kind: analytics.KindInitial, ContactID: analytics.ContactID(e), Status: analytics.SendSent, SurveyID: id, Email: e})
+	}
+	ts.db.LogSends(ctx, log)
+	// a answered; b unsubscribed; only c is reminded.
+	ts.do(t, "POST", "/r/"+ts.emailing.Signer.Sign(emails.Claims{SendID: "old", SurveyID: id, ContactID: analytics.ContactID("a@example.com"), Expires: time.Now().Add(time.Hour)}),
+		url.Values{"s": {"9"}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	ts.db.Suppress(ctx, analytics.ContactID("b@example.com"), "b@example.com", analytics.SuppressUnsubscribe)
+	if err := ts.writer.Close(ctx); err != nil { // make the answer visible now
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // twice: the second run sends nothing
+		if err := ts.sendReminders(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ := ts.emailing.Outbox.List()
+	if len(msgs) != 1 || msgs[0].To != "c@example.com" || !strings.Contains(strings.ToLower(msgs[0].Subject), "reminder") {
+		t.Fatalf("reminders = %+v", msgs)
+	}
+}

@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.stopRefresh = cancel
 	s.refreshDone = make(chan struct{})
 	go s.refreshSurveys(refreshCtx)
+	s.background(s.remindLoop)
 	return s, nil
 }
 
