@@ -195,7 +195,28 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("created the demo survey", "id", DemoSurveyID)
-	return nil
+	return s.sendDemoEmail(ctx, sv)
+}
+
+// sendDemoEmail emails the demo survey once to a demo contact, so that a
+// newcomer finds an email to answer at /dev/outbox. Only with the outbox:
+// never through a real SendGrid account.
+func (s *Server) sendDemoEmail(ctx context.Context, sv *analytics.Survey) error {
+	if s.emailing.Outbox == nil {
+		return nil
+	}
+	c := analytics.Contact{ContactID: analytics.ContactID("you@example.com"), Email: "you@example.com", Name: "You",
+		Properties: map[string]string{"plan": "demo"}}
+	if err := s.db.UpsertContacts(ctx, []analytics.Contact{c}); err != nil {
+		return err
+	}
+	send := analytics.Send{ID: "demo-welcome", SurveyID: sv.ID, CreatedAt: time.Now().UTC(),
+		Filter: analytics.ContactFilter{ContactIDs: []string{c.ContactID}}}
+	if err := s.db.SaveSend(ctx, send); err != nil {
+		return err
+	}
+	_, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
+	return err
 }
 
 // demoOrigins are the origins the demo customer site may be opened under.

@@ -4,17 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"heed/analytics"
+	"heed/emails"
 )
 
 // Browser tests drive Debian's headless Chromium (make test installs it).
@@ -373,4 +379,130 @@ func TestWidgetNarrowTouchScreen(t *testing.T) {
 		t.Fatalf("viewport is %s px wide, want 320", w)
 	}
 	saveScreenshot(t, ctx, "widget-320px.png")
+}
+
+// TestEmailAnswerInBrowser: a demo email from the outbox, opened in
+// Chromium; the reader clicks 3, picks rude_service, writes a comment; the
+// report shows one confirmed detractor citing rude service. A click that
+// only GETs the link (a scanner) stays unconfirmed.
+func TestEmailAnswerInBrowser(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	dbName := "heed_test_server_emailbrowser"
+	db := analytics.OpenTestDB(t, dbName)
+	cfg := Config{Addr: ln.Addr().String(), ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey, DataDir: t.TempDir(),
+		FlushInterval: 50 * time.Millisecond, Dev: true, PublicURL: base, SigningKeys: "t1:0123456789abcdef0123456789abcdef"}
+	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(s.Handler())
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	t.Cleanup(func() { hs.Close(); s.Shutdown(context.Background()) })
+	ts := &testServer{Server: s, url: base, db: db}
+
+	id := ts.createSurvey(t, shopSurvey)
+	ts.admin(t, "POST", "/api/v1/contacts", `[{"email":"reader@example.com","name":"Reader"},{"email":"scanned@example.com"}]`)
+	if r := ts.admin(t, "POST", "/api/v1/surveys/"+id+"/sends", `{"all":true}`); r.status != 202 {
+		t.Fatalf("send: %d %s", r.status, r.body)
+	}
+	var msgs []emails.OutboxMessage
+	deadline := time.Now().Add(15 * time.Second)
+	for len(msgs) < 2 && time.Now().Before(deadline) {
+		msgs, _ = ts.emailing.Outbox.List()
+		time.Sleep(50 * time.Millisecond)
+	}
+	var reader, scanned emails.OutboxMessage
+	for _, m := range msgs {
+		switch m.To {
+		case "reader@example.com":
+			reader = m
+		case "scanned@example.com":
+			scanned = m
+		}
+	}
+	if reader.File == "" || scanned.File == "" {
+		t.Fatalf("outbox = %+v", msgs)
+	}
+
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/dev/outbox")); err != nil {
+		t.Fatal(err)
+	}
+	// Open the email from the outbox list, then click score 3 in it.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/dev/outbox/`+reader.File+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	pageHas(t, ctx, `a[href*="?s=3"]`)
+	saveScreenshot(t, ctx, "email.png")
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const a = document.querySelector('a[href*="?s=3"]'); a.removeAttribute('target'); a.click(); })()`)); err != nil {
+		t.Fatal(err)
+	}
+	pageHas(t, ctx, `input[name=reasons][value=rude_service]`)
+	// The page's script confirms the score.
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["confirmed"] == true && a["score"] == 3.0 })
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name=reasons][value=rude_service]`)),
+		chromedp.SendKeys(chromedp.CSS(`#comment`), "The agent hung up on me"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, ctx, "email-answer-page.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.answer-form button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["comment"] == "The agent hung up on me" })
+
+	// A scanner only GETs the other email's score link: unconfirmed.
+	link := scanned.HTML[strings.Index(scanned.HTML, base+"/r/"):]
+	link = link[:strings.Index(link, `"`)]
+	resp, err := http.Get(strings.ReplaceAll(strings.Replace(link, "s=0", "s=10", 1), "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline = time.Now().Add(15 * time.Second)
+	var list []map[string]any
+	for time.Now().Before(deadline) {
+		if list = ts.answers(t, id); len(list) == 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, a := range list {
+		if a["respondent"] == analytics.ContactID("scanned@example.com") && a["confirmed"] != false {
+			t.Fatalf("GET-only click confirmed: %v", a)
+		}
+	}
+	total := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report", "").json(t)["total"].(map[string]any)
+	rude := total["reasons"].(map[string]any)["rude_service"].(map[string]any)
+	if total["responses"] != 1.0 || total["detractors"] != 1.0 || rude["share_of_detractors"] != 1.0 {
+		t.Fatalf("report (confirmed only) = %v", total)
+	}
+	all := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?include_unconfirmed=true", "").json(t)["total"].(map[string]any)
+	if all["responses"] != 2.0 {
+		t.Fatalf("report with unconfirmed = %v", all)
+	}
+}
+
+// pageHas waits until the current page (which may still be navigating)
+// has an element matching selector.
+func pageHas(t *testing.T, ctx context.Context, selector string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector(`+strconv.Quote(selector)+`)`))
+		if err == nil && ok {
+			return
+		}
+		lastErr = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the page never showed %s (%v)", selector, lastErr)
 }

@@ -134,6 +134,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if u := srv.DemoURL(); u != "" {
 			fmt.Fprintf(m.Stdout, "Demo customer site (embeds the widget): %s\n", u)
 		}
+		if m.Config.SendGridKey == "" {
+			fmt.Fprintf(m.Stdout, "Outbox (emails Heed would send; answer the demo email there): http://%s/dev/outbox\n", srv.Addr())
+		}
 		fmt.Fprintln(m.Stdout)
 	}
 	var serveErr error
