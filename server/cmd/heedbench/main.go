@@ -62,6 +62,7 @@ type options struct {
 	chURL      string
 	out        string
 	drainLimit time.Duration
+	sendN      int
 }
 
 // Result is one target's figures.
@@ -80,15 +81,16 @@ type Result struct {
 
 // Report is the JSON file make bench writes.
 type Report struct {
-	When             time.Time `json:"when"`
-	Connections      int       `json:"connections"`
-	Results          []Result  `json:"results"`
-	HeedVsCeiling    float64   `json:"heed_vs_ceiling"`
-	HeedVsNaive      float64   `json:"heed_vs_naive"`
-	Acknowledged     int64     `json:"acknowledged"`
-	StoredInReports  int64     `json:"stored_in_reports"`
-	StoredRawRows    uint64    `json:"stored_raw_rows"`
-	AckedEqualStored bool      `json:"acknowledged_equals_stored"`
+	When             time.Time   `json:"when"`
+	Connections      int         `json:"connections"`
+	Results          []Result    `json:"results"`
+	HeedVsCeiling    float64     `json:"heed_vs_ceiling"`
+	HeedVsNaive      float64     `json:"heed_vs_naive"`
+	Acknowledged     int64       `json:"acknowledged"`
+	StoredInReports  int64       `json:"stored_in_reports"`
+	StoredRawRows    uint64      `json:"stored_raw_rows"`
+	AckedEqualStored bool        `json:"acknowledged_equals_stored"`
+	Send             *SendResult `json:"send,omitempty"`
 }
 
 func run() error {
@@ -100,6 +102,7 @@ func run() error {
 	flag.StringVar(&o.chURL, "clickhouse-url", "clickhouse://127.0.0.1:19000/heed_bench", "ClickHouse database for the run (dropped and recreated; must be heed_bench*)")
 	flag.StringVar(&o.out, "out", ".data/bench/results.json", "where to write the figures as JSON")
 	flag.DurationVar(&o.drainLimit, "drain-limit", 2*time.Minute, "how long to wait for acknowledged rows to appear in reports")
+	flag.IntVar(&o.sendN, "send-contacts", 100_000, "contacts in the email send benchmark (0 = skip)")
 	flag.Parse()
 
 	if !strings.Contains(o.chURL, "/heed_bench") {
@@ -160,7 +163,18 @@ func run() error {
 	ceilRes := load(o, "bare echo (ceiling)", "http://"+ceilAddr+"/api/v1/surveys/x/responses", o.duration, nil, ceil.Process.Pid)
 	stop(ceil)
 
-	// 3. The naive baseline: one synchronous INSERT per request.
+	// 3. A large email send (before the naive baseline, whose thousands of
+	// tiny inserts keep ClickHouse merging for a while).
+	if o.sendN > 0 {
+		fmt.Fprintf(os.Stderr, "email send to %d contacts through a SendGrid stand-in...\n", o.sendN)
+		sr, err := benchSend(ctx, o.chURL, o.sendN)
+		if err != nil {
+			return fmt.Errorf("send benchmark: %w", err)
+		}
+		rep.Send = &sr
+	}
+
+	// 4. The naive baseline: one synchronous INSERT per request.
 	naiveAddr := freeAddr()
 	naive := exec.Command(self, "naive", "-addr", naiveAddr, "-clickhouse-url", o.chURL)
 	naive.Stderr = newTail(16 << 10)
@@ -172,6 +186,7 @@ func run() error {
 	stop(naive)
 
 	rep.Results = []Result{heedRes, ceilRes, naiveRes}
+
 	if ceilRes.RPS > 0 {
 		rep.HeedVsCeiling = heedRes.RPS / ceilRes.RPS
 	}
@@ -201,6 +216,11 @@ func printReport(rep Report) {
 	fmt.Printf("\nheed / ceiling: %.2f   heed / naive: %.1fx\n", rep.HeedVsCeiling, rep.HeedVsNaive)
 	fmt.Printf("acknowledged: %d   in reports: %d   raw rows: %d   acknowledged == stored: %v\n",
 		rep.Acknowledged, rep.StoredInReports, rep.StoredRawRows, rep.AckedEqualStored)
+	if s := rep.Send; s != nil {
+		fmt.Printf("\nemail send, %d contacts, SendGrid stand-in on loopback:\n", s.Contacts)
+		fmt.Printf("  sent %d in %.1f s = %.0f messages/s, %d requests (%.2f MB each), peak heap %.1f MB\n",
+			s.Sent, s.Seconds, s.MessagesPerS, s.Requests, s.BodyMBPerReq, s.PeakHeapMB)
+	}
 }
 
 // load runs o.conns workers posting answers for d and measures them.
