@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 )
 
@@ -78,6 +79,27 @@ type ReportQuery struct {
 	// IncludeUnconfirmed also counts email scores recorded by a link's GET
 	// alone (possibly a link scanner); by default only confirmed answers count.
 	IncludeUnconfirmed bool
+	// Properties keeps only answers whose properties hold every pair (a
+	// segment, e.g. plan=pro: contact properties for email answers,
+	// identify properties for the widget).
+	Properties map[string]string
+}
+
+// propertyFilter is the SQL and the arguments of a property segment.
+func propertyFilter(props map[string]string) (string, []any) {
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sql string
+	var args []any
+	for _, k := range keys {
+		// Arrays are 1-based; indexOf finds the key, the value sits there.
+		sql += " AND has(property_keys, ?) AND property_values[indexOf(property_keys, ?)] = ?"
+		args = append(args, k, k, props[k])
+	}
+	return sql, args
 }
 
 // ReasonStats tells how often one reason was cited.
@@ -122,7 +144,7 @@ FROM (
 		%s AS last_score,
 		%s AS last_reasons
 	FROM responses
-	WHERE survey_id = ? AND response_id IN (` + responsesInRange + `)
+	WHERE survey_id = ? AND response_id IN (` + responsesInRange + `)%s
 	GROUP BY response_id
 	HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?) AND any_confirmed >= ?
 )
@@ -150,8 +172,10 @@ func (db *DB) Report(ctx context.Context, q ReportQuery) (*Report, error) {
 	if q.IncludeUnconfirmed {
 		minConfirmed = 0
 	}
-	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at"), lastAnswer("score"), lastAnswer("reasons")),
-		q.Survey.ID, q.Survey.ID, q.From.Unix(), q.To.Unix(), q.From.Unix(), q.To.Unix(), minConfirmed)
+	segment, segmentArgs := propertyFilter(q.Properties)
+	args := append([]any{q.Survey.ID, q.Survey.ID, q.From.Unix(), q.To.Unix()}, segmentArgs...)
+	args = append(args, q.From.Unix(), q.To.Unix(), minConfirmed)
+	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at"), lastAnswer("score"), lastAnswer("reasons"), segment), args...)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -352,6 +352,20 @@ func TestContactsAndSendsAPI(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].To != "boss@acme.example" || !strings.Contains(msgs[0].HTML, "Rude on the phone") || !strings.Contains(msgs[0].HTML, "ann@example.com") {
 		t.Fatalf("alert = %+v", msgs[0])
 	}
+	// Contact properties are segment filters in reports.
+	segments := []struct {
+		query string
+		want  float64
+	}{{"property.plan=pro", 1}, {"property.plan=free", 0}, {"property.plan=pro&property.send_id=pro-1", 1}, {"property.country=FR", 0}}
+	for _, sg := range segments {
+		r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?"+sg.query, "")
+		if got := r.json(t)["total"].(map[string]any)["responses"]; got != sg.want {
+			t.Errorf("report?%s: %v responses, want %v", sg.query, got, sg.want)
+		}
+	}
+	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?property.=x", ""); r.status != 422 {
+		t.Errorf("empty property name: %d", r.status)
+	}
 	_ = http.StatusOK
 }
 

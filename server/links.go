@@ -111,15 +111,29 @@ func (s *Server) linkRequest(c echo.Context) (emails.Claims, *analytics.Survey, 
 	return claims, sv, nil
 }
 
-// emailAnswer builds the response a link click or follow-up records.
-func (s *Server) emailAnswer(claims emails.Claims, score int) analytics.Response {
+// emailAnswer builds the response a link click or follow-up records. It
+// carries the contact's properties (plan, country...), which become segment
+// filters in reports, and the send id.
+func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) analytics.Response {
+	props := map[string]string{}
+	cs, err := s.db.Contacts(c.Request().Context(), analytics.ContactFilter{ContactIDs: []string{claims.ContactID}})
+	if err == nil && len(cs) == 1 {
+		for k, v := range cs[0].Properties {
+			if len(props) < 19 {
+				props[k] = v
+			}
+		}
+	} else if err != nil {
+		s.log.Warn("answer without contact properties", "contact", claims.ContactID, "err", err)
+	}
+	props["send_id"] = claims.SendID
 	return analytics.Response{
 		SurveyID:   claims.SurveyID,
 		ResponseID: emails.ResponseID(claims.SendID, claims.ContactID),
 		Score:      uint8(score),
 		Channel:    "email",
 		Respondent: claims.ContactID,
-		Properties: map[string]string{"send_id": claims.SendID},
+		Properties: props,
 	}
 }
 
@@ -140,7 +154,7 @@ func (s *Server) getLink(c echo.Context) error {
 	if !ok {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	r := s.emailAnswer(claims, score)
+	r := s.emailAnswer(c, claims, score)
 	r.Unconfirmed = true
 	r.Flags = scannerFlags(c.Request(), claims, time.Now())
 	if err := s.writer.Add(r); err != nil {
@@ -191,7 +205,7 @@ func (s *Server) confirmLink(c echo.Context) error {
 	if err := s.validate.Struct(in); err != nil {
 		return err
 	}
-	r := s.emailAnswer(claims, *in.Score)
+	r := s.emailAnswer(c, claims, *in.Score)
 	if err := s.writer.Add(r); err != nil {
 		return writerError(c, err)
 	}
@@ -227,7 +241,7 @@ func (s *Server) postLink(c echo.Context) error {
 	if !ok {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	r := s.emailAnswer(claims, score)
+	r := s.emailAnswer(c, claims, score)
 	r.Reasons = sortedCopy(reasons)
 	r.Comment = comment
 	if err := s.writer.Add(r); err != nil {

@@ -49,6 +49,20 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		}
 		q.From = t
 	}
+	for name, values := range c.QueryParams() {
+		key, ok := strings.CutPrefix(name, "property.")
+		if !ok {
+			continue
+		}
+		if key == "" || len(key) > 100 || len(values) != 1 || len(values[0]) > 500 || len(q.Properties) >= 10 {
+			fields[name] = "use property.<name>=<value> once per property, at most 10"
+			continue
+		}
+		if q.Properties == nil {
+			q.Properties = map[string]string{}
+		}
+		q.Properties[key] = values[0]
+	}
 	if v := c.QueryParam("include_unconfirmed"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
