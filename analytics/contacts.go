@@ -28,25 +28,13 @@ func ContactID(email string) string {
 
 // UpsertContacts writes contacts; the newest version of each wins.
 func (db *DB) UpsertContacts(ctx context.Context, contacts []Contact) error {
-	if len(contacts) == 0 {
-		return nil
-	}
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO contacts (contact_id, version, email, name, property_keys, property_values, updated_at)")
-	if err != nil {
-		return fmt.Errorf("upsert contacts: %w", err)
-	}
-	defer batch.Close()
 	now := time.Now().UTC()
-	for i, c := range contacts {
-		keys, values := splitProperties(c.Properties)
-		if err := batch.Append(c.ContactID, uint64(now.UnixNano())+uint64(i), c.Email, c.Name, keys, values, now); err != nil {
-			return fmt.Errorf("upsert contacts: %w", err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("upsert contacts: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "upsert contacts", "INSERT INTO contacts (contact_id, version, email, name, property_keys, property_values, updated_at)",
+		len(contacts), func(i int) []any {
+			c := contacts[i]
+			keys, values := splitProperties(c.Properties)
+			return []any{c.ContactID, uint64(now.UnixNano()) + uint64(i), c.Email, c.Name, keys, values, now}
+		})
 }
 
 func splitProperties(props map[string]string) (keys, values []string) {
@@ -134,18 +122,9 @@ const (
 
 // Suppress records that a contact must get no more survey email.
 func (db *DB) Suppress(ctx context.Context, contactID, email, reason string) error {
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO suppressions (contact_id, email, reason, created_at)")
-	if err != nil {
-		return fmt.Errorf("suppress: %w", err)
-	}
-	defer batch.Close()
-	if err := batch.Append(contactID, email, reason, time.Now().UTC()); err != nil {
-		return fmt.Errorf("suppress: %w", err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("suppress: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "suppress", "INSERT INTO suppressions (contact_id, email, reason, created_at)", 1, func(int) []any {
+		return []any{contactID, email, reason, time.Now().UTC()}
+	})
 }
 
 // Suppressed returns the ids of all suppressed contacts.

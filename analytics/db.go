@@ -113,6 +113,29 @@ func (db *DB) ServerVersion() (string, error) {
 	return fmt.Sprintf("%d.%d.%d", v.Version.Major, v.Version.Minor, v.Version.Patch), nil
 }
 
+// insert writes n rows in one batch: PrepareBatch with the explicit column
+// list of query (18.16 needs it), one Append per row, Send. Every insert of
+// Heed goes through here.
+func (db *DB) insert(ctx context.Context, what, query string, n int, row func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	batch, err := db.conn.PrepareBatch(ctx, query)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer batch.Close()
+	for i := 0; i < n; i++ {
+		if err := batch.Append(row(i)...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // Close closes the pool.
 func (db *DB) Close() error { return db.conn.Close() }
 

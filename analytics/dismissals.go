@@ -18,23 +18,10 @@ type Dismissal struct {
 
 // InsertDismissals writes dismissals in one batch; the Writer calls it.
 func (db *DB) InsertDismissals(ctx context.Context, rows []Dismissal) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO dismissals (survey_id, created_at, dismissal_id, respondent)")
-	if err != nil {
-		return fmt.Errorf("insert dismissals: %w", err)
-	}
-	defer batch.Close()
-	for _, d := range rows {
-		if err := batch.Append(d.SurveyID, d.CreatedAt.UTC(), d.DismissalID, d.Respondent); err != nil {
-			return fmt.Errorf("insert dismissals: %w", err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert dismissals: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "insert dismissals", "INSERT INTO dismissals (survey_id, created_at, dismissal_id, respondent)", len(rows), func(i int) []any {
+		d := rows[i]
+		return []any{d.SurveyID, d.CreatedAt.UTC(), d.DismissalID, d.Respondent}
+	})
 }
 
 // LastContact returns when a respondent last answered and last dismissed

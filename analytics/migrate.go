@@ -166,23 +166,13 @@ func (db *DB) migrationState(ctx context.Context) (map[uint32]bool, error) {
 }
 
 func (db *DB) markMigration(ctx context.Context, version uint32, dirty bool) error {
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, dirty, seq, applied_at)")
-	if err != nil {
-		return fmt.Errorf("record migration %d: %w", version, err)
-	}
-	defer batch.Close()
 	var d uint8
 	if dirty {
 		d = 1
 	}
 	now := time.Now().UTC()
-	if err := batch.Append(version, d, uint64(now.UnixNano()), now); err != nil {
-		return fmt.Errorf("record migration %d: %w", version, err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("record migration %d: %w", version, err)
-	}
-	return nil
+	return db.insert(ctx, fmt.Sprintf("record migration %d", version), "INSERT INTO schema_migrations (version, dirty, seq, applied_at)", 1,
+		func(int) []any { return []any{version, d, uint64(now.UnixNano()), now} })
 }
 
 // MigrationsPending reports how many embedded migrations are not applied

@@ -3,7 +3,6 @@ package analytics
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,25 +39,9 @@ const insertResponses = `INSERT INTO responses (survey_id, created_at, response_
 // InsertResponses writes rows in one batch. The Writer calls it; it is
 // exported for tools (seeding, the naive baseline in make bench).
 func (db *DB) InsertResponses(ctx context.Context, rows []Response) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	batch, err := db.conn.PrepareBatch(ctx, insertResponses)
-	if err != nil {
-		return fmt.Errorf("insert responses: %w", err)
-	}
-	defer batch.Close()
-	for i := range rows {
+	return db.insert(ctx, "insert responses", insertResponses, len(rows), func(i int) []any {
 		r := &rows[i]
-		keys := make([]string, 0, len(r.Properties))
-		for k := range r.Properties {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		values := make([]string, len(keys))
-		for j, k := range keys {
-			values[j] = r.Properties[k]
-		}
+		keys, values := splitProperties(r.Properties)
 		reasons := r.Reasons
 		if reasons == nil {
 			reasons = []string{}
@@ -67,15 +50,9 @@ func (db *DB) InsertResponses(ctx context.Context, rows []Response) error {
 		if r.Unconfirmed {
 			confirmed = 0
 		}
-		if err := batch.Append(r.SurveyID, r.CreatedAt.UTC(), r.ResponseID, r.Version, r.Score,
-			reasons, r.Comment, r.Channel, r.Respondent, keys, values, confirmed, r.Flags); err != nil {
-			return fmt.Errorf("insert responses: %w", err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert responses: %w", err)
-	}
-	return nil
+		return []any{r.SurveyID, r.CreatedAt.UTC(), r.ResponseID, r.Version, r.Score,
+			reasons, r.Comment, r.Channel, r.Respondent, keys, values, confirmed, r.Flags}
+	})
 }
 
 // Answer is one response as a manager reads it: the last answer of its

@@ -22,19 +22,10 @@ func (db *DB) SaveSend(ctx context.Context, s Send) error {
 	if err != nil {
 		return err
 	}
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO sends (send_id, version, body, updated_at)")
-	if err != nil {
-		return fmt.Errorf("save send: %w", err)
-	}
-	defer batch.Close()
 	now := time.Now().UTC()
-	if err := batch.Append(s.ID, uint64(now.UnixNano()), string(body), now); err != nil {
-		return fmt.Errorf("save send: %w", err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("save send: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "save send", "INSERT INTO sends (send_id, version, body, updated_at)", 1, func(int) []any {
+		return []any{s.ID, uint64(now.UnixNano()), string(body), now}
+	})
 }
 
 // GetSend loads a send; ErrNotFound when it does not exist.
@@ -77,25 +68,13 @@ type SendLogEntry struct {
 
 // LogSends records send log entries.
 func (db *DB) LogSends(ctx context.Context, entries []SendLogEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO send_log (send_id, kind, contact_id, status, survey_id, email, created_at, version)")
-	if err != nil {
-		return fmt.Errorf("log sends: %w", err)
-	}
-	defer batch.Close()
 	now := time.Now().UTC()
 	v := uint64(now.UnixNano())
-	for i, e := range entries {
-		if err := batch.Append(e.SendID, e.Kind, e.ContactID, e.Status, e.SurveyID, e.Email, now, v+uint64(i)); err != nil {
-			return fmt.Errorf("log sends: %w", err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("log sends: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "log sends", "INSERT INTO send_log (send_id, kind, contact_id, status, survey_id, email, created_at, version)",
+		len(entries), func(i int) []any {
+			e := entries[i]
+			return []any{e.SendID, e.Kind, e.ContactID, e.Status, e.SurveyID, e.Email, now, v + uint64(i)}
+		})
 }
 
 // SendStatuses returns each contact's latest status in a send (of a kind).
@@ -182,23 +161,11 @@ type EmailEvent struct {
 // InsertEmailEvents stores events; duplicates (same sg_event_id) fold away
 // and are counted once by EmailEventCounts.
 func (db *DB) InsertEmailEvents(ctx context.Context, events []EmailEvent) error {
-	if len(events) == 0 {
-		return nil
-	}
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO email_events (sg_event_id, event, email, contact_id, send_id, survey_id, reason, created_at)")
-	if err != nil {
-		return fmt.Errorf("insert email events: %w", err)
-	}
-	defer batch.Close()
-	for _, e := range events {
-		if err := batch.Append(e.ID, e.Event, e.Email, e.ContactID, e.SendID, e.SurveyID, e.Reason, e.At.UTC()); err != nil {
-			return fmt.Errorf("insert email events: %w", err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert email events: %w", err)
-	}
-	return nil
+	return db.insert(ctx, "insert email events", "INSERT INTO email_events (sg_event_id, event, email, contact_id, send_id, survey_id, reason, created_at)",
+		len(events), func(i int) []any {
+			e := events[i]
+			return []any{e.ID, e.Event, e.Email, e.ContactID, e.SendID, e.SurveyID, e.Reason, e.At.UTC()}
+		})
 }
 
 // EmailEventCounts counts distinct events of a send by type.

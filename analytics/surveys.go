@@ -138,16 +138,11 @@ func (s *Surveys) Save(ctx context.Context, sv *Survey) error {
 	if err != nil {
 		return fmt.Errorf("save survey: %w", err)
 	}
-	batch, err := s.db.conn.PrepareBatch(ctx, "INSERT INTO surveys (id, version, deleted, body, updated_at)")
+	err = s.db.insert(ctx, "save survey", "INSERT INTO surveys (id, version, deleted, body, updated_at)", 1, func(int) []any {
+		return []any{sv.ID, uint64(sv.UpdatedAt.UnixNano()), uint8(0), string(body), sv.UpdatedAt.UTC()}
+	})
 	if err != nil {
-		return fmt.Errorf("save survey: %w", err)
-	}
-	defer batch.Close()
-	if err := batch.Append(sv.ID, uint64(sv.UpdatedAt.UnixNano()), uint8(0), string(body), sv.UpdatedAt.UTC()); err != nil {
-		return fmt.Errorf("save survey: %w", err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("save survey: %w", err)
+		return err
 	}
 	copied := *sv
 	s.mu.Lock()

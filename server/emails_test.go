@@ -10,10 +10,8 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,17 +26,10 @@ import (
 // webhook key, and alerts without delay.
 func newEmailServer(t *testing.T, dbName string, webhookKey string) *testServer {
 	t.Helper()
-	db := analytics.OpenTestDB(t, dbName)
-	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey, DataDir: t.TempDir(),
-		FlushInterval: 50 * time.Millisecond, Dev: true, PublicURL: "http://heed.test", SendGridWebhookKey: webhookKey,
-		SigningKeys: "t1:0123456789abcdef0123456789abcdef", FromEmail: "support@acme.example", FromName: "Acme", AlertDelay: time.Millisecond}
-	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() { hs.Close(); s.Shutdown(context.Background()) })
-	return &testServer{Server: s, url: hs.URL, db: db}
+	return newServerWith(t, dbName, func(c *Config) {
+		c.Dev, c.PublicURL, c.SendGridWebhookKey = true, "http://heed.test", webhookKey
+		c.SigningKeys, c.FromEmail, c.FromName, c.AlertDelay = "t1:0123456789abcdef0123456789abcdef", "support@acme.example", "Acme", time.Millisecond
+	})
 }
 
 func (ts *testServer) token(t *testing.T, surveyID, email string, sentAgo time.Duration) string {

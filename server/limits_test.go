@@ -11,7 +11,9 @@ import (
 	"heed/analytics"
 )
 
-func newLimitedServer(t *testing.T, dbName string, mutate func(*Config)) *testServer {
+// newServerWith runs a Server on a fresh test database with the test
+// defaults, changed by mutate.
+func newServerWith(t *testing.T, dbName string, mutate func(*Config)) *testServer {
 	t.Helper()
 	db := analytics.OpenTestDB(t, dbName)
 	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey,
@@ -43,7 +45,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newLimitedServer(t, "heed_test_server_rate"+itoa(i), func(c *Config) {
+			ts := newServerWith(t, "heed_test_server_rate"+itoa(i), func(c *Config) {
 				c.RateLimit, c.RateBurst, c.TrustedProxies = 1, 5, tt.proxies
 			})
 			id := ts.createSurvey(t, shopSurvey)
@@ -69,7 +71,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestSpoolFullIs503(t *testing.T) {
-	ts := newLimitedServer(t, "heed_test_server_spoolfull", func(c *Config) {
+	ts := newServerWith(t, "heed_test_server_spoolfull", func(c *Config) {
 		c.SpoolMaxBytes = 400
 		c.FlushInterval = time.Hour
 		c.BatchSize = 1_000_000
