@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,6 +93,18 @@ func hostSite(t *testing.T, heedURL string, surveyID *string) *httptest.Server {
 		if r.URL.Path == "/host.css" {
 			w.Header().Set("Content-Type", "text/css")
 			w.Write([]byte(hostileCSS))
+			return
+		}
+		if r.URL.Path == "/identify.js" { // the site tells Heed who the visitor is
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprintf(w, "window.heed = window.heed || []; heed.push(['identify', {id: %q, plan: 'pro'}]);", r.URL.Query().Get("id"))
+			return
+		}
+		if r.URL.Path == "/identified" {
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+heedURL+"; connect-src "+heedURL)
+			fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title>
+<script src="/identify.js?id=%s"></script><script async src="%s/widget.js" data-survey="%s"></script></head><body><p>Account</p></body></html>`,
+				url.QueryEscape(r.URL.Query().Get("id")), heedURL, *surveyID)
 			return
 		}
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+heedURL+"; connect-src "+heedURL+"; style-src 'self'")
@@ -505,4 +518,52 @@ func pageHas(t *testing.T, ctx context.Context, selector string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the page never showed %s (%v)", selector, lastErr)
+}
+
+// TestWidgetPoliteness: URL rules, sampling and the cross-device recontact
+// rule (identify + the server's eligibility check) keep the widget away.
+func TestWidgetPoliteness(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_polite")
+	var surveyID string
+	host := hostSite(t, ts.url, &surveyID)
+	ctx := newBrowser(t)
+	survey := func(widget string) string {
+		return ts.createSurvey(t, `{"name":"P","allowed_origins":["`+host.URL+`"],"widget":`+widget+`}`)
+	}
+	visit := func(path string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(host.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	surveyID = survey(`{"url_exclude":["/checkout*"]}`)
+	visit("/checkout/pay")
+	widgetAbsent(t, ctx)
+	visit("/orders/1")
+	waitWidget(t, ctx)
+
+	surveyID = survey(`{"sample_percent":0}`)
+	visit("/")
+	widgetAbsent(t, ctx)
+
+	// cust-7 answered on another device (through the API here): not asked
+	// again; cust-8 is. (cust-8 first: a refusal is remembered by this
+	// browser for a day, whoever it was for.)
+	surveyID = survey(`{}`)
+	if r := ts.do(t, "POST", "/api/v1/surveys/"+surveyID+"/responses", `{"score":8,"respondent":"cust-7"}`); r.status != 202 {
+		t.Fatalf("answer: %d", r.status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ts.answers(t, surveyID)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	visit("/identified?id=cust-8")
+	waitWidget(t, ctx)
+	visit("/identified?id=cust-7")
+	widgetAbsent(t, ctx)
+	// And it was the server's refusal that kept it away.
+	if got := evalString(t, ctx, `String((JSON.parse(localStorage.getItem('heed:`+surveyID+`') || '{}').u || 0) > Date.now())`); got != "true" {
+		t.Fatal("the widget stayed away without the server's refusal")
+	}
 }
