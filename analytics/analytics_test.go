@@ -259,7 +259,7 @@ func TestReportConfirmation(t *testing.T) {
 			t.Errorf("include=%v: total %+v", tt.include, rep.Total)
 		}
 	}
-	answers, err := db.ListAnswers(ctx, "rep", at.Add(-time.Hour), at.Add(time.Hour), 10)
+	answers, err := db.ListAnswers(ctx, ReportQuery{Survey: &Survey{ID: "rep"}, From: at.Add(-time.Hour), To: at.Add(time.Hour)}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestReportFollowUpAcrossPeriods(t *testing.T) {
 	if jan.Responses != 1 || jan.Promoters != 1 || feb.Responses != 0 || both.Responses != 1 || both.Promoters != 1 {
 		t.Fatalf("january %+v, february %+v, both %+v: want one promoter, in January", jan, feb, both)
 	}
-	answers, err := db.ListAnswers(ctx, "rep", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 10)
+	answers, err := db.ListAnswers(ctx, ReportQuery{Survey: &Survey{ID: "rep"}, From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}, 10)
 	if err != nil || len(answers) != 0 {
 		t.Fatalf("february answers: %v %v", answers, err)
 	}

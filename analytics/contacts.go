@@ -53,8 +53,8 @@ func splitProperties(props map[string]string) (keys, values []string) {
 // ContactFilter selects contacts: all of them, those whose properties match
 // every Where pair, or those with the listed ids.
 type ContactFilter struct {
-	Where      map[string]string
-	ContactIDs []string
+	Where      map[string]string `json:"where,omitempty"`
+	ContactIDs []string          `json:"contact_ids,omitempty"`
 }
 
 // Contacts returns the contacts matching f, ordered by id (a stable order,

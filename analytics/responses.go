@@ -69,9 +69,13 @@ type Answer struct {
 	Flags      string    `json:"flags,omitempty"`
 }
 
-// ListAnswers returns the answers first given in [from, to), newest first,
-// each response_id once with its last answer (see reportQuery).
-func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Time, limit int) ([]Answer, error) {
+// ListAnswers returns the answers of q (survey, range, segment; unconfirmed
+// ones included and marked) first given in range, newest first, each
+// response_id once with its last answer (see reportQuery).
+func (db *DB) ListAnswers(ctx context.Context, q ReportQuery, limit int) ([]Answer, error) {
+	segment, segmentArgs := propertyFilter(q.Properties)
+	args := append([]any{q.Survey.ID, q.Survey.ID, q.From.Unix(), q.To.Unix()}, segmentArgs...)
+	args = append(args, q.From.Unix(), q.To.Unix(), limit)
 	rows, err := db.conn.Query(ctx, `
 		SELECT toString(response_id) AS id,
 			min(created_at) AS first_at,
@@ -83,11 +87,11 @@ func (db *DB) ListAnswers(ctx context.Context, surveyID string, from, to time.Ti
 			max(confirmed) AS any_confirmed,
 			argMax(flags, version) AS last_flags
 		FROM responses
-		WHERE survey_id = ? AND response_id IN (`+responsesInRange+`)
+		WHERE survey_id = ? AND response_id IN (`+responsesInRange+`)`+segment+`
 		GROUP BY response_id
 		HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?)
 		ORDER BY first_at DESC, id
-		LIMIT ?`, surveyID, surveyID, from.Unix(), to.Unix(), from.Unix(), to.Unix(), limit)
+		LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}

@@ -363,7 +363,7 @@ func TestDismissalsAndLastContact(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	answers, err := db.ListAnswers(ctx, "c", now.Add(-time.Hour), now.Add(time.Hour), 10)
+	answers, err := db.ListAnswers(ctx, ReportQuery{Survey: &Survey{ID: "c"}, From: now.Add(-time.Hour), To: now.Add(time.Hour)}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ type Sends struct {
 type SendSummary struct {
 	Selected          int `json:"selected"`
 	Sent              int `json:"sent"`
+	WouldSend         int `json:"would_send,omitempty"` // dry run
 	AlreadyHandled    int `json:"already_handled"`
 	SkippedSuppressed int `json:"skipped_suppressed"`
 	SkippedRecent     int `json:"skipped_recent"`
@@ -131,8 +132,11 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	if progress != nil {
 		progress(handled, sum.Selected)
 	}
-	if dryRun || len(todo) == 0 {
-		sum.Sent = 0
+	if dryRun {
+		sum.WouldSend = len(todo)
+		return sum, nil
+	}
+	if len(todo) == 0 {
 		return sum, nil
 	}
 

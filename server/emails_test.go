@@ -262,7 +262,7 @@ func TestSendGridWebhook(t *testing.T) {
 	}
 	r = ts.admin(t, "POST", "/api/v1/surveys/"+id+"/sends", `{"all":true,"dry_run":true}`)
 	sum := r.json(t)["summary"].(map[string]any)
-	if r.status != 200 || sum["skipped_suppressed"] != 1.0 || sum["selected"] != 2.0 {
+	if r.status != 200 || sum["skipped_suppressed"] != 1.0 || sum["selected"] != 2.0 || sum["would_send"] != 1.0 {
 		t.Fatalf("send after bounce: %d %s", r.status, r.body)
 	}
 	// Without a configured key the webhook refuses everything.
@@ -353,6 +353,9 @@ func TestContactsAndSendsAPI(t *testing.T) {
 		if got := r.json(t)["total"].(map[string]any)["responses"]; got != sg.want {
 			t.Errorf("report?%s: %v responses, want %v", sg.query, got, sg.want)
 		}
+	}
+	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses?property.plan=free", ""); len(r.json(t)["responses"].([]any)) != 0 {
+		t.Errorf("responses list ignores the segment: %s", r.body)
 	}
 	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?property.=x", ""); r.status != 422 {
 		t.Errorf("empty property name: %d", r.status)

@@ -133,7 +133,7 @@ func (s *Server) listAnswers(c echo.Context) error {
 		}
 		limit = n
 	}
-	answers, err := s.db.ListAnswers(c.Request().Context(), sv.ID, q.From, q.To, limit)
+	answers, err := s.db.ListAnswers(c.Request().Context(), q, limit)
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	verb := "emailed"
 	if *dryRun {
 		verb = "would email"
-		sum.Sent = sum.Selected - sum.AlreadyHandled - sum.SkippedSuppressed - sum.SkippedRecent - sum.SkippedAnswered
+		sum.Sent = sum.WouldSend
 	}
 	fmt.Fprintf(stdout, "send %s (%s): %s %d of %d selected; already done %d; skipped: %d suppressed, %d asked recently, %d answered; failed %d; %d requests\n",
 		send.ID, kind, verb, sum.Sent, sum.Selected, sum.AlreadyHandled, sum.SkippedSuppressed, sum.SkippedRecent, sum.SkippedAnswered, sum.Failed, sum.Requests)
