@@ -68,6 +68,9 @@ func Open(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ClickHouse: %w", err)
 	}
+	if log := openSQLLog(); log != nil {
+		conn = loggingConn{Conn: conn, log: log}
+	}
 	return &DB{conn: conn, database: opts.Auth.Database}, nil
 }
 

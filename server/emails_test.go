@@ -343,7 +343,9 @@ func TestContactsAndSendsAPI(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].To != "boss@acme.example" || !strings.Contains(msgs[0].HTML, "Rude on the phone") || !strings.Contains(msgs[0].HTML, "ann@example.com") {
 		t.Fatalf("alert = %+v", msgs[0])
 	}
-	// Contact properties are segment filters in reports.
+	// Contact properties are segment filters in reports (once the answer
+	// is stored: the alert may go out before the writer's flush).
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["comment"] == "Rude on the phone" })
 	segments := []struct {
 		query string
 		want  float64
