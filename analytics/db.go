@@ -123,6 +123,14 @@ func (db *DB) insert(ctx context.Context, what, query string, n int, row func(i 
 	if n == 0 {
 		return nil
 	}
+	// clickhouse-go v2.50's batch Send starts a goroutine that closes the
+	// TCP connection when ctx ends, stops it and releases the connection to
+	// the pool; a ctx cancelled just after Send (a finished HTTP request, a
+	// deferred cancel) can still fire it and close the connection under the
+	// next query ("use of closed network connection", seen in make bench).
+	// Inserts are short and bounded by the read timeout, so they run
+	// detached from the caller's cancellation.
+	ctx = context.WithoutCancel(ctx)
 	batch, err := db.conn.PrepareBatch(ctx, query)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)

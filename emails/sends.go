@@ -181,10 +181,9 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 			// Unknown outcome: leave "sending" (never retried) and stop.
 			return sum, fmt.Errorf("send %s: batch of %d: %w", send.ID, n, err)
 		}
-		// A fresh context: Ctrl-C must not keep us from recording the outcome.
-		logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		err = s.DB.LogSends(logCtx, entries)
-		cancel()
+		// Not cancelled by Ctrl-C: the outcome must be recorded. (The pool's
+		// read timeout bounds it.)
+		err = s.DB.LogSends(context.WithoutCancel(ctx), entries)
 		if err != nil {
 			return sum, err
 		}
