@@ -67,14 +67,17 @@ type options struct {
 
 // Result is one target's figures.
 type Result struct {
-	Target     string  `json:"target"`
-	Requests   int64   `json:"requests_ok"`
-	Errors     int64   `json:"errors"`
-	Seconds    float64 `json:"seconds"`
-	RPS        float64 `json:"req_per_s"`
-	P50ms      float64 `json:"p50_ms"`
-	P99ms      float64 `json:"p99_ms"`
-	RSSMB      float64 `json:"server_rss_mb"`
+	Target   string  `json:"target"`
+	Requests int64   `json:"requests_ok"`
+	Errors   int64   `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"req_per_s"`
+	P50ms    float64 `json:"p50_ms"`
+	P99ms    float64 `json:"p99_ms"`
+	RSSMB    float64 `json:"server_rss_mb"`
+	// CPUus is the server's CPU time (user+system) per acknowledged request:
+	// steadier than req/s on a noisy machine.
+	CPUus      float64 `json:"server_cpu_us_per_req"`
 	PeakRSSMB  float64 `json:"server_peak_rss_mb"`
 	StatusSeen string  `json:"statuses"`
 }
@@ -209,9 +212,9 @@ func run() error {
 
 func printReport(rep Report) {
 	fmt.Printf("\nPOST /api/v1/surveys/:id/responses, %d keep-alive connections over loopback\n\n", rep.Connections)
-	fmt.Printf("%-28s %10s %8s %8s %8s %9s %9s %s\n", "target", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "peak MB", "statuses")
+	fmt.Printf("%-28s %10s %8s %8s %8s %9s %9s %10s %s\n", "target", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "peak MB", "CPU us/req", "statuses")
 	for _, r := range rep.Results {
-		fmt.Printf("%-28s %10.0f %8.2f %8.2f %8d %9.1f %9.1f %s\n", r.Target, r.RPS, r.P50ms, r.P99ms, r.Errors, r.RSSMB, r.PeakRSSMB, r.StatusSeen)
+		fmt.Printf("%-28s %10.0f %8.2f %8.2f %8d %9.1f %9.1f %10.1f %s\n", r.Target, r.RPS, r.P50ms, r.P99ms, r.Errors, r.RSSMB, r.PeakRSSMB, r.CPUus, r.StatusSeen)
 	}
 	fmt.Printf("\nheed / ceiling: %.2f   heed / naive: %.1fx\n", rep.HeedVsCeiling, rep.HeedVsNaive)
 	fmt.Printf("acknowledged: %d   in reports: %d   raw rows: %d   acknowledged == stored: %v\n",
@@ -286,7 +289,10 @@ func load(o options, target, url string, d time.Duration, acked *ackLog, pid int
 			mu.Unlock()
 		}(w)
 	}
+	time.Sleep(time.Until(start)) // the server's CPU counts from the timed window on
+	cpuStart := cpuTime(pid)
 	wg.Wait()
+	cpu := cpuTime(pid) - cpuStart
 	rss, peak := rssMB(pid)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 {
@@ -302,6 +308,7 @@ func load(o options, target, url string, d time.Duration, acked *ackLog, pid int
 	sort.Strings(st)
 	return Result{Target: target, Requests: ok.Load(), Errors: failed.Load(), Seconds: d.Seconds(),
 		RPS: float64(ok.Load()) / d.Seconds(), P50ms: pct(0.50), P99ms: pct(0.99), RSSMB: rss, PeakRSSMB: peak,
+		CPUus:      float64(cpu.Microseconds()) / max(1, float64(ok.Load())),
 		StatusSeen: strings.Join(st, " ")}
 }
 
@@ -428,6 +435,22 @@ func stop(cmd *exec.Cmd) {
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 	}
+}
+
+// cpuTime reads a process's user+system CPU time from /proc.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start after ")".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ = 100 on Linux
 }
 
 // rssMB reads the current and peak resident memory of a process.
