@@ -283,7 +283,11 @@ func (w *Writer) flush(ctx context.Context) error {
 			return err
 		}
 	}
-	w.spool.PurgeDone(time.Now().Add(-max(w.opts.KeepInserted, 0)))
+	keepSince := time.Now().Add(-max(w.opts.KeepInserted, 0))
+	if w.spool.Size() > w.spool.maxBytes/2 {
+		keepSince = time.Now() // room for new answers comes first
+	}
+	w.spool.PurgeDone(keepSince)
 	if sealErr != nil {
 		w.setErr(sealErr)
 		return sealErr
