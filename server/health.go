@@ -45,5 +45,6 @@ func (s *Server) getReady(c echo.Context) error {
 		e.Fields = failed
 		return e
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "pending_responses": rows, "spool_bytes": spoolBytes})
+	version, _ := s.db.ServerVersion()
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "clickhouse_version": version, "pending_responses": rows, "spool_bytes": spoolBytes})
 }

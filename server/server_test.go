@@ -432,7 +432,7 @@ func TestHealthAndSite(t *testing.T) {
 	if r := ts.do(t, "GET", "/healthz", ""); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
 	}
-	if r := ts.do(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" {
+	if r := ts.do(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" || r.json(t)["clickhouse_version"] == "" {
 		t.Fatalf("readyz %d %s", r.status, r.body)
 	}
 	r := ts.do(t, "GET", "/", "")
