@@ -135,7 +135,7 @@ func (db *DB) RecentlyAsked(ctx context.Context, surveyID string, since time.Tim
 		return nil, fmt.Errorf("recently asked: %w", err)
 	}
 	answered, err := db.idSet(ctx, `SELECT DISTINCT respondent FROM responses
-		WHERE survey_id = ? AND created_at >= toDateTime(?) AND respondent != ''`, surveyID, since.Unix())
+		WHERE survey_id = ? AND created_at >= toDateTime(?) AND respondent != '' AND confirmed = 1`, surveyID, since.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("recently asked: %w", err)
 	}
@@ -146,10 +146,10 @@ func (db *DB) RecentlyAsked(ctx context.Context, surveyID string, since time.Tim
 }
 
 // Responded returns the contacts who answered a survey since a time
-// (reminders skip them).
+// (reminders skip them). A link scanner's unconfirmed click is no answer.
 func (db *DB) Responded(ctx context.Context, surveyID string, since time.Time) (map[string]bool, error) {
 	return db.idSet(ctx, `SELECT DISTINCT respondent FROM responses
-		WHERE survey_id = ? AND created_at >= toDateTime(?) AND respondent != ''`, surveyID, since.Unix())
+		WHERE survey_id = ? AND created_at >= toDateTime(?) AND respondent != '' AND confirmed = 1`, surveyID, since.Unix())
 }
 
 // EmailEvent is one SendGrid Event Webhook event.

@@ -49,7 +49,7 @@ func (b Batch) V3() *mail.SGMailV3 {
 	m.AddCategories(b.Categories...)
 	for _, r := range b.Recipients {
 		p := mail.NewPersonalization()
-		p.AddTos(mail.NewEmail(r.Name, r.Email))
+		p.AddTos(mail.NewEmail(recipientName(r.Name), r.Email))
 		p.SetSubstitution(TokenPlaceholder, r.Token)
 		unsub := UnsubscribeURL(b.BaseURL, r.Token)
 		p.SetHeader("List-Unsubscribe", "<"+unsub+">")
@@ -60,6 +60,14 @@ func (b Batch) V3() *mail.SGMailV3 {
 		m.AddPersonalizations(p)
 	}
 	return m
+}
+
+// recipientName makes a display name SendGrid accepts: its v3 API drops
+// messages whose to.name holds a comma or semicolon ("Doe, John").
+func recipientName(name string) string {
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return r == ',' || r == ';' || r <= 0x20 || r == 0x7f
+	}), " ")
 }
 
 // Mailer delivers a v3 message.
@@ -82,6 +90,13 @@ type SendError struct {
 func (e *SendError) Error() string {
 	return fmt.Sprintf("SendGrid answered %d: %.300s", e.Status, e.Body)
 }
+
+// NotSentError is a send stopped (its context ended) while waiting to
+// retry: SendGrid did not take the batch, so it may be sent again later.
+type NotSentError struct{ Err error }
+
+func (e *NotSentError) Error() string { return "not sent: " + e.Err.Error() }
+func (e *NotSentError) Unwrap() error { return e.Err }
 
 // SendGrid sends through the SendGrid v3 API with sendgrid-go.
 type SendGrid struct {
@@ -123,16 +138,20 @@ func (s *SendGrid) Send(ctx context.Context, m *mail.SGMailV3) error {
 		maxWait = time.Minute
 	}
 	client := &rest.Client{HTTPClient: s.Client}
+	// A request once started is not cancelled with ctx: cut off half-way,
+	// nobody would know whether SendGrid took it. The client's timeout
+	// bounds it; ctx is checked before each attempt and during waits.
+	reqCtx := context.WithoutCancel(ctx)
 	for attempt := 0; ; {
+		if err := ctx.Err(); err != nil {
+			return &NotSentError{err}
+		}
 		req := sendgrid.GetRequest(s.Key, "/v3/mail/send", s.Host)
 		req.Method = rest.Post
 		req.Body = body
 		s.requests.Add(1)
-		resp, err := client.SendWithContext(ctx, req)
+		resp, err := client.SendWithContext(reqCtx, req)
 		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%w: %v", ErrMaybeSent, ctx.Err())
-			}
 			return fmt.Errorf("%w: %v", ErrMaybeSent, err)
 		}
 		switch {
@@ -141,13 +160,13 @@ func (s *SendGrid) Send(ctx context.Context, m *mail.SGMailV3) error {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			// Not accepted: safe to send again once the window resets.
 			if err := sleep(ctx, rateLimitWait(resp.Headers, maxWait)); err != nil {
-				return err
+				return &NotSentError{err}
 			}
 			continue
 		case resp.StatusCode >= 500 && attempt < retries:
 			attempt++
 			if err := sleep(ctx, backoff); err != nil {
-				return err
+				return &NotSentError{err}
 			}
 			backoff *= 2
 			continue
@@ -163,6 +182,10 @@ func rateLimitWait(h map[string][]string, max time.Duration) time.Duration {
 		if reset, err := strconv.ParseInt(v, 10, 64); err == nil {
 			wait = time.Until(time.Unix(reset, 0))
 		}
+	}
+	// A reset in the past (clock skew) must not turn into a busy loop.
+	if wait < time.Second {
+		wait = time.Second
 	}
 	return min(max, wait)
 }
@@ -209,10 +232,8 @@ func (o *Outbox) Send(ctx context.Context, m *mail.SGMailV3) error {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	now := time.Now().UTC()
+	// Local writes are quick: not interrupted half-way, like a SendGrid request.
 	for _, p := range m.Personalizations {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		subst := func(s string) string {
 			for k, v := range p.Substitutions {
 				s = strings.ReplaceAll(s, k, v)

@@ -2,9 +2,14 @@ package emails
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +33,45 @@ type Sends struct {
 	// TokenTTL is how long the links work (default 30 days).
 	TokenTTL time.Duration
 	Log      *slog.Logger
+	// LockDir holds one lock file per running send, so two runs of the same
+	// send (a retried API call, heed send beside heed serve) cannot both
+	// email. Empty: os.TempDir().
+	LockDir string
+}
+
+// Running reports whether a run of the send holds its lock now.
+func (s *Sends) Running(sendID, kind string) bool {
+	unlock, err := s.lockSend(sendID, kind)
+	if err != nil {
+		return errors.Is(err, ErrSendRunning)
+	}
+	unlock()
+	return false
+}
+
+// ErrSendRunning means another run of the same send is going on.
+var ErrSendRunning = errors.New("this send is already running")
+
+// lockSend takes the send's lock file (flock: held per open file, so it
+// excludes other processes and other runs in this one).
+func (s *Sends) lockSend(sendID, kind string) (unlock func(), err error) {
+	dir := s.LockDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(sendID + "\x00" + kind))
+	f, err := os.OpenFile(filepath.Join(dir, "heed-send-"+hex.EncodeToString(sum[:8])+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, ErrSendRunning
+	}
+	return func() { f.Close() }, nil
 }
 
 // SendSummary counts what a run did.
@@ -56,8 +100,16 @@ type Progress func(done, total int)
 // one send. dryRun counts without emailing or logging.
 func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Survey, kind string, dryRun bool, progress Progress) (SendSummary, error) {
 	var sum SendSummary
-	if s.Log == nil {
-		s.Log = slog.Default()
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if !dryRun {
+		unlock, err := s.lockSend(send.ID, kind)
+		if err != nil {
+			return sum, err
+		}
+		defer unlock()
 	}
 	batchSize := s.BatchSize
 	if batchSize <= 0 || batchSize > MaxRecipients {
@@ -168,6 +220,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		sum.Requests++
 		err := s.Mailer.Send(ctx, b.V3())
 		var sendErr *SendError
+		var notSent *NotSentError
 		switch {
 		case err == nil:
 			setStatus(entries, analytics.SendSent)
@@ -176,7 +229,15 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 			// Refused for good: nobody got it, a later run may retry.
 			setStatus(entries, analytics.SendFailed)
 			sum.Failed += n
-			s.Log.Error("SendGrid refused a batch", "send", send.ID, "recipients", n, "err", err)
+			log.Error("SendGrid refused a batch", "send", send.ID, "recipients", n, "err", err)
+		case errors.As(err, &notSent):
+			// Stopped (Ctrl-C, shutdown) before SendGrid took it: nobody
+			// got it; record that so the next run sends it.
+			setStatus(entries, analytics.SendFailed)
+			if lerr := s.DB.LogSends(context.WithoutCancel(ctx), entries); lerr != nil {
+				return sum, lerr
+			}
+			return sum, fmt.Errorf("send %s: %w", send.ID, err)
 		default:
 			// Unknown outcome: leave "sending" (never retried) and stop.
 			return sum, fmt.Errorf("send %s: batch of %d: %w", send.ID, n, err)

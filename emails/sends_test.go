@@ -3,6 +3,7 @@ package emails
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -209,6 +210,7 @@ func TestSendResumes(t *testing.T) {
 	si := newStandIn(t)
 	f := newFixture(t, "heed_test_emails_resume", 25, si)
 	f.sends.BatchSize = 10
+	f.sends.LockDir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	send := f.send("r", analytics.ContactFilter{})
 	_, err := f.sends.Run(ctx, send, f.sv, analytics.KindInitial, false, func(done, total int) {
@@ -269,5 +271,75 @@ func TestSendSkips(t *testing.T) {
 	counts, err := f.db.SendCounts(ctx, "p")
 	if err != nil || counts[analytics.KindInitial][analytics.SendSent] != 1 || counts[analytics.KindInitial][analytics.SendSkippedSupressed] != 1 {
 		t.Fatalf("send counts %v %v", counts, err)
+	}
+}
+
+// TestSendRunsOnceAtATime: a second run of a send that is running (a retried
+// API call, the CLI beside the server) is refused instead of emailing again.
+func TestSendRunsOnceAtATime(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-release
+		w.WriteHeader(202)
+	}))
+	defer slow.Close()
+	si := newStandIn(t)
+	f := newFixture(t, "heed_test_emails_once", 3, si)
+	f.sends.Mailer = NewSendGrid("SG.test", slow.URL)
+	f.sends.LockDir = t.TempDir()
+	send := f.send("once", analytics.ContactFilter{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sends.Run(context.Background(), send, f.sv, analytics.KindInitial, false, nil)
+		done <- err
+	}()
+	<-entered
+	if !f.sends.Running("once", analytics.KindInitial) {
+		t.Error("Running() = false during the run")
+	}
+	if _, err := f.sends.Run(context.Background(), send, f.sv, analytics.KindInitial, false, nil); err != ErrSendRunning {
+		t.Fatalf("second run: %v, want ErrSendRunning", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSendStoppedWhileWaiting: Ctrl-C while waiting out a 429 leaves the
+// batch "failed" (nobody got it), and the next run sends it.
+func TestSendStoppedWhileWaiting(t *testing.T) {
+	si := newStandIn(t, 429)
+	f := newFixture(t, "heed_test_emails_stop", 5, si)
+	f.sends.LockDir = t.TempDir()
+	f.sg.MaxRateLimitWait = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { // stop during the wait
+		for si.requests() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	send := f.send("stop", analytics.ContactFilter{})
+	if _, err := f.sends.Run(ctx, send, f.sv, analytics.KindInitial, false, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: %v, want context.Canceled", err)
+	}
+	sum, err := f.sends.Run(context.Background(), send, f.sv, analytics.KindInitial, false, nil)
+	if err != nil || sum.Sent != 5 || len(si.received) != 5 {
+		t.Fatalf("rerun: %+v %v, received %v", sum, err, si.received)
+	}
+}
+
+func TestRecipientName(t *testing.T) {
+	for in, want := range map[string]string{"Doe, John": "Doe John", "A;B": "A B", "Line\r\nBreak": "Line Break", "Ann": "Ann", "": ""} {
+		if got := recipientName(in); got != want {
+			t.Errorf("recipientName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

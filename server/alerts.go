@@ -32,6 +32,7 @@ type alerts struct {
 
 type pendingAlert struct {
 	timer *time.Timer
+	once  sync.Once // sent, or superseded: whichever comes first, once
 	sv    *analytics.Survey
 	r     analytics.Response
 }
@@ -45,6 +46,7 @@ func (a *alerts) answered(sv *analytics.Survey, r analytics.Response) {
 	defer a.mu.Unlock()
 	if p, ok := a.timers[r.ResponseID]; ok {
 		p.timer.Stop()
+		p.once.Do(func() {}) // superseded by this answer
 		delete(a.timers, r.ResponseID)
 	}
 	if r.Score > 6 || len(a.timers) >= maxPendingAlerts {
@@ -57,12 +59,14 @@ func (a *alerts) answered(sv *analytics.Survey, r analytics.Response) {
 
 func (a *alerts) fire(id uuid.UUID, p *pendingAlert) {
 	a.mu.Lock()
-	if a.timers[id] != p {
-		a.mu.Unlock()
-		return
+	if a.timers[id] == p {
+		delete(a.timers, id)
 	}
-	delete(a.timers, id)
 	a.mu.Unlock()
+	p.once.Do(func() { a.deliver(p) })
+}
+
+func (a *alerts) deliver(p *pendingAlert) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := a.send(ctx, p.sv, p.r); err != nil {
@@ -77,14 +81,8 @@ func (a *alerts) flush() {
 	a.timers = map[uuid.UUID]*pendingAlert{}
 	a.mu.Unlock()
 	for _, p := range pending {
-		if !p.timer.Stop() {
-			continue // already firing
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := a.send(ctx, p.sv, p.r); err != nil {
-			a.log.Error("detractor alert not sent", "survey", p.sv.ID, "err", err)
-		}
-		cancel()
+		p.timer.Stop()
+		p.once.Do(func() { a.deliver(p) }) // unless its timer got there first
 	}
 }
 

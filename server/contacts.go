@@ -45,7 +45,7 @@ func NormalizeContacts(in []ContactInput, index func(i int) int) ([]analytics.Co
 			sum.Invalid = append(sum.Invalid, ContactProblem{Index: index(i), Email: c.Email, Error: msg})
 		}
 		addr, err := mail.ParseAddress(strings.TrimSpace(c.Email))
-		if err != nil || strings.ContainsAny(addr.Address, " \t\r\n") {
+		if err != nil || !deliverable(addr.Address) {
 			problem("not an email address")
 			continue
 		}
@@ -86,6 +86,36 @@ func NormalizeContacts(in []ContactInput, index func(i int) int) ([]analytics.Co
 		sum.Invalid = []ContactProblem{}
 	}
 	return out, sum
+}
+
+// deliverable is stricter than net/mail, which accepts addresses SendGrid
+// refuses (and one refused address fails a whole batch): ASCII, no spaces,
+// a dotted domain of letters, digits and hyphens.
+func deliverable(addr string) bool {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || len(addr) > 254 || strings.ContainsAny(addr, " \t\r\n\"()<>[],;:\\") {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	for _, r := range local {
+		if r > 0x7e || r < 0x21 {
+			return false
+		}
+	}
+	return true
 }
 
 // maxContactsPerRequest bounds one POST; the CSV import has no such bound.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"net/url"
 	"os"
@@ -36,6 +37,16 @@ func NewEmailing(cfg Config, db *analytics.DB) (*Emailing, error) {
 	if _, err := mail.ParseAddress(cfg.FromEmail); err != nil {
 		return nil, fmt.Errorf("--from-email %q: %w", cfg.FromEmail, err)
 	}
+	if cfg.SendGridKey != "" {
+		// Real email: links must reach this server from the internet and
+		// verify on every instance, whatever its working directory.
+		if cfg.SigningKeys == "" {
+			return nil, fmt.Errorf("with SENDGRID_API_KEY set, set HEED_SIGNING_KEYS too (kid:secret, 32+ characters): links signed by a key only this folder has would break")
+		}
+		if host := u.Hostname(); host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1" {
+			return nil, fmt.Errorf("with SENDGRID_API_KEY set, set HEED_PUBLIC_URL to Heed's public address: links to %s would not work for recipients", cfg.PublicURL)
+		}
+	}
 	keys := cfg.SigningKeys
 	if keys == "" {
 		if keys, err = storedSigningKey(cfg.DataDir); err != nil {
@@ -60,7 +71,7 @@ func NewEmailing(cfg Config, db *analytics.DB) (*Emailing, error) {
 		}
 	}
 	e.Sends = &emails.Sends{DB: db, Mailer: mailer, Signer: signer, BaseURL: cfg.PublicURL,
-		From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail)}
+		From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), LockDir: filepath.Join(cfg.DataDir, "locks"), Log: slog.Default()}
 	return e, nil
 }
 

@@ -86,7 +86,11 @@ func TestEmailLinks(t *testing.T) {
 		t.Fatalf("unconfirmed counted by default: %v / %v", report(false), report(true))
 	}
 	// The page's script confirms; the follow-up form brings reasons and comment.
-	if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":3}`); r.status != 202 {
+	// A scanner's user agent cannot confirm; a person's browser can.
+	if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":3}`, "User-Agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)"); r.status != 202 || r.json(t)["confirmed"] != false {
+		t.Fatalf("scanner confirm: %d %s", r.status, r.body)
+	}
+	if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":3}`, "User-Agent", browser); r.status != 202 || r.json(t)["confirmed"] != true {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
 	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["confirmed"] == true })
@@ -183,6 +187,14 @@ func TestUnsubscribe(t *testing.T) {
 	if sup, _ := ts.db.Suppressed(ctx); !sup[analytics.ContactID("zoe@example.com")] {
 		t.Fatal("not suppressed")
 	}
+	// An expired link still unsubscribes: a person must always be able to leave.
+	old := ts.emailing.Signer.Sign(emails.Claims{SendID: "s", SurveyID: "gone", ContactID: analytics.ContactID("old@example.com"), Expires: time.Now().Add(-24 * time.Hour)})
+	if r := ts.do(t, "POST", "/u/"+old, "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded"); r.status != 200 {
+		t.Fatalf("expired one-click unsubscribe: %d", r.status)
+	}
+	if sup, _ := ts.db.Suppressed(ctx); !sup[analytics.ContactID("old@example.com")] {
+		t.Fatal("expired link did not unsubscribe")
+	}
 }
 
 // webhookSigner signs Event Webhook payloads as SendGrid does.
@@ -254,6 +266,16 @@ func TestSendGridWebhook(t *testing.T) {
 	counts, err := ts.db.EmailEventCounts(ctx, "send-9")
 	if err != nil || counts["delivered"] != 1 || counts["open"] != 1 || counts["bounce"] != 1 {
 		t.Fatalf("event counts %v %v (duplicates must count once)", counts, err)
+	}
+	// Temporary trouble suppresses nobody: a blocked bounce, a drop for
+	// another reason than the address.
+	temp := []byte(fmt.Sprintf(`[{"sg_event_id":"t1","event":"bounce","type":"blocked","email":"c@example.com","timestamp":%d},
+		{"sg_event_id":"t2","event":"dropped","reason":"Invalid","email":"d@example.com","timestamp":%d}]`, time.Now().Unix(), time.Now().Unix()))
+	if r := post(temp, now, signer.sign(t, now, temp)); r.status != 200 {
+		t.Fatalf("temporary events: %d", r.status)
+	}
+	if sup, _ := ts.db.Suppressed(ctx); sup[analytics.ContactID("c@example.com")] || sup[analytics.ContactID("d@example.com")] {
+		t.Fatal("a temporary failure suppressed a contact")
 	}
 	// The bounce suppressed b@: the next send skips them.
 	r := ts.admin(t, "POST", "/api/v1/contacts", `[{"email":"a@example.com"},{"email":"b@example.com"}]`)
@@ -385,6 +407,9 @@ func TestReminders(t *testing.T) {
 	ts.do(t, "POST", "/r/"+ts.emailing.Signer.Sign(emails.Claims{SendID: "old", SurveyID: id, ContactID: analytics.ContactID("a@example.com"), Expires: time.Now().Add(time.Hour)}),
 		url.Values{"s": {"9"}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
 	ts.db.Suppress(ctx, analytics.ContactID("b@example.com"), "b@example.com", analytics.SuppressUnsubscribe)
+	// c's gateway scanned the email: an unconfirmed click, not an answer.
+	ts.do(t, "GET", "/r/"+ts.emailing.Signer.Sign(emails.Claims{SendID: "old", SurveyID: id, ContactID: analytics.ContactID("c@example.com"), Expires: time.Now().Add(time.Hour)})+"?s=10",
+		"", "User-Agent", "Mozilla/5.0 (compatible; Mimecast)")
 	if err := ts.writer.Close(ctx); err != nil { // make the answer visible now
 		t.Fatal(err)
 	}
@@ -396,5 +421,16 @@ func TestReminders(t *testing.T) {
 	msgs, _ := ts.emailing.Outbox.List()
 	if len(msgs) != 1 || msgs[0].To != "c@example.com" || !strings.Contains(strings.ToLower(msgs[0].Subject), "reminder") {
 		t.Fatalf("reminders = %+v", msgs)
+	}
+}
+
+func TestDeliverable(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"ann@example.com": true, "a.b+tag@sub.example.co": true, "x@b": false, "a@localhost": false,
+		"a@-b.c": false, "a@[1.2.3.4]": false, "ann@exa mple.com": false, "änn@example.com": false, "@example.com": false,
+	} {
+		if got := deliverable(addr); got != want {
+			t.Errorf("deliverable(%q) = %v, want %v", addr, got, want)
+		}
 	}
 }

@@ -34,6 +34,7 @@ const (
 	CodeUnauthorized     = "unauthorized"
 	CodeForbidden        = "forbidden"
 	CodeNotFound         = "not_found"
+	CodeConflict         = "conflict"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeTooLarge         = "payload_too_large"
 	CodeUnsupportedType  = "unsupported_media_type"
@@ -49,6 +50,7 @@ var codeByStatus = map[int]string{
 	http.StatusUnauthorized:          CodeUnauthorized,
 	http.StatusForbidden:             CodeForbidden,
 	http.StatusNotFound:              CodeNotFound,
+	http.StatusConflict:              CodeConflict,
 	http.StatusMethodNotAllowed:      CodeMethodNotAllowed,
 	http.StatusRequestEntityTooLarge: CodeTooLarge,
 	http.StatusUnsupportedMediaType:  CodeUnsupportedType,

@@ -205,6 +205,10 @@ func (s *Server) confirmLink(c echo.Context) error {
 	if err := s.validate.Struct(in); err != nil {
 		return err
 	}
+	if strings.Contains(scannerFlags(c.Request(), claims, time.Now()), "scanner_agent") {
+		// A headless scanner runs the page's script too: not a person.
+		return c.JSON(http.StatusAccepted, map[string]bool{"confirmed": false})
+	}
 	r := s.emailAnswer(c, claims, *in.Score)
 	if err := s.writer.Add(r); err != nil {
 		return writerError(c, err)
@@ -251,23 +255,38 @@ func (s *Server) postLink(c echo.Context) error {
 	return linkPage(c, http.StatusOK, sv.Language, t.Thanks, "", "", "")
 }
 
+// unsubscribeClaims verifies an unsubscribe link. Unlike score links, an
+// expired one still works (a person must always be able to leave), and the
+// survey need not exist any more.
+func (s *Server) unsubscribeClaims(c echo.Context) (emails.Claims, string, bool, error) {
+	claims, err := s.emailing.Signer.Verify(c.Param("token"), time.Now())
+	if err != nil && !errors.Is(err, emails.ErrTokenExpired) {
+		return claims, "", false, linkPage(c, http.StatusBadRequest, "", emails.Texts("").LinkInvalid, "", "", "")
+	}
+	lang := ""
+	if sv, ok := s.surveys.Get(claims.SurveyID); ok {
+		lang = sv.Language
+	}
+	return claims, lang, true, nil
+}
+
 // getUnsubscribe handles GET /u/:token: a page with a confirm button, so a
 // link scanner's GET unsubscribes nobody.
 func (s *Server) getUnsubscribe(c echo.Context) error {
-	_, sv, err := s.linkRequest(c)
-	if err != nil {
-		return ignoreShown(err)
+	_, lang, ok, err := s.unsubscribeClaims(c)
+	if !ok {
+		return err
 	}
-	t := emails.Texts(sv.Language)
-	return linkPage(c, http.StatusOK, sv.Language, t.UnsubscribeConfirm, "", "/u/"+c.Param("token"), t.UnsubscribeButton)
+	t := emails.Texts(lang)
+	return linkPage(c, http.StatusOK, lang, t.UnsubscribeConfirm, "", "/u/"+c.Param("token"), t.UnsubscribeButton)
 }
 
 // postUnsubscribe handles POST /u/:token: the page's button, and RFC 8058
 // one-click unsubscribe from mail clients (body List-Unsubscribe=One-Click).
 func (s *Server) postUnsubscribe(c echo.Context) error {
-	claims, sv, err := s.linkRequest(c)
-	if err != nil {
-		return ignoreShown(err)
+	claims, lang, ok, err := s.unsubscribeClaims(c)
+	if !ok {
+		return err
 	}
 	email := ""
 	if cs, err := s.db.Contacts(c.Request().Context(), analytics.ContactFilter{ContactIDs: []string{claims.ContactID}}); err == nil && len(cs) == 1 {
@@ -276,6 +295,6 @@ func (s *Server) postUnsubscribe(c echo.Context) error {
 	if err := s.db.Suppress(c.Request().Context(), claims.ContactID, email, analytics.SuppressUnsubscribe); err != nil {
 		return err
 	}
-	t := emails.Texts(sv.Language)
-	return linkPage(c, http.StatusOK, sv.Language, t.Unsubscribed, "", "", "")
+	t := emails.Texts(lang)
+	return linkPage(c, http.StatusOK, lang, t.Unsubscribed, "", "", "")
 }

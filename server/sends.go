@@ -78,6 +78,9 @@ func (s *Server) createSend(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"send_id": send.ID, "dry_run": true, "summary": sum})
 	}
+	if s.emailing.Sends.Running(send.ID, analytics.KindInitial) {
+		return newError(http.StatusConflict, "send %q is already running; follow it at /api/v1/sends/%s", send.ID, send.ID)
+	}
 	if err := s.db.SaveSend(ctx, send); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type sgEvent struct {
 	Email     string `json:"email"`
 	Timestamp int64  `json:"timestamp"`
 	Reason    string `json:"reason"`
+	Type      string `json:"type"` // bounce: "bounce" (permanent) or "blocked" (temporary)
 	SendID    string `json:"heed_send_id"`
 	SurveyID  string `json:"heed_survey_id"`
 	ContactID string `json:"heed_contact_id"`
@@ -36,6 +37,19 @@ var suppressing = map[string]string{
 	"unsubscribe":       analytics.SuppressUnsubscribe,
 	"group_unsubscribe": analytics.SuppressUnsubscribe,
 	"dropped":           analytics.SuppressDropped,
+}
+
+// permanent tells events that must stop email for good from passing ones:
+// a "blocked" bounce is temporary, and a drop suppresses only when SendGrid
+// dropped the address itself (not, say, a malformed message).
+func permanent(e sgEvent) bool {
+	switch e.Event {
+	case "bounce":
+		return e.Type != "blocked"
+	case "dropped":
+		return e.Reason == "Bounced Address" || e.Reason == "Unsubscribed Address" || e.Reason == "Spam Reporting Address"
+	}
+	return true
 }
 
 // postSendGridWebhook handles POST /webhooks/sendgrid: SendGrid's signed
@@ -79,7 +93,7 @@ func (s *Server) postSendGridWebhook(c echo.Context) error {
 		}
 		events = append(events, analytics.EmailEvent{ID: e.ID, Event: e.Event, Email: e.Email, ContactID: contact,
 			SendID: e.SendID, SurveyID: e.SurveyID, Reason: e.Reason, At: time.Unix(e.Timestamp, 0)})
-		if reason, ok := suppressing[e.Event]; ok && contact != "" {
+		if reason, ok := suppressing[e.Event]; ok && contact != "" && permanent(e) {
 			if err := s.db.Suppress(ctx, contact, e.Email, reason); err != nil {
 				return err
 			}

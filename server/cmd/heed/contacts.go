@@ -90,13 +90,16 @@ func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importS
 	if len(header) < 1 || strings.ToLower(header[0]) != "email" {
 		return sum, errors.New(`the first column must be "email" (header row: email,name,<property>...)`)
 	}
-	line := 1
 	var batch []server.ContactInput
 	var lines []int
 	flush := func() error {
 		contacts, s := server.NormalizeContacts(batch, func(i int) int { return lines[i] })
 		sum.Duplicates += s.Duplicates
 		sum.Invalid = append(sum.Invalid, s.Invalid...)
+		batch, lines = batch[:0], lines[:0]
+		if len(contacts) == 0 {
+			return nil // an empty id list would select every contact
+		}
 		ids := make([]string, len(contacts))
 		for i, c := range contacts {
 			ids[i] = c.ContactID
@@ -107,24 +110,22 @@ func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importS
 		}
 		sum.Updated += len(existing)
 		sum.New += len(contacts) - len(existing)
-		batch, lines = batch[:0], lines[:0]
 		return db.UpsertContacts(ctx, contacts)
 	}
 	for {
 		rec, err := cr.Read()
-		line++
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			var perr *csv.ParseError
 			if errors.As(err, &perr) {
-				sum.Invalid = append(sum.Invalid, server.ContactProblem{Index: perr.Line, Error: perr.Err.Error()})
-				line = perr.Line
+				sum.Invalid = append(sum.Invalid, server.ContactProblem{Index: perr.StartLine, Error: perr.Err.Error()})
 				continue
 			}
 			return sum, err
 		}
+		line, _ := cr.FieldPos(0) // the record's own line, even after quoted newlines
 		c := server.ContactInput{Email: rec[0], Properties: map[string]string{}}
 		for i := 1; i < len(rec) && i < len(header); i++ {
 			if strings.EqualFold(header[i], "name") {
