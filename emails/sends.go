@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -217,30 +219,65 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		if err := s.DB.LogSends(ctx, entries); err != nil {
 			return sum, err
 		}
-		sum.Requests++
-		err := s.Mailer.Send(ctx, b.V3())
-		var sendErr *SendError
-		var notSent *NotSentError
-		switch {
-		case err == nil:
-			setStatus(entries, analytics.SendSent)
-			sum.Sent += n
-		case errors.As(err, &sendErr):
-			// Refused for good: nobody got it, a later run may retry.
-			setStatus(entries, analytics.SendFailed)
-			sum.Failed += n
-			log.Error("SendGrid refused a batch", "send", send.ID, "recipients", n, "err", err)
-		case errors.As(err, &notSent):
-			// Stopped (Ctrl-C, shutdown) before SendGrid took it: nobody
-			// got it; record that so the next run sends it.
-			setStatus(entries, analytics.SendFailed)
-			if lerr := s.DB.LogSends(context.WithoutCancel(ctx), entries); lerr != nil {
-				return sum, lerr
+		// SendGrid refuses a whole request for one bad recipient (400 naming
+		// personalizations.N): drop those and send the rest again.
+		pending := make([]int, len(chunk)) // indexes into b.Recipients/entries
+		for i := range pending {
+			pending[i] = i
+		}
+		all := b.Recipients
+		for len(pending) > 0 {
+			b.Recipients = b.Recipients[:0:0]
+			for _, i := range pending {
+				b.Recipients = append(b.Recipients, all[i])
 			}
-			return sum, fmt.Errorf("send %s: %w", send.ID, err)
-		default:
-			// Unknown outcome: leave "sending" (never retried) and stop.
-			return sum, fmt.Errorf("send %s: batch of %d: %w", send.ID, n, err)
+			sum.Requests++
+			err := s.Mailer.Send(ctx, b.V3())
+			var sendErr *SendError
+			var notSent *NotSentError
+			switch {
+			case err == nil:
+				for _, i := range pending {
+					entries[i].Status = analytics.SendSent
+				}
+				sum.Sent += len(pending)
+				pending = nil
+			case errors.As(err, &sendErr):
+				if bad := badRecipients(sendErr, len(pending)); sendErr.Status == 400 && len(bad) > 0 && len(bad) < len(pending) {
+					var rest []int
+					for k, i := range pending {
+						if bad[k] {
+							entries[i].Status = analytics.SendFailed
+							sum.Failed++
+							log.Warn("SendGrid refused a recipient", "send", send.ID, "email", entries[i].Email, "err", err)
+						} else {
+							rest = append(rest, i)
+						}
+					}
+					pending = rest
+					continue
+				}
+				// Refused for good: nobody got it, a later run may retry.
+				for _, i := range pending {
+					entries[i].Status = analytics.SendFailed
+				}
+				sum.Failed += len(pending)
+				log.Error("SendGrid refused a batch", "send", send.ID, "recipients", len(pending), "err", err)
+				pending = nil
+			case errors.As(err, &notSent):
+				// Stopped (Ctrl-C, shutdown) before SendGrid took it: nobody
+				// got it; record that so the next run sends it.
+				for _, i := range pending {
+					entries[i].Status = analytics.SendFailed
+				}
+				if lerr := s.DB.LogSends(context.WithoutCancel(ctx), entries); lerr != nil {
+					return sum, lerr
+				}
+				return sum, fmt.Errorf("send %s: %w", send.ID, err)
+			default:
+				// Unknown outcome: leave "sending" (never retried) and stop.
+				return sum, fmt.Errorf("send %s: batch of %d: %w", send.ID, n, err)
+			}
 		}
 		// Not cancelled by Ctrl-C: the outcome must be recorded. (The pool's
 		// read timeout bounds it.)
@@ -256,10 +293,20 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	return sum, nil
 }
 
-func setStatus(entries []analytics.SendLogEntry, status string) {
-	for i := range entries {
-		entries[i].Status = status
+// personalizationField finds the recipients a SendGrid 400 names, as in
+// {"errors":[{"field":"personalizations.3.to.0.email",...}]}.
+var personalizationField = regexp.MustCompile(`personalizations\.(\d+)\.`)
+
+// badRecipients returns the positions (within a request of n recipients)
+// that a 400 names.
+func badRecipients(e *SendError, n int) map[int]bool {
+	bad := map[int]bool{}
+	for _, m := range personalizationField.FindAllStringSubmatch(e.Body, -1) {
+		if i, err := strconv.Atoi(m[1]); err == nil && i < n {
+			bad[i] = true
+		}
 	}
+	return bad
 }
 
 // SurveyQuestion is the survey's own wording, or empty for the standard NPS

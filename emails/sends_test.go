@@ -343,3 +343,47 @@ func TestRecipientName(t *testing.T) {
 		}
 	}
 }
+
+// TestSendDropsRefusedRecipients: a 400 naming one recipient (SendGrid's
+// "personalizations.N.to.0.email") fails only that recipient; the rest of
+// the batch is sent again at once.
+func TestSendDropsRefusedRecipients(t *testing.T) {
+	got := map[string]int{}
+	var mu sync.Mutex
+	picky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Personalizations []struct {
+				To []struct{ Email string } `json:"to"`
+			} `json:"personalizations"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		var errs []string
+		for i, p := range body.Personalizations {
+			if strings.HasPrefix(p.To[0].Email, "person00003") {
+				errs = append(errs, fmt.Sprintf(`{"message":"Does not contain a valid address.","field":"personalizations.%d.to.0.email"}`, i))
+			}
+		}
+		if len(errs) > 0 {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"errors":[%s]}`, strings.Join(errs, ","))
+			return
+		}
+		mu.Lock()
+		for _, p := range body.Personalizations {
+			got[p.To[0].Email]++
+		}
+		mu.Unlock()
+		w.WriteHeader(202)
+	}))
+	defer picky.Close()
+	f := newFixture(t, "heed_test_emails_picky", 6, newStandIn(t))
+	f.sends.Mailer = NewSendGrid("SG.test", picky.URL)
+	f.sends.LockDir = t.TempDir()
+	sum, err := f.sends.Run(context.Background(), f.send("picky", analytics.ContactFilter{}), f.sv, analytics.KindInitial, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 5 || sum.Failed != 1 || sum.Requests != 2 || len(got) != 5 || got["person00003@example.com"] != 0 {
+		t.Fatalf("summary %+v, received %v", sum, got)
+	}
+}
