@@ -2,6 +2,7 @@ package emails
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -25,7 +26,7 @@ import (
 // logging every contact in ClickHouse so that a send interrupted by a crash
 // or Ctrl-C can be run again without emailing anyone twice.
 type Sends struct {
-	DB      *analytics.DB
+	Store   Store
 	Mailer  Mailer
 	Signer  *Signer
 	BaseURL string
@@ -34,7 +35,8 @@ type Sends struct {
 	BatchSize int
 	// TokenTTL is how long the links work (default 30 days).
 	TokenTTL time.Duration
-	Log      *slog.Logger
+	// Log hears about refused recipients and batches; nil discards.
+	Log *slog.Logger
 	// LockDir holds one lock file per running send, so two runs of the same
 	// send (a retried API call, heed send beside heed serve) cannot both
 	// email. Empty: os.TempDir().
@@ -89,6 +91,66 @@ type SendSummary struct {
 	Requests          int `json:"requests"`
 }
 
+// SendRequest asks for a send of a survey: a new one, or, when ID names a
+// send that exists, that send resumed (its stored filter and reminder win).
+// The API and `heed send` both go through Open.
+type SendRequest struct {
+	ID           string // empty: a new id
+	SurveyID     string
+	Filter       analytics.ContactFilter
+	ReminderDays int
+	// DryRun opens the send without saving it (nothing is emailed or logged
+	// by a dry Run either).
+	DryRun bool
+}
+
+// Open's refusals.
+var (
+	ErrSendOfOtherSurvey = errors.New("send_id belongs to another survey")
+	ErrBadSendID         = errors.New("send_id must match [A-Za-z0-9_-]{1,64}")
+)
+
+// Open returns the send req asks for, saved (unless a dry run) so that it
+// can be followed and resumed, and whether it existed already. A send id
+// of another survey's send is refused: resuming it would email that
+// survey's contacts about this one.
+func (s *Sends) Open(ctx context.Context, req SendRequest) (send analytics.Send, resumed bool, err error) {
+	if req.ID == "" {
+		req.ID = NewSendID(time.Now())
+	}
+	if !analytics.ValidSendID(req.ID) {
+		return send, false, ErrBadSendID
+	}
+	switch existing, err := s.Store.GetSend(ctx, req.ID); {
+	case err == nil:
+		if existing.SurveyID != req.SurveyID {
+			return send, false, ErrSendOfOtherSurvey
+		}
+		send, resumed = existing, true
+	case errors.Is(err, analytics.ErrNotFound):
+		send = analytics.Send{ID: req.ID, SurveyID: req.SurveyID, Filter: req.Filter, ReminderDays: req.ReminderDays, CreatedAt: time.Now().UTC()}
+	default:
+		return send, false, err
+	}
+	if req.DryRun {
+		return send, resumed, nil
+	}
+	if s.Running(send.ID, analytics.KindInitial) {
+		return send, resumed, ErrSendRunning
+	}
+	if err := s.Store.SaveSend(ctx, send); err != nil {
+		return send, resumed, err
+	}
+	return send, resumed, nil
+}
+
+// NewSendID names a send: its day, then 16 random hex digits.
+func NewSendID(now time.Time) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return now.UTC().Format("20060102") + "-" + hex.EncodeToString(b)
+}
+
 // ResponseID is the response id of a contact's answer to a send: the same
 // for every click, the reminder and the follow-up, so the last answer wins.
 func ResponseID(sendID, contactID string) uuid.UUID {
@@ -104,7 +166,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	var sum SendSummary
 	log := s.Log
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	if !dryRun {
 		unlock, err := s.lockSend(send.ID, kind)
@@ -121,16 +183,16 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	if ttl == 0 {
 		ttl = DefaultTokenTTL
 	}
-	contacts, err := s.DB.Contacts(ctx, send.Filter)
+	contacts, err := s.Store.Contacts(ctx, send.Filter)
 	if err != nil {
 		return sum, err
 	}
 	sum.Selected = len(contacts)
-	done, err := s.DB.SendStatuses(ctx, send.ID, kind)
+	done, err := s.Store.SendStatuses(ctx, send.ID, kind)
 	if err != nil {
 		return sum, err
 	}
-	suppressed, err := s.DB.Suppressed(ctx)
+	suppressed, err := s.Store.Suppressed(ctx)
 	if err != nil {
 		return sum, err
 	}
@@ -138,16 +200,16 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	// channel; reminders skip people who answered since the send.
 	var asked map[string]bool
 	if kind == analytics.KindReminder {
-		asked, err = s.DB.Responded(ctx, sv.ID, send.CreatedAt)
+		asked, err = s.Store.Responded(ctx, sv.ID, send.CreatedAt)
 	} else {
-		asked, err = s.DB.RecentlyAsked(ctx, sv.ID, time.Now().AddDate(0, 0, -sv.Widget.RecontactDaysAnswered))
+		asked, err = s.Store.RecentlyAsked(ctx, sv.ID, time.Now().AddDate(0, 0, -sv.Widget.RecontactDaysAnswered))
 	}
 	if err != nil {
 		return sum, err
 	}
 	var initial map[string]string
 	if kind == analytics.KindReminder { // remind only those emailed the first time
-		if initial, err = s.DB.SendStatuses(ctx, send.ID, analytics.KindInitial); err != nil {
+		if initial, err = s.Store.SendStatuses(ctx, send.ID, analytics.KindInitial); err != nil {
 			return sum, err
 		}
 	}
@@ -163,7 +225,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 			sum.AlreadyHandled++ // never emailed: nothing to remind
 		case suppressed[c.ContactID]:
 			sum.SkippedSuppressed++
-			entry.Status = analytics.SendSkippedSupressed
+			entry.Status = analytics.SendSkippedSuppressed
 			skips = append(skips, entry)
 		case asked[c.ContactID]:
 			if kind == analytics.KindReminder {
@@ -178,7 +240,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		}
 	}
 	if !dryRun {
-		if err := s.DB.LogSends(ctx, skips); err != nil {
+		if err := s.Store.LogSends(ctx, skips); err != nil {
 			return sum, err
 		}
 	}
@@ -194,7 +256,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		return sum, nil
 	}
 
-	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: SurveyQuestion(sv), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
+	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: sv.OwnQuestion(), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
 	if err != nil {
 		return sum, err
 	}
@@ -216,7 +278,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		}
 		// Intent first: if we die after SendGrid took the batch but before
 		// "sent" is written, a rerun sees "sending" and does not email again.
-		if err := s.DB.LogSends(ctx, entries); err != nil {
+		if err := s.Store.LogSends(ctx, entries); err != nil {
 			return sum, err
 		}
 		// SendGrid refuses a whole request for one bad recipient (400 naming
@@ -270,7 +332,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 				for _, i := range pending {
 					entries[i].Status = analytics.SendFailed
 				}
-				if lerr := s.DB.LogSends(context.WithoutCancel(ctx), entries); lerr != nil {
+				if lerr := s.Store.LogSends(context.WithoutCancel(ctx), entries); lerr != nil {
 					return sum, lerr
 				}
 				return sum, fmt.Errorf("send %s: %w", send.ID, err)
@@ -281,7 +343,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		}
 		// Not cancelled by Ctrl-C: the outcome must be recorded. (The pool's
 		// read timeout bounds it.)
-		err = s.DB.LogSends(context.WithoutCancel(ctx), entries)
+		err = s.Store.LogSends(context.WithoutCancel(ctx), entries)
 		if err != nil {
 			return sum, err
 		}
@@ -307,13 +369,4 @@ func badRecipients(e *SendError, n int) map[int]bool {
 		}
 	}
 	return bad
-}
-
-// SurveyQuestion is the survey's own wording, or empty for the standard NPS
-// question in the email's language.
-func SurveyQuestion(sv *analytics.Survey) string {
-	if sv.Question == analytics.DefaultQuestion {
-		return ""
-	}
-	return sv.Question
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/ingest"
 )
 
 // standIn plays the SendGrid v3 API: it records every mail/send body and
@@ -70,7 +72,7 @@ func (s *standIn) requests() int { s.mu.Lock(); defer s.mu.Unlock(); return len(
 var quiet = slog.New(slog.DiscardHandler)
 
 type fixture struct {
-	db    *analytics.DB
+	db    *chtest.DB
 	sv    *analytics.Survey
 	sends *Sends
 	sg    *SendGrid
@@ -78,7 +80,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, dbName string, contacts int, si *standIn) *fixture {
 	t.Helper()
-	db := analytics.OpenTestDB(t, dbName)
+	db := chtest.Open(t, dbName)
 	var cs []analytics.Contact
 	for i := 0; i < contacts; i++ {
 		email := fmt.Sprintf("person%05d@example.com", i)
@@ -93,7 +95,7 @@ func newFixture(t *testing.T, dbName string, contacts int, si *standIn) *fixture
 	sg.Backoff = 10 * time.Millisecond
 	sv := &analytics.Survey{ID: "mail", Name: "Mail", Question: analytics.DefaultQuestion, Language: "en", Widget: analytics.DefaultWidgetSettings(),
 		Reasons: []analytics.Reason{{ID: "rude_service", Label: "Rude or unhelpful service"}}}
-	return &fixture{db: db, sv: sv, sg: sg, sends: &Sends{DB: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com",
+	return &fixture{db: db, sv: sv, sg: sg, sends: &Sends{Store: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com",
 		From: mail.NewEmail("Acme Support", "support@acme.example"), Log: quiet}}
 }
 
@@ -249,7 +251,7 @@ func TestSendSkips(t *testing.T) {
 	ctx := context.Background()
 	f.db.Suppress(ctx, analytics.ContactID("person00001@example.com"), "person00001@example.com", analytics.SuppressBounce)
 	// person 3 answered the survey on the website last week.
-	w, err := analytics.NewWriter(f.db, analytics.WriterOptions{SpoolDir: t.TempDir(), Logger: quiet})
+	w, err := ingest.New(f.db, ingest.Options{SpoolDir: t.TempDir(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +271,7 @@ func TestSendSkips(t *testing.T) {
 		t.Fatalf("summary %+v, received %v", sum, si.received)
 	}
 	counts, err := f.db.SendCounts(ctx, "p")
-	if err != nil || counts[analytics.KindInitial][analytics.SendSent] != 1 || counts[analytics.KindInitial][analytics.SendSkippedSupressed] != 1 {
+	if err != nil || counts[analytics.KindInitial][analytics.SendSent] != 1 || counts[analytics.KindInitial][analytics.SendSkippedSuppressed] != 1 {
 		t.Fatalf("send counts %v %v", counts, err)
 	}
 }

@@ -8,8 +8,77 @@ import (
 	"strings"
 	"time"
 
+	"heed/analytics"
+	"heed/emails"
 	"heed/site"
 )
+
+// DemoSurveyID is the id of the survey that --demo creates.
+const DemoSurveyID = "demo"
+
+// ensureDemoSurvey creates the demo survey when it does not exist.
+func (s *Server) ensureDemoSurvey(ctx context.Context) error {
+	if !s.surveys.Loaded() {
+		if err := s.loadSurveys(ctx); err != nil {
+			return err
+		}
+	}
+	if _, ok := s.surveys.Get(DemoSurveyID); ok {
+		return nil
+	}
+	sv, err := s.newSurvey(surveyInput{
+		Name: "Demo: customer NPS",
+		Reasons: []reasonInput{
+			{ID: "rude_service", Label: "Rude or unhelpful service"},
+			{ID: "slow_service", Label: "Slow service"},
+			{ID: "price", Label: "Price"},
+			{ID: "product_quality", Label: "Product quality"},
+			{ID: "other", Label: "Other"},
+		},
+		AllowedOrigins: demoOrigins(s.cfg.DemoAddr),
+	}, DemoSurveyID)
+	if err != nil {
+		return err
+	}
+	if err := s.surveys.Save(ctx, sv); err != nil {
+		return err
+	}
+	s.log.Info("created the demo survey", "id", DemoSurveyID)
+	return s.sendDemoEmail(ctx, sv)
+}
+
+// sendDemoEmail emails the demo survey once to a demo contact, so that a
+// newcomer finds an email to answer at /dev/outbox. Only with the outbox:
+// never through a real SendGrid account.
+func (s *Server) sendDemoEmail(ctx context.Context, sv *analytics.Survey) error {
+	if s.emailing.Outbox == nil {
+		return nil
+	}
+	c := analytics.Contact{ContactID: analytics.ContactID("you@example.com"), Email: "you@example.com", Name: "You",
+		Properties: map[string]string{"plan": "demo"}}
+	if err := s.store.UpsertContacts(ctx, []analytics.Contact{c}); err != nil {
+		return err
+	}
+	send, _, err := s.emailing.Sends.Open(ctx, emails.SendRequest{ID: "demo-welcome", SurveyID: sv.ID,
+		Filter: analytics.ContactFilter{ContactIDs: []string{c.ContactID}}})
+	if err != nil {
+		return err
+	}
+	_, err = s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
+	return err
+}
+
+// demoOrigins are the origins the demo customer site may be opened under.
+func demoOrigins(addr string) []string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return []string{"http://127.0.0.1:8081", "http://localhost:8081"}
+	}
+	if host == "" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	return []string{"http://" + net.JoinHostPort(host, port), "http://localhost:" + port}
+}
 
 // startDemoSite serves the demo customer page on cfg.DemoAddr: another
 // origin, embedding the widget the way a customer's site would. Only with

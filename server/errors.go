@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
 )
 
 // Error is the one error shape of the API:
@@ -88,10 +90,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		var apiErr *Error
 		var httpErr *echo.HTTPError
 		var verrs validator.ValidationErrors
+		var fieldErrs analytics.FieldErrors
 		switch {
 		case errors.As(err, &apiErr):
 		case errors.As(err, &verrs):
 			apiErr = invalid(fieldMessages(verrs))
+		case errors.As(err, &fieldErrs):
+			apiErr = invalid(fieldErrs)
 		case errors.As(err, &httpErr):
 			apiErr = newError(httpErr.Code, "%s", httpMessage(httpErr))
 		case storageUnavailable(err):

@@ -20,10 +20,10 @@ func (s *Server) getReady(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	failed := map[string]string{}
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		failed["clickhouse"] = err.Error()
 	} else if !s.migrated.Load() {
-		switch n, err := s.db.MigrationsPending(ctx); {
+		switch n, err := s.store.MigrationsPending(ctx); {
 		case err != nil:
 			failed["migrations"] = err.Error()
 		case n > 0:
@@ -32,7 +32,7 @@ func (s *Server) getReady(c echo.Context) error {
 			s.migrated.Store(true)
 		}
 	}
-	if !s.surveysLoaded.Load() {
+	if !s.surveys.Loaded() {
 		failed["surveys"] = "surveys not loaded from ClickHouse yet"
 	}
 	rows, spoolBytes := s.writer.Backlog()
@@ -45,6 +45,6 @@ func (s *Server) getReady(c echo.Context) error {
 		e.Fields = failed
 		return e
 	}
-	version, _ := s.db.ServerVersion()
+	version, _ := s.store.ServerVersion()
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "clickhouse_version": version, "pending_responses": rows, "spool_bytes": spoolBytes})
 }

@@ -2,31 +2,11 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"heed/analytics"
 )
-
-// newServerWith runs a Server on a fresh test database with the test
-// defaults, changed by mutate.
-func newServerWith(t *testing.T, dbName string, mutate func(*Config)) *testServer {
-	t.Helper()
-	db := analytics.OpenTestDB(t, dbName)
-	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey,
-		DataDir: t.TempDir(), FlushInterval: 50 * time.Millisecond}
-	mutate(&cfg)
-	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() { hs.Close(); s.Shutdown(context.Background()) })
-	return &testServer{Server: s, url: hs.URL, db: db}
-}
 
 func TestRateLimit(t *testing.T) {
 	tests := []struct {
@@ -43,10 +23,10 @@ func TestRateLimit(t *testing.T) {
 		{"trusted proxy, many clients", []string{"127.0.0.1/32"}, func(i int) string { return "203.0.113." + itoa(i%250) }, false},
 		{"trusted proxy, one client", []string{"127.0.0.1"}, func(int) string { return "203.0.113.7" }, true},
 	}
-	for i, tt := range tests {
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newServerWith(t, "heed_test_server_rate"+itoa(i), func(c *Config) {
-				c.RateLimit, c.RateBurst, c.TrustedProxies = 1, 5, tt.proxies
+			ts := newFakeServer(t, func(c *testConfig) {
+				c.Server.RateLimit, c.Server.RateBurst, c.Server.TrustedProxies = 1, 5, tt.proxies
 			})
 			id := ts.createSurvey(t, shopSurvey)
 			var limited int
@@ -71,10 +51,10 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestSpoolFullIs503(t *testing.T) {
-	ts := newServerWith(t, "heed_test_server_spoolfull", func(c *Config) {
-		c.SpoolMaxBytes = 400
-		c.FlushInterval = time.Hour
-		c.BatchSize = 1_000_000
+	ts := newServerWith(t, "heed_test_server_spoolfull", func(c *testConfig) {
+		c.Writer.MaxSpoolBytes = 400
+		c.Writer.FlushInterval = time.Hour
+		c.Writer.BatchSize = 1_000_000
 	})
 	id := ts.createSurvey(t, shopSurvey)
 	accepted := 0
@@ -92,7 +72,7 @@ func TestSpoolFullIs503(t *testing.T) {
 		t.Fatalf("accepted %d of 30", accepted)
 	}
 	// Everything acknowledged is written on shutdown.
-	if err := ts.Shutdown(context.Background()); err != nil {
+	if err := ts.stop(); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := ts.db.CountRows(context.Background(), "responses", id); n != uint64(accepted) {

@@ -116,14 +116,14 @@ func (s *Server) linkRequest(c echo.Context) (emails.Claims, *analytics.Survey, 
 // filters in reports, and the send id.
 func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) analytics.Response {
 	props := map[string]string{}
-	cs, err := s.db.Contacts(c.Request().Context(), analytics.ContactFilter{ContactIDs: []string{claims.ContactID}})
-	if err == nil && len(cs) == 1 {
-		for k, v := range cs[0].Properties {
-			if len(props) < 19 {
+	switch contact, err := s.store.Contact(c.Request().Context(), claims.ContactID); {
+	case err == nil:
+		for k, v := range contact.Properties {
+			if len(props) < analytics.MaxProperties-1 { // room for send_id
 				props[k] = v
 			}
 		}
-	} else if err != nil {
+	case !errors.Is(err, analytics.ErrNotFound):
 		s.log.Warn("answer without contact properties", "contact", claims.ContactID, "err", err)
 	}
 	props["send_id"] = claims.SendID
@@ -131,7 +131,7 @@ func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) an
 		SurveyID:   claims.SurveyID,
 		ResponseID: emails.ResponseID(claims.SendID, claims.ContactID),
 		Score:      uint8(score),
-		Channel:    "email",
+		Channel:    analytics.ChannelEmail,
 		Respondent: claims.ContactID,
 		Properties: props,
 	}
@@ -139,7 +139,7 @@ func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) an
 
 func parseScore(v string) (int, bool) {
 	n, err := strconv.Atoi(v)
-	return n, err == nil && n >= 0 && n <= 10
+	return n, err == nil && analytics.ValidScore(n)
 }
 
 // getLink handles GET and HEAD /r/:token?s=N: record the score at once
@@ -158,7 +158,7 @@ func (s *Server) getLink(c echo.Context) error {
 	r.Unconfirmed = true
 	r.Flags = scannerFlags(c.Request(), claims, time.Now())
 	if err := s.writer.Add(r); err != nil {
-		return writerError(c, err)
+		return s.writerError(c, err)
 	}
 	if isHead(c.Request()) {
 		setPageHeaders(c)
@@ -211,9 +211,9 @@ func (s *Server) confirmLink(c echo.Context) error {
 	}
 	r := s.emailAnswer(c, claims, *in.Score)
 	if err := s.writer.Add(r); err != nil {
-		return writerError(c, err)
+		return s.writerError(c, err)
 	}
-	s.alerts.answered(sv, r) // a detractor who skips the follow-up is heard too
+	s.alerts.Answered(sv, r) // a detractor who skips the follow-up is heard too
 	return c.JSON(http.StatusAccepted, map[string]bool{"confirmed": true})
 }
 
@@ -230,28 +230,19 @@ func (s *Server) postLink(c echo.Context) error {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
 	score, ok := parseScore(form.Get("s"))
-	comment := form.Get("comment")
-	reasons := form["reasons"]
-	if len(reasons) > 20 || len([]rune(comment)) > 2000 {
-		ok = false
-	}
-	seen := map[string]bool{}
-	for _, id := range reasons {
-		if !sv.HasReason(id) || seen[id] {
-			ok = false
-		}
-		seen[id] = true
-	}
 	if !ok {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
 	r := s.emailAnswer(c, claims, score)
-	r.Reasons = sortedCopy(reasons)
-	r.Comment = comment
-	if err := s.writer.Add(r); err != nil {
-		return writerError(c, err)
+	r.Reasons = sortedCopy(form["reasons"])
+	r.Comment = form.Get("comment")
+	if err := r.Validate(sv); err != nil {
+		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	s.alerts.answered(sv, r)
+	if err := s.writer.Add(r); err != nil {
+		return s.writerError(c, err)
+	}
+	s.alerts.Answered(sv, r)
 	return linkPage(c, http.StatusOK, sv.Language, t.Thanks, "", "", "")
 }
 
@@ -289,10 +280,10 @@ func (s *Server) postUnsubscribe(c echo.Context) error {
 		return err
 	}
 	email := ""
-	if cs, err := s.db.Contacts(c.Request().Context(), analytics.ContactFilter{ContactIDs: []string{claims.ContactID}}); err == nil && len(cs) == 1 {
-		email = cs[0].Email
+	if contact, err := s.store.Contact(c.Request().Context(), claims.ContactID); err == nil {
+		email = contact.Email
 	}
-	if err := s.db.Suppress(c.Request().Context(), claims.ContactID, email, analytics.SuppressUnsubscribe); err != nil {
+	if err := s.store.Suppress(c.Request().Context(), claims.ContactID, email, analytics.SuppressUnsubscribe); err != nil {
 		return err
 	}
 	t := emails.Texts(lang)

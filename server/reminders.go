@@ -30,7 +30,7 @@ func (s *Server) remindLoop(ctx context.Context) {
 // sendReminders sends the reminders that are due.
 func (s *Server) sendReminders(ctx context.Context) error {
 	now := time.Now().UTC()
-	sends, err := s.db.ListSends(ctx, now.AddDate(0, 0, -90))
+	sends, err := s.store.ListSends(ctx, now.AddDate(0, 0, -90))
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,8 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		if !ok {
 			continue
 		}
-		if key == "" || len(key) > 100 || len(values) != 1 || len(values[0]) > 500 || len(q.Properties) >= 10 {
+		if key == "" || analytics.TooLong(key, analytics.MaxPropertyKey) || len(values) != 1 ||
+			analytics.TooLong(values[0], analytics.MaxPropertyValue) || len(q.Properties) >= 10 {
 			fields[name] = "use property.<name>=<value> once per property, at most 10"
 			continue
 		}
@@ -101,7 +102,7 @@ func (s *Server) report(c echo.Context) (*analytics.Survey, analytics.ReportQuer
 	if err != nil {
 		return nil, q, nil, err
 	}
-	rep, err := s.db.Report(c.Request().Context(), q)
+	rep, err := s.store.Report(c.Request().Context(), q)
 	if err != nil {
 		return nil, q, nil, err
 	}

@@ -2,25 +2,29 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/analytics/ingest"
 )
 
+// responseInput is the JSON of an answer. The rules on the answer itself
+// are analytics.Response.Validate; the tags here cover only what is not part
+// of it.
 type responseInput struct {
-	Score      *int              `json:"score" validate:"required,min=0,max=10"`
-	Reasons    []string          `json:"reasons" validate:"max=20,unique"`
-	Comment    string            `json:"comment" validate:"max=2000"`
-	Channel    string            `json:"channel" validate:"omitempty,oneof=widget email link api"`
+	Score      *int              `json:"score" validate:"required"`
+	Reasons    []string          `json:"reasons"`
+	Comment    string            `json:"comment"`
+	Channel    string            `json:"channel"`
 	ResponseID string            `json:"response_id" validate:"max=64"`
-	Respondent string            `json:"respondent" validate:"max=200"`
-	Properties map[string]string `json:"properties" validate:"max=20,dive,keys,min=1,max=100,endkeys,max=500"`
+	Respondent string            `json:"respondent"`
+	Properties map[string]string `json:"properties"`
 	// ElapsedMS (time from showing the question to this post) and HP (a
 	// honeypot field humans never fill) come from the widget; see isBot.
 	ElapsedMS *int64 `json:"elapsed_ms"`
@@ -30,11 +34,66 @@ type responseInput struct {
 // isBot spots naive bots: a filled honeypot, or a widget answer faster than
 // a person can read the question.
 func (in *responseInput) isBot() bool {
-	return in.HP != "" || (in.Channel == "widget" && (in.ElapsedMS == nil || *in.ElapsedMS < minAnswerMillis))
+	return in.HP != "" || (in.Channel == analytics.ChannelWidget && (in.ElapsedMS == nil || *in.ElapsedMS < minAnswerMillis))
+}
+
+// response checks in against sv and returns the answer it describes, with
+// every field at fault named at once.
+func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Response, error) {
+	fields := analytics.FieldErrors{}
+	var verrs validator.ValidationErrors
+	if err := s.validate.Struct(in); errors.As(err, &verrs) {
+		for k, v := range fieldMessages(verrs) {
+			fields[k] = v
+		}
+	} else if err != nil {
+		return analytics.Response{}, err
+	}
+	r := analytics.Response{
+		SurveyID:   sv.ID,
+		ResponseID: uuid.New(),
+		Reasons:    sortedCopy(in.Reasons), // one order, so equal sets group together in reports
+		Comment:    in.Comment,
+		Channel:    in.Channel,
+		Respondent: in.Respondent,
+		Properties: in.Properties,
+	}
+	if r.Channel == "" {
+		r.Channel = analytics.ChannelAPI
+	}
+	if in.Score != nil {
+		switch {
+		case *in.Score < 0:
+			fields["score"] = "must be at least 0"
+		case !analytics.ValidScore(*in.Score):
+			fields["score"] = "must be at most 10"
+		default:
+			r.Score = uint8(*in.Score)
+		}
+	}
+	if in.ResponseID != "" && fields["response_id"] == "" {
+		// Any standard form (upper or lower case, braces, urn:uuid:) is
+		// accepted; the canonical form is stored and returned.
+		id, err := uuid.Parse(in.ResponseID)
+		if err != nil || id == uuid.Nil {
+			fields["response_id"] = "must be a non-nil UUID"
+		}
+		r.ResponseID = id
+	}
+	var rules analytics.FieldErrors
+	if errors.As(r.Validate(sv), &rules) {
+		for k, v := range rules {
+			fields[k] = v
+		}
+	}
+	if len(fields) > 0 {
+		return r, invalid(fields)
+	}
+	return r, nil
 }
 
 // createResponse handles POST /api/v1/surveys/:id/responses: it checks the
-// answer against its survey and queues it for ClickHouse. Posting again with
+// answer against its survey and queues it for the store. Posting again with
 // the same response_id replaces the answer (a follow-up with reasons).
 func (s *Server) createResponse(c echo.Context) error {
 	sv, err := s.survey(c)
@@ -48,48 +107,20 @@ func (s *Server) createResponse(c echo.Context) error {
 	if err := decodeJSON(c, &in, true); err != nil {
 		return err
 	}
-	if err := s.validate.Struct(in); err != nil {
+	r, err := s.response(&in, sv)
+	if err != nil {
 		return err
-	}
-	for _, id := range in.Reasons {
-		if !sv.HasReason(id) {
-			return invalid(map[string]string{"reasons": fmt.Sprintf("%q is not a reason of this survey", id)})
-		}
-	}
-	id := uuid.New()
-	if in.ResponseID != "" {
-		// Any standard form (upper or lower case, braces, urn:uuid:) is
-		// accepted; the canonical form is stored and returned.
-		id, err = uuid.Parse(in.ResponseID)
-		if err != nil || id == uuid.Nil {
-			return invalid(map[string]string{"response_id": "must be a non-nil UUID"})
-		}
-	}
-	if in.Channel == "" {
-		in.Channel = "api"
 	}
 	if in.isBot() {
 		// Answer as if stored, so the bot learns nothing.
 		s.log.Debug("dropped a bot-like answer", "survey", sv.ID, "ip", c.RealIP())
-		return accepted(c, id)
+		return accepted(c, r.ResponseID)
 	}
-	reasons := sortedCopy(in.Reasons) // one order, so equal sets group together in reports
-	r := analytics.Response{
-		SurveyID:   sv.ID,
-		ResponseID: id,
-		Score:      uint8(*in.Score),
-		Reasons:    reasons,
-		Comment:    in.Comment,
-		Channel:    in.Channel,
-		Respondent: in.Respondent,
-		Properties: in.Properties,
+	if err := s.writer.Add(r); err != nil {
+		return s.writerError(c, err)
 	}
-	err = s.writer.Add(r)
-	if err != nil {
-		return writerError(c, err)
-	}
-	s.alerts.answered(sv, r)
-	return accepted(c, id)
+	s.alerts.Answered(sv, r)
+	return accepted(c, r.ResponseID)
 }
 
 func accepted(c echo.Context, id uuid.UUID) error {
@@ -97,19 +128,19 @@ func accepted(c echo.Context, id uuid.UUID) error {
 	return c.Blob(http.StatusAccepted, echo.MIMEApplicationJSON, []byte(`{"response_id":"`+id.String()+`"}`))
 }
 
-// writerError words the writer's refusals: both are worth a retry.
-func writerError(c echo.Context, err error) error {
+// writerError words the writer's refusals: all are worth a retry.
+func (s *Server) writerError(c echo.Context, err error) error {
 	switch {
-	case errors.Is(err, analytics.ErrWriterFull):
+	case errors.Is(err, ingest.ErrFull):
 		c.Response().Header().Set("Retry-After", "5")
 		return newError(http.StatusServiceUnavailable, "too many answers waiting for storage; retry shortly")
-	case errors.Is(err, analytics.ErrWriterClosed):
+	case errors.Is(err, ingest.ErrClosed):
 		c.Response().Header().Set("Retry-After", "5")
 		return newError(http.StatusServiceUnavailable, "the server is shutting down; retry shortly")
 	}
 	// The spool could not write (a full or failing disk): nothing was
 	// stored, and a retry may succeed once the backlog drains.
-	c.Logger().Error(err)
+	s.log.Error("answer not stored: the spool cannot write", "err", err)
 	c.Response().Header().Set("Retry-After", "30")
 	return newError(http.StatusServiceUnavailable, "answers cannot be stored right now; retry later")
 }
@@ -133,7 +164,7 @@ func (s *Server) listAnswers(c echo.Context) error {
 		}
 		limit = n
 	}
-	answers, err := s.db.ListAnswers(c.Request().Context(), q, limit)
+	answers, err := s.store.ListAnswers(c.Request().Context(), q, limit)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,7 +16,7 @@ type sendInput struct {
 	All          bool              `json:"all"`
 	Where        map[string]string `json:"where" validate:"max=10"`
 	Emails       []string          `json:"emails" validate:"max=10000,dive,email"`
-	ReminderDays int               `json:"reminder_days" validate:"min=0,max=60"`
+	ReminderDays int               `json:"reminder_days" validate:"min=0,max=60"` // analytics.MaxReminderDays
 	// SendID makes the request idempotent: posting the same id again
 	// resumes that send instead of starting another.
 	SendID string `json:"send_id"`
@@ -42,9 +38,6 @@ func (s *Server) createSend(c echo.Context) error {
 	if err := s.validate.Struct(in); err != nil {
 		return err
 	}
-	if in.SendID != "" && !sendIDPattern.MatchString(in.SendID) {
-		return invalid(map[string]string{"send_id": "must match [A-Za-z0-9_-]{1,64}"})
-	}
 	ways := 0
 	for _, set := range []bool{in.All, len(in.Where) > 0, len(in.Emails) > 0} {
 		if set {
@@ -54,21 +47,21 @@ func (s *Server) createSend(c echo.Context) error {
 	if ways != 1 {
 		return invalid(map[string]string{"all": "choose the contacts with exactly one of all, where, emails"})
 	}
-	send := analytics.Send{ID: in.SendID, SurveyID: sv.ID, ReminderDays: in.ReminderDays, CreatedAt: time.Now().UTC(),
-		Filter: analytics.ContactFilter{Where: in.Where}}
+	req := emails.SendRequest{ID: in.SendID, SurveyID: sv.ID, ReminderDays: in.ReminderDays,
+		Filter: analytics.ContactFilter{Where: in.Where}, DryRun: in.DryRun}
 	for _, e := range in.Emails {
-		send.Filter.ContactIDs = append(send.Filter.ContactIDs, analytics.ContactID(e))
-	}
-	if send.ID == "" {
-		send.ID = newSendID()
+		req.Filter.ContactIDs = append(req.Filter.ContactIDs, analytics.ContactID(e))
 	}
 	ctx := c.Request().Context()
-	if existing, err := s.db.GetSend(ctx, send.ID); err == nil {
-		if existing.SurveyID != sv.ID {
-			return invalid(map[string]string{"send_id": "belongs to another survey"})
-		}
-		send = existing // resume it
-	} else if !errors.Is(err, analytics.ErrNotFound) {
+	send, _, err := s.emailing.Sends.Open(ctx, req)
+	switch {
+	case errors.Is(err, emails.ErrBadSendID):
+		return invalid(map[string]string{"send_id": "must match [A-Za-z0-9_-]{1,64}"})
+	case errors.Is(err, emails.ErrSendOfOtherSurvey):
+		return invalid(map[string]string{"send_id": "belongs to another survey"})
+	case errors.Is(err, emails.ErrSendRunning):
+		return newError(http.StatusConflict, "send %q is already running; follow it at /api/v1/sends/%s", send.ID, send.ID)
+	case err != nil:
 		return err
 	}
 	if in.DryRun {
@@ -77,12 +70,6 @@ func (s *Server) createSend(c echo.Context) error {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"send_id": send.ID, "dry_run": true, "summary": sum})
-	}
-	if s.emailing.Sends.Running(send.ID, analytics.KindInitial) {
-		return newError(http.StatusConflict, "send %q is already running; follow it at /api/v1/sends/%s", send.ID, send.ID)
-	}
-	if err := s.db.SaveSend(ctx, send); err != nil {
-		return err
 	}
 	s.background(func(ctx context.Context) {
 		sum, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
@@ -98,18 +85,18 @@ func (s *Server) createSend(c echo.Context) error {
 // getSend handles GET /api/v1/sends/:id: the send and what happened so far.
 func (s *Server) getSend(c echo.Context) error {
 	ctx := c.Request().Context()
-	send, err := s.db.GetSend(ctx, c.Param("id"))
+	send, err := s.store.GetSend(ctx, c.Param("id"))
 	if errors.Is(err, analytics.ErrNotFound) {
 		return newError(http.StatusNotFound, "no send with id %q", c.Param("id"))
 	}
 	if err != nil {
 		return err
 	}
-	counts, err := s.db.SendCounts(ctx, send.ID)
+	counts, err := s.store.SendCounts(ctx, send.ID)
 	if err != nil {
 		return err
 	}
-	events, err := s.db.EmailEventCounts(ctx, send.ID)
+	events, err := s.store.EmailEventCounts(ctx, send.ID)
 	if err != nil {
 		return err
 	}
@@ -127,8 +114,8 @@ func (s *Server) getEmailPreview(c echo.Context) error {
 	if v := c.QueryParam("lang"); v != "" {
 		lang = v
 	}
-	r, err := emails.RenderSurvey(emails.SurveyEmail{Lang: lang, Question: emails.SurveyQuestion(sv), Sender: s.cfg.FromName,
-		BaseURL: s.cfg.PublicURL, Reminder: c.QueryParam("reminder") == "true"})
+	r, err := emails.RenderSurvey(emails.SurveyEmail{Lang: lang, Question: sv.OwnQuestion(), Sender: s.emailing.From.Name,
+		BaseURL: s.emailing.BaseURL, Reminder: c.QueryParam("reminder") == "true"})
 	if err != nil {
 		return err
 	}
@@ -137,12 +124,4 @@ func (s *Server) getEmailPreview(c echo.Context) error {
 		return c.String(http.StatusOK, r.Text)
 	}
 	return c.HTML(http.StatusOK, r.HTML)
-}
-
-var sendIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-func newSendID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return time.Now().UTC().Format("20060102") + "-" + hex.EncodeToString(b)
 }

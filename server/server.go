@@ -1,5 +1,7 @@
-// Package server is Heed's HTTP API and site: Echo v4, config, auth and
-// wiring. Echo stays inside this package (see ../shared/docs/style.md).
+// Package server is Heed's HTTP API and site on Echo v4: routes, handlers,
+// auth, rate limits, errors. It works on the small interfaces of package
+// analytics and on the email machinery; `heed serve` (server/cmd/heed)
+// builds those and hands them in. Echo stays inside this package.
 package server
 
 import (
@@ -9,116 +11,108 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-playground/validator/v10"
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/emails"
 )
 
-// Server is a running Heed: the HTTP API and site, the survey cache and the
-// response writer.
+// Writer makes accepted answers durable before they are acknowledged
+// (analytics/ingest.Writer).
+type Writer interface {
+	Add(r analytics.Response) error
+	AddDismissal(d analytics.Dismissal) error
+	// Backlog is what waits for the store: rows, and bytes on disk.
+	Backlog() (pendingRows int, spoolBytes int64)
+	// LastError is the error of the last flush, nil after a good one.
+	LastError() error
+}
+
+// Deps are the parts the server works on; `heed serve` builds them.
+type Deps struct {
+	Store    analytics.Store
+	Surveys  *analytics.Surveys
+	Writer   Writer
+	Emailing *emails.Emailing
+	// Alerts hears about every confirmed answer (nil: no alerts).
+	Alerts *emails.Alerts
+	Log    *slog.Logger
+}
+
+// Server is Heed's HTTP side: the API, the site, and the background work
+// that belongs to serving (survey refresh, sends started through the API,
+// reminders).
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	db       *analytics.DB
+	store    analytics.Store
 	surveys  *analytics.Surveys
-	writer   *analytics.Writer
+	writer   Writer
+	emailing *emails.Emailing
+	alerts   *emails.Alerts
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
-	emailing *Emailing
-	alerts   *alerts
 
-	ln            net.Listener
-	demo          *http.Server
-	demoURL       string
-	serveErr      chan error
-	surveysLoaded atomic.Bool
-	migrated      atomic.Bool
-	stopRefresh   context.CancelFunc
-	refreshDone   chan struct{}
-	shutdownOnce  sync.Once
-	bgCtx         context.Context // background work (sends) ends with the server
-	bgCancel      context.CancelFunc
-	bg            sync.WaitGroup
+	ln           net.Listener
+	demo         *http.Server
+	demoURL      string
+	serveErr     chan error
+	migrated     atomic.Bool
+	shutdownOnce sync.Once
+	bgCtx        context.Context // background work ends with the server
+	bgCancel     context.CancelFunc
+	bg           sync.WaitGroup
 }
 
-// New builds a server; Start listens. With cfg.Migrate it applies migrations
-// first (and fails when ClickHouse is unreachable); without it, the server
-// starts even while ClickHouse is down and /readyz says why it is not ready.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+// New builds a server on deps; Start listens. It starts even while the
+// store is down: /readyz says why it is not ready, and surveys load in the
+// background once the store answers.
+func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Migrate {
-		if err := analytics.CreateDatabase(ctx, cfg.ClickHouseURL); err != nil {
-			return nil, err
-		}
+	if deps.Store == nil || deps.Surveys == nil || deps.Writer == nil || deps.Emailing == nil {
+		return nil, errors.New("server: Store, Surveys, Writer and Emailing are required")
 	}
-	db, err := analytics.Open(cfg.ClickHouseURL)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Migrate {
-		if err := db.Migrate(ctx, log); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
 	}
 	site, err := newSiteFiles()
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	s := &Server{
 		cfg:      cfg,
-		log:      log,
-		db:       db,
-		surveys:  analytics.NewSurveys(db),
+		log:      deps.Log,
+		store:    deps.Store,
+		surveys:  deps.Surveys,
+		writer:   deps.Writer,
+		emailing: deps.Emailing,
+		alerts:   deps.Alerts,
 		validate: newValidator(),
 		site:     site,
 		serveErr: make(chan error, 1),
 	}
-	s.migrated.Store(cfg.Migrate)
-	if s.emailing, err = NewEmailing(cfg, db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.alerts = &alerts{delay: cfg.AlertDelay, send: s.sendAlert, log: log, timers: map[uuid.UUID]*pendingAlert{}}
+	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
-	s.writer, err = analytics.NewWriter(db, analytics.WriterOptions{
-		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),
-		MaxSpoolBytes: cfg.SpoolMaxBytes,
-		BatchSize:     cfg.BatchSize,
-		FlushInterval: cfg.FlushInterval,
-		Logger:        log,
-	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	if err := s.loadSurveys(ctx); err != nil {
-		log.Warn("surveys not loaded yet; retrying in the background", "err", err)
+		s.log.Warn("surveys not loaded yet; retrying in the background", "err", err)
 	}
 	if cfg.Demo {
 		if err := s.ensureDemoSurvey(ctx); err != nil {
-			s.writer.Close(ctx)
-			db.Close()
+			s.bgCancel()
 			return nil, err
 		}
 	}
 	s.echo = s.newEcho()
-	refreshCtx, cancel := context.WithCancel(context.Background())
-	s.stopRefresh = cancel
-	s.refreshDone = make(chan struct{})
-	go s.refreshSurveys(refreshCtx)
+	s.background(s.refreshSurveys)
 	s.background(s.remindLoop)
 	return s, nil
 }
@@ -171,9 +165,10 @@ func (s *Server) Err() <-chan error { return s.serveErr }
 // Handler is the HTTP handler, for tests that need no listener.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Shutdown stops accepting requests, lets running ones finish, then writes
-// every accepted response to ClickHouse. Give it a fresh context: a cancelled
-// one would drop the last responses.
+// Shutdown stops accepting requests, lets running ones finish and stops
+// the background work (sends stop between batches, so their log stays
+// consistent). The caller then closes what it built: the alerts, the
+// writer (which flushes every accepted answer) and the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutdownOnce.Do(func() {
@@ -183,18 +178,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				err = fmt.Errorf("stop HTTP server: %w", e)
 			}
 		}
-		s.stopRefresh()
-		<-s.refreshDone
-		s.bgCancel() // sends stop between batches; their log stays consistent
+		s.bgCancel()
 		s.bg.Wait()
-		s.alerts.flush()
-		if e := s.writer.Close(ctx); e != nil {
-			// Nothing is lost: the spool keeps the rest for the next start.
-			err = errors.Join(err, e)
-		} else {
-			s.log.Info("flushed accepted responses")
-		}
-		s.db.Close()
 	})
 	return err
 }
@@ -211,21 +196,16 @@ func (s *Server) background(f func(ctx context.Context)) {
 func (s *Server) loadSurveys(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := s.surveys.Load(ctx); err != nil {
-		return err
-	}
-	s.surveysLoaded.Store(true)
-	return nil
+	return s.surveys.Load(ctx)
 }
 
 // refreshSurveys reloads the survey cache: quickly until the first load
 // succeeds (ClickHouse may start after Heed), then every 30 s so that
 // surveys created through another instance appear.
 func (s *Server) refreshSurveys(ctx context.Context) {
-	defer close(s.refreshDone)
 	for {
 		wait := 30 * time.Second
-		if !s.surveysLoaded.Load() {
+		if !s.surveys.Loaded() {
 			wait = time.Second
 		}
 		select {

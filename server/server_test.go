@@ -4,134 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse"
 )
-
-const testKey = "test-admin-key-0123456789"
-
-type testServer struct {
-	*Server
-	url string
-	db  *analytics.DB // a second pool for checks
-}
-
-// newTestServer runs a real Server on a fresh test database of the private
-// ClickHouse.
-func newTestServer(t *testing.T, dbName string) *testServer {
-	t.Helper()
-	db := analytics.OpenTestDB(t, dbName) // drops, creates and migrates
-	cfg := Config{
-		Addr:            "127.0.0.1:0",
-		ClickHouseURL:   analytics.TestURL(dbName),
-		AdminKey:        testKey,
-		DataDir:         t.TempDir(),
-		Migrate:         true,
-		FlushInterval:   50 * time.Millisecond,
-		BatchSize:       1000,
-		ShutdownTimeout: 10 * time.Second,
-	}
-	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		s.Shutdown(context.Background())
-	})
-	return &testServer{Server: s, url: hs.URL, db: db}
-}
-
-type result struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r result) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body is not JSON (%v): %s", err, r.body)
-	}
-	return m
-}
-
-// do sends a request; headers alternate name, value. A JSON body gets
-// Content-Type application/json unless headers set one.
-func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) result {
-	t.Helper()
-	req, err := http.NewRequest(method, ts.url+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i] == "" {
-			continue
-		}
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return result{resp.StatusCode, resp.Header, b}
-}
-
-func (ts *testServer) admin(t *testing.T, method, path, body string) result {
-	t.Helper()
-	return ts.do(t, method, path, body, "Authorization", "Bearer "+testKey)
-}
-
-func (ts *testServer) createSurvey(t *testing.T, body string) string {
-	t.Helper()
-	r := ts.admin(t, "POST", "/api/v1/surveys", body)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create survey: %d %s", r.status, r.body)
-	}
-	return r.json(t)["id"].(string)
-}
-
-func (ts *testServer) respond(t *testing.T, survey, body string) string {
-	t.Helper()
-	r := ts.do(t, "POST", "/api/v1/surveys/"+survey+"/responses", body)
-	if r.status != http.StatusAccepted {
-		t.Fatalf("respond %s: %d %s", body, r.status, r.body)
-	}
-	return r.json(t)["response_id"].(string)
-}
-
-// waitReport polls the report until it holds want responses. The deadline
-// only stops a hang; it asserts no speed.
-func (ts *testServer) waitReport(t *testing.T, path string, want float64) map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r := ts.admin(t, "GET", path, "")
-		if r.status != http.StatusOK {
-			t.Fatalf("report: %d %s", r.status, r.body)
-		}
-		rep := r.json(t)
-		if rep["total"].(map[string]any)["responses"].(float64) == want || time.Now().After(deadline) {
-			return rep
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
 
 const shopSurvey = `{"name":"Shop","reasons":[{"id":"rude_service","label":"Rude or unhelpful service"},{"id":"price","label":"Price"}]}`
 
@@ -193,7 +72,7 @@ func TestSurveys(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	sv := r.json(t)
-	if sv["name"] != "Checkout" || sv["question"] != DefaultQuestion {
+	if sv["name"] != "Checkout" || sv["question"] != analytics.DefaultQuestion {
 		t.Fatalf("survey = %v", sv)
 	}
 	if o := sv["allowed_origins"].([]any); len(o) != 2 || o[0] != "https://shop.example.com" || o[1] != "http://localhost:8081" {
@@ -254,7 +133,10 @@ func TestEmptyAdminKeyRefused(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_auth")
+	eachStore(t, "heed_test_server_auth", testAuth)
+}
+
+func testAuth(t *testing.T, ts *testServer) {
 	routes := []struct{ method, path, body string }{
 		{"POST", "/api/v1/surveys", shopSurvey},
 		{"GET", "/api/v1/surveys", ""},
@@ -290,7 +172,10 @@ func TestAuth(t *testing.T) {
 
 // TestBadRequests: every bad request gets a 4xx JSON error and stores nothing.
 func TestBadRequests(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_bad")
+	eachStore(t, "heed_test_server_bad", testBadRequests)
+}
+
+func testBadRequests(t *testing.T, ts *testServer) {
 	id := ts.createSurvey(t, shopSurvey)
 	resp := "/api/v1/surveys/" + id + "/responses"
 	big := `{"score":5,"comment":"` + strings.Repeat("a", 70*1024) + `"}`
@@ -382,12 +267,12 @@ func TestBadRequests(t *testing.T) {
 			}
 		})
 	}
-	// Nothing reached ClickHouse: flush the writer, then count raw rows.
+	// Nothing reached the store: flush the writer, then count raw rows.
 	if err := ts.writer.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := ts.db.CountRows(context.Background(), "responses", id); err != nil || n != 0 {
-		t.Fatalf("bad requests stored %d rows (%v)", n, err)
+	if n := ts.storedRows(t, id); n != 0 {
+		t.Fatalf("bad requests stored %d rows", n)
 	}
 	if n := len(ts.surveys.List()); n != 1 {
 		t.Fatalf("bad requests created surveys: %d", n)
@@ -413,22 +298,26 @@ func TestCSVInjection(t *testing.T) {
 		}
 	}
 	// Through the API: labels are user text and become header cells.
-	ts := newTestServer(t, "heed_test_server_csv")
-	id := ts.createSurvey(t, `{"name":"x","reasons":[{"id":"a","label":"=HYPERLINK(\"http://evil\")"},{"id":"b","label":"@SUM(A1)"}]}`)
-	r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report.csv", "")
-	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cell := range rows[0][8:] {
-		if !strings.HasPrefix(cell, "'") {
-			t.Errorf("header cell %q not neutralised", cell)
+	eachStore(t, "heed_test_server_csv", func(t *testing.T, ts *testServer) {
+		id := ts.createSurvey(t, `{"name":"x","reasons":[{"id":"a","label":"=HYPERLINK(\"http://evil\")"},{"id":"b","label":"@SUM(A1)"}]}`)
+		r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report.csv", "")
+		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		for _, cell := range rows[0][8:] {
+			if !strings.HasPrefix(cell, "'") {
+				t.Errorf("header cell %q not neutralised", cell)
+			}
+		}
+	})
 }
 
 func TestHealthAndSite(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_health")
+	eachStore(t, "heed_test_server_health", testHealthAndSite)
+}
+
+func testHealthAndSite(t *testing.T, ts *testServer) {
 	if r := ts.do(t, "GET", "/healthz", ""); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
 	}
@@ -455,16 +344,12 @@ func TestHealthAndSite(t *testing.T) {
 // TestNotReady: with ClickHouse unreachable the process stays up, /readyz
 // says why, and responses to unknown surveys are 503, not 404.
 func TestNotReady(t *testing.T) {
-	cfg := Config{Addr: "127.0.0.1:0", ClickHouseURL: "clickhouse://127.0.0.1:1/heed_test_down", AdminKey: testKey,
-		FlushInterval: time.Second, BatchSize: 10, DataDir: t.TempDir()}
-	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	down, err := clickhouse.Open("clickhouse://127.0.0.1:1/heed_test_down")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background())
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
-	ts := &testServer{Server: s, url: hs.URL}
+	t.Cleanup(func() { down.Close() })
+	ts := newServerWith(t, "", func(c *testConfig) { c.Store = down; c.Writer.FlushInterval = time.Second })
 	r := ts.do(t, "GET", "/readyz", "")
 	if r.status != 503 {
 		t.Fatalf("readyz %d", r.status)

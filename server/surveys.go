@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,9 +12,6 @@ import (
 
 	"heed/analytics"
 )
-
-// DefaultQuestion is the standard NPS question.
-const DefaultQuestion = analytics.DefaultQuestion
 
 type surveyInput struct {
 	Name           string        `json:"name" validate:"required,max=200"`
@@ -105,7 +100,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		UpdatedAt:      now,
 	}
 	if sv.Question == "" {
-		sv.Question = DefaultQuestion
+		sv.Question = analytics.DefaultQuestion
 	}
 	for i, r := range in.Reasons {
 		sv.Reasons[i] = analytics.Reason{ID: r.ID, Label: r.Label}
@@ -149,7 +144,7 @@ func (s *Server) survey(c echo.Context) (*analytics.Survey, error) {
 			return sv, nil
 		}
 	}
-	if !s.surveysLoaded.Load() {
+	if !s.surveys.Loaded() {
 		return nil, newError(http.StatusServiceUnavailable, "surveys are not loaded yet (ClickHouse unreachable?); retry shortly")
 	}
 	return nil, newError(http.StatusNotFound, "no survey with id %q", id)
@@ -162,71 +157,4 @@ func newSurveyID() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return idEncoding.EncodeToString(b)[:12]
-}
-
-// DemoSurveyID is the id of the survey that --demo creates.
-const DemoSurveyID = "demo"
-
-// ensureDemoSurvey creates the demo survey when it does not exist.
-func (s *Server) ensureDemoSurvey(ctx context.Context) error {
-	if !s.surveysLoaded.Load() {
-		if err := s.loadSurveys(ctx); err != nil {
-			return err
-		}
-	}
-	if _, ok := s.surveys.Get(DemoSurveyID); ok {
-		return nil
-	}
-	sv, err := s.newSurvey(surveyInput{
-		Name: "Demo: customer NPS",
-		Reasons: []reasonInput{
-			{ID: "rude_service", Label: "Rude or unhelpful service"},
-			{ID: "slow_service", Label: "Slow service"},
-			{ID: "price", Label: "Price"},
-			{ID: "product_quality", Label: "Product quality"},
-			{ID: "other", Label: "Other"},
-		},
-		AllowedOrigins: demoOrigins(s.cfg.DemoAddr),
-	}, DemoSurveyID)
-	if err != nil {
-		return err
-	}
-	if err := s.surveys.Save(ctx, sv); err != nil {
-		return err
-	}
-	s.log.Info("created the demo survey", "id", DemoSurveyID)
-	return s.sendDemoEmail(ctx, sv)
-}
-
-// sendDemoEmail emails the demo survey once to a demo contact, so that a
-// newcomer finds an email to answer at /dev/outbox. Only with the outbox:
-// never through a real SendGrid account.
-func (s *Server) sendDemoEmail(ctx context.Context, sv *analytics.Survey) error {
-	if s.emailing.Outbox == nil {
-		return nil
-	}
-	c := analytics.Contact{ContactID: analytics.ContactID("you@example.com"), Email: "you@example.com", Name: "You",
-		Properties: map[string]string{"plan": "demo"}}
-	if err := s.db.UpsertContacts(ctx, []analytics.Contact{c}); err != nil {
-		return err
-	}
-	send := analytics.Send{ID: "demo-welcome", SurveyID: sv.ID, CreatedAt: time.Now().UTC(),
-		Filter: analytics.ContactFilter{ContactIDs: []string{c.ContactID}}}
-	if err := s.db.SaveSend(ctx, send); err != nil {
-		return err
-	}
-	_, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
-	return err
-}
-
-// demoOrigins are the origins the demo customer site may be opened under.
-func demoOrigins(addr string) []string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "" {
-		return []string{"http://127.0.0.1:8081", "http://localhost:8081"}
-	}
-	if host == "" || host == "0.0.0.0" {
-		host = "127.0.0.1"
-	}
-	return []string{"http://" + net.JoinHostPort(host, port), "http://localhost:" + port}
 }

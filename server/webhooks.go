@@ -94,12 +94,12 @@ func (s *Server) postSendGridWebhook(c echo.Context) error {
 		events = append(events, analytics.EmailEvent{ID: e.ID, Event: e.Event, Email: e.Email, ContactID: contact,
 			SendID: e.SendID, SurveyID: e.SurveyID, Reason: e.Reason, At: time.Unix(e.Timestamp, 0)})
 		if reason, ok := suppressing[e.Event]; ok && contact != "" && permanent(e) {
-			if err := s.db.Suppress(ctx, contact, e.Email, reason); err != nil {
+			if err := s.store.Suppress(ctx, contact, e.Email, reason); err != nil {
 				return err
 			}
 		}
 	}
-	if err := s.db.InsertEmailEvents(ctx, events); err != nil {
+	if err := s.store.InsertEmailEvents(ctx, events); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]int{"stored": len(events)})

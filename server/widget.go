@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -73,11 +74,7 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	}
 	// The standard question goes out empty so the widget shows it in the
 	// visitor's language; a survey's own wording is shown as written.
-	question := sv.Question
-	if question == DefaultQuestion {
-		question = ""
-	}
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: question, Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
+	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
 	if err != nil {
 		return err
 	}
@@ -103,10 +100,10 @@ func (s *Server) getEligibility(c echo.Context) error {
 		return err
 	}
 	respondent := c.QueryParam("respondent")
-	if respondent == "" || len(respondent) > 200 {
-		return invalid(map[string]string{"respondent": "is required, at most 200 characters"})
+	if respondent == "" || analytics.TooLong(respondent, analytics.MaxRespondent) {
+		return invalid(map[string]string{"respondent": fmt.Sprintf("is required, at most %d characters", analytics.MaxRespondent)})
 	}
-	answered, dismissed, err := s.db.LastContact(c.Request().Context(), sv.ID, respondent)
+	answered, dismissed, err := s.store.LastContact(c.Request().Context(), sv.ID, respondent)
 	if err != nil {
 		return err
 	}
@@ -119,7 +116,7 @@ func (s *Server) getEligibility(c echo.Context) error {
 }
 
 type dismissalInput struct {
-	Respondent string `json:"respondent" validate:"max=200"`
+	Respondent string `json:"respondent" validate:"max=200"` // analytics.MaxRespondent
 	ElapsedMS  *int64 `json:"elapsed_ms"`
 }
 
@@ -142,7 +139,7 @@ func (s *Server) createDismissal(c echo.Context) error {
 	}
 	id := uuid.New()
 	if err := s.writer.AddDismissal(analytics.Dismissal{SurveyID: sv.ID, DismissalID: id, Respondent: in.Respondent}); err != nil {
-		return writerError(c, err)
+		return s.writerError(c, err)
 	}
 	return c.JSON(http.StatusAccepted, map[string]string{"dismissal_id": id.String()})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -406,20 +405,10 @@ func TestEmailAnswerInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	dbName := "heed_test_server_emailbrowser"
-	db := analytics.OpenTestDB(t, dbName)
-	cfg := Config{Addr: ln.Addr().String(), ClickHouseURL: analytics.TestURL(dbName), AdminKey: testKey, DataDir: t.TempDir(),
-		FlushInterval: 50 * time.Millisecond, Dev: true, PublicURL: base, SigningKeys: "t1:0123456789abcdef0123456789abcdef"}
-	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(s.Handler())
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(func() { hs.Close(); s.Shutdown(context.Background()) })
-	ts := &testServer{Server: s, url: base, db: db}
+	ts := newServerWith(t, "heed_test_server_emailbrowser", func(c *testConfig) {
+		c.Listener, c.Server.Dev = ln, true
+		c.Email.PublicURL, c.Email.SigningKeys = base, "t1:0123456789abcdef0123456789abcdef"
+	})
 
 	id := ts.createSurvey(t, shopSurvey)
 	ts.admin(t, "POST", "/api/v1/contacts", `[{"email":"reader@example.com","name":"Reader"},{"email":"scanned@example.com"}]`)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestWidgetEndpoints(t *testing.T) {
@@ -65,7 +64,7 @@ func TestWidgetEndpoints(t *testing.T) {
 	if err := ts.writer.Close(context.Background()); err != nil { // flush
 		t.Fatal(err)
 	}
-	if n, _ := ts.db.CountRows(context.Background(), "responses", id); n != 1 {
+	if n := ts.storedRows(t, id); n != 1 {
 		t.Fatalf("stored %d answers, want only the human one", n)
 	}
 
@@ -96,7 +95,7 @@ func TestWidgetEndpoints(t *testing.T) {
 }
 
 func TestWidgetSettingsValidation(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_widgetval")
+	ts := newFakeServer(t, nil)
 	tests := []struct{ body, field string }{
 		{`{"name":"x","language":"it"}`, "language"},
 		{`{"name":"x","widget":{"sample_percent":101}}`, "widget.sample_percent"},
@@ -119,7 +118,7 @@ func TestWidgetSettingsValidation(t *testing.T) {
 }
 
 func TestWidgetAssets(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_assets")
+	ts := newFakeServer(t, nil)
 	r := ts.do(t, "GET", "/widget.js", "")
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") ||
 		r.header.Get("Cache-Control") != cacheLoader || r.header.Get("ETag") == "" || r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
@@ -139,5 +138,4 @@ func TestWidgetAssets(t *testing.T) {
 	if r := ts.do(t, "GET", "/widget.js", "", "If-None-Match", r.header.Get("ETag")); r.status != 304 {
 		t.Fatalf("conditional widget.js: %d", r.status)
 	}
-	_ = time.Second
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"heed/analytics"
-	"heed/server"
+	"heed/analytics/clickhouse"
 )
 
 // importChunk is how many contacts go to ClickHouse per insert.
@@ -25,11 +24,11 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(args) == 0 || args[0] != "import" {
 		return errors.New("usage: heed contacts import [--clickhouse-url URL] FILE.csv")
 	}
-	fs := flag.NewFlagSet("heed contacts import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("clickhouse-url", envOr("HEED_CLICKHOUSE_URL", analytics.DefaultURL), "ClickHouse DSN (HEED_CLICKHOUSE_URL)")
+	fs := newFlags("heed contacts import", stderr)
+	var url string
+	storeFlags(fs, &url)
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.parse(args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -41,11 +40,11 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer f.Close()
 	info, _ := f.Stat()
-	db, err := analytics.Open(*url)
+	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer store.Close()
 
 	var bar *progressbar.ProgressBar
 	var in io.Reader = f
@@ -55,7 +54,7 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		r := progressbar.NewReader(f, bar)
 		in = &r
 	}
-	sum, err := importContacts(ctx, db, in)
+	sum, err := importContacts(ctx, store, in)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -71,12 +70,12 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 type importSummary struct {
 	New, Updated, Duplicates int
-	Invalid                  []server.ContactProblem
+	Invalid                  []analytics.ContactProblem
 }
 
 // importContacts reads the CSV and upserts it in chunks. Line numbers count
 // the header as line 1.
-func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importSummary, error) {
+func importContacts(ctx context.Context, store analytics.ContactStore, r io.Reader) (importSummary, error) {
 	var sum importSummary
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -90,10 +89,10 @@ func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importS
 	if len(header) < 1 || strings.ToLower(header[0]) != "email" {
 		return sum, errors.New(`the first column must be "email" (header row: email,name,<property>...)`)
 	}
-	var batch []server.ContactInput
+	var batch []analytics.ContactInput
 	var lines []int
 	flush := func() error {
-		contacts, s := server.NormalizeContacts(batch, func(i int) int { return lines[i] })
+		contacts, s := analytics.NormalizeContacts(batch, func(i int) int { return lines[i] })
 		sum.Duplicates += s.Duplicates
 		sum.Invalid = append(sum.Invalid, s.Invalid...)
 		batch, lines = batch[:0], lines[:0]
@@ -104,13 +103,13 @@ func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importS
 		for i, c := range contacts {
 			ids[i] = c.ContactID
 		}
-		existing, err := db.Contacts(ctx, analytics.ContactFilter{ContactIDs: ids})
+		existing, err := store.Contacts(ctx, analytics.ContactFilter{ContactIDs: ids})
 		if err != nil {
 			return err
 		}
 		sum.Updated += len(existing)
 		sum.New += len(contacts) - len(existing)
-		return db.UpsertContacts(ctx, contacts)
+		return store.UpsertContacts(ctx, contacts)
 	}
 	for {
 		rec, err := cr.Read()
@@ -120,13 +119,13 @@ func importContacts(ctx context.Context, db *analytics.DB, r io.Reader) (importS
 		if err != nil {
 			var perr *csv.ParseError
 			if errors.As(err, &perr) {
-				sum.Invalid = append(sum.Invalid, server.ContactProblem{Index: perr.StartLine, Error: perr.Err.Error()})
+				sum.Invalid = append(sum.Invalid, analytics.ContactProblem{Index: perr.StartLine, Error: perr.Err.Error()})
 				continue
 			}
 			return sum, err
 		}
 		line, _ := cr.FieldPos(0) // the record's own line, even after quoted newlines
-		c := server.ContactInput{Email: rec[0], Properties: map[string]string{}}
+		c := analytics.ContactInput{Email: rec[0], Properties: map[string]string{}}
 		for i := 1; i < len(rec) && i < len(header); i++ {
 			if strings.EqualFold(header[i], "name") {
 				c.Name = rec[i]

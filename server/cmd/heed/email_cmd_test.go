@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
 )
 
 // TestContactsImportAndSend runs `heed contacts import` and `heed send` as a
 // person would, with the local outbox standing in for SendGrid.
 func TestContactsImportAndSend(t *testing.T) {
 	name := "heed_test_cmd_email"
-	db := analytics.OpenTestDB(t, name)
+	db := chtest.Open(t, name)
 	ctx := context.Background()
 	dir := t.TempDir()
 	t.Setenv("SENDGRID_API_KEY", "")
@@ -29,7 +30,7 @@ func TestContactsImportAndSend(t *testing.T) {
 		"ann@example.com,Ann Again,pro,FR\n"+
 		"\"broken,quote,pro\n"), 0o600)
 	var out, errOut bytes.Buffer
-	url := analytics.TestURL(name)
+	url := chtest.URL(name)
 	if err := run(ctx, []string{"contacts", "import", "--quiet", "--clickhouse-url", url, csvPath}, &out, &errOut); err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
@@ -75,5 +76,39 @@ func TestContactsImportAndSend(t *testing.T) {
 	}
 	if err := run(ctx, []string{"send", "--clickhouse-url", url}, &out, &errOut); err == nil {
 		t.Fatal("send without --survey accepted")
+	}
+}
+
+// TestSendRefusesAnotherSurveysSendID: `heed send` shares the API's path to
+// create or resume a send (emails.Sends.Open), so a send id that belongs to
+// another survey is refused, never resumed with the wrong survey's
+// contacts. (The API's half is server.TestSendIDOfAnotherSurvey.)
+func TestSendRefusesAnotherSurveysSendID(t *testing.T) {
+	name := "heed_test_cmd_sendid"
+	db := chtest.Open(t, name)
+	ctx := context.Background()
+	t.Setenv("SENDGRID_API_KEY", "")
+	t.Setenv("HEED_SIGNING_KEYS", "")
+	now := time.Now().UTC()
+	for _, id := range []string{"first", "second"} {
+		sv := &analytics.Survey{ID: id, Name: id, Question: analytics.DefaultQuestion, Widget: analytics.DefaultWidgetSettings(), CreatedAt: now, UpdatedAt: now}
+		if err := analytics.NewSurveys(db).Save(ctx, sv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	common := []string{"send", "--quiet", "--clickhouse-url", chtest.URL(name), "--data-dir", dir, "--send-id", "spring"}
+	var out, errOut bytes.Buffer
+	if err := run(ctx, append(common, "--survey", "first"), &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	for _, extra := range [][]string{{"--survey", "second"}, {"--survey", "second", "--dry-run"}} {
+		err := run(ctx, append(common, extra...), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "belongs to another survey") {
+			t.Errorf("%v: %v", extra, err)
+		}
+	}
+	if send, err := db.GetSend(ctx, "spring"); err != nil || send.SurveyID != "first" {
+		t.Fatalf("send spring = %+v, %v; want it still of survey first", send, err)
 	}
 }

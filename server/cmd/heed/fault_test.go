@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
 )
 
 const faultKey = "fault-test-key-0123456789"
@@ -141,7 +142,7 @@ func (l *load) ackedCount() int {
 // answer, then checks: acknowledged ⊆ stored ⊆ sent, and the report counts
 // each stored response_id once. (An answer fsynced just before a kill -9 may
 // be stored without its 202 having reached the client: that is allowed.)
-func checkExactlyOnce(t *testing.T, db *analytics.DB, surveyID string, l *load) {
+func checkExactlyOnce(t *testing.T, db *chtest.DB, surveyID string, l *load) {
 	t.Helper()
 	ctx := context.Background()
 	sv := &analytics.Survey{ID: surveyID, Reasons: []analytics.Reason{{ID: "price", Label: "Price"}}}
@@ -212,10 +213,10 @@ func createFaultSurvey(t *testing.T, base string) string {
 // data folder: every acknowledged answer is counted exactly once.
 func TestFaultKill9(t *testing.T) {
 	name := "heed_test_fault_kill"
-	db := analytics.OpenTestDB(t, name)
+	db := chtest.Open(t, name)
 	bin := buildHeed(t)
 	addr, data := freeAddr(t), t.TempDir()
-	p := startHeed(t, bin, addr, analytics.TestURL(name), data)
+	p := startHeed(t, bin, addr, chtest.URL(name), data)
 	base := "http://" + addr
 	id := createFaultSurvey(t, base)
 
@@ -224,7 +225,7 @@ func TestFaultKill9(t *testing.T) {
 	p.cmd.Process.Kill() // SIGKILL: no shutdown flush at all
 	<-p.exited
 	atKill := l.ackedCount()
-	p = startHeed(t, bin, addr, analytics.TestURL(name), data)
+	p = startHeed(t, bin, addr, chtest.URL(name), data)
 	waitFor(t, func() bool { return l.ackedCount() > atKill+500 })
 	l.finish()
 	p.stop(t)
@@ -258,11 +259,7 @@ func TestFaultClickHouseDown(t *testing.T) {
 	p := startHeed(t, bin, addr, chURL, t.TempDir())
 	base := "http://" + addr
 	id := createFaultSurvey(t, base)
-	db, err := analytics.Open(chURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := chtest.Connect(t, chURL)
 
 	l := startLoad(base+"/api/v1/surveys/"+id+"/responses", 8)
 	waitFor(t, func() bool { return l.ackedCount() > 300 })
@@ -305,11 +302,11 @@ func TestFaultClickHouseDown(t *testing.T) {
 // crash: the server starts and writes the intact records.
 func TestFaultCorruptSpoolTail(t *testing.T) {
 	name := "heed_test_fault_tail"
-	db := analytics.OpenTestDB(t, name)
+	db := chtest.Open(t, name)
 	bin := buildHeed(t)
 	addr, data := freeAddr(t), t.TempDir()
 	// Nothing is flushed during this run: the answers stay in the spool.
-	p := startHeed(t, bin, addr, analytics.TestURL(name), data, "--flush-interval", "1h", "--batch-size", "1000000")
+	p := startHeed(t, bin, addr, chtest.URL(name), data, "--flush-interval", "1h", "--batch-size", "1000000")
 	base := "http://" + addr
 	id := createFaultSurvey(t, base)
 	l := &load{attempted: map[string]bool{}, statuses: map[int]int{}}
@@ -342,7 +339,7 @@ func TestFaultCorruptSpoolTail(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p = startHeed(t, bin, addr, analytics.TestURL(name), data)
+	p = startHeed(t, bin, addr, chtest.URL(name), data)
 	l.acked = l.acked[:19] // the torn one is lost; it is never half-counted
 	checkExactlyOnce(t, db, id, l)
 	p.stop(t)

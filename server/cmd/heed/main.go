@@ -1,4 +1,7 @@
-// Command heed runs Heed, the self-hosted NPS and survey service.
+// Command heed runs Heed, the self-hosted NPS and survey service. Its main
+// wires the parts together: it opens the ClickHouse store, migrates, builds
+// the response writer, the email machinery and the HTTP server, and hands
+// each what it needs.
 //
 //	heed serve [--migrate] [--dev] [--demo] [flags]   serve the API and site
 //	heed migrate [flags]                               apply ClickHouse migrations
@@ -25,6 +28,9 @@ import (
 	"time"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse"
+	"heed/analytics/ingest"
+	"heed/emails"
 	"heed/server"
 )
 
@@ -88,29 +94,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // Main is `heed serve`: ParseFlags, then Run until the context ends, so
 // tests can run the real program.
 type Main struct {
-	Config server.Config
+	Config Config
 	Stdout io.Writer
 	Stderr io.Writer
 }
 
 // ParseFlags reads the serve flags and environment.
 func (m *Main) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("heed serve", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	m.Config.RegisterFlags(fs)
-	return fs.Parse(args)
+	f := newFlags("heed serve", m.Stderr)
+	serveFlags(f, &m.Config)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	return m.Config.check(f)
 }
 
-// Run serves until ctx ends (SIGINT/SIGTERM), then shuts down on a fresh
-// context so accepted responses are flushed.
+// Run builds every part, serves until ctx ends (SIGINT/SIGTERM), then
+// shuts down on a fresh context so accepted responses are flushed.
 func (m *Main) Run(ctx context.Context) error {
-	log := newLogger(m.Stderr, m.Config.Dev)
-	if m.Config.Dev && m.Config.AdminKey == "" {
-		key, err := devAdminKey(m.Config.DataDir)
+	cfg := &m.Config
+	log := newLogger(m.Stderr, cfg.Server.Dev)
+	if cfg.Server.Dev && cfg.Server.AdminKey == "" {
+		key, err := devAdminKey(cfg.DataDir)
 		if err != nil {
 			return err
 		}
-		m.Config.AdminKey = key
+		cfg.Server.AdminKey = key
+	}
+	// The server checks its own config again; checking first means a bad
+	// key fails before anything is opened.
+	if err := cfg.Server.Validate(); err != nil {
+		return err
 	}
 	if addr := os.Getenv("HEED_PPROF_ADDR"); addr != "" {
 		// Profiling on its own listener, never on the public one.
@@ -119,22 +133,89 @@ func (m *Main) Run(ctx context.Context) error {
 			log.Warn("pprof stopped", "err", http.ListenAndServe(addr, nil))
 		}()
 	}
-	srv, err := server.New(ctx, m.Config, log)
+
+	// With --migrate a store that cannot be reached is fatal; without it,
+	// Heed starts anyway and /readyz says why it is not ready.
+	if cfg.Migrate {
+		if err := clickhouse.CreateDatabase(ctx, cfg.ClickHouseURL); err != nil {
+			return err
+		}
+	}
+	store, err := clickhouse.Open(cfg.ClickHouseURL)
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
-		defer cancel()
-		srv.Shutdown(ctx) // the spool keeps what this cannot flush
+	defer store.Close()
+	if cfg.Migrate {
+		if err := store.Migrate(ctx, log); err != nil {
+			return err
+		}
+	}
+	cfg.Server.Migrated = cfg.Migrate
+
+	writer, err := ingest.New(store, ingest.Options{
+		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),
+		MaxSpoolBytes: cfg.SpoolMaxBytes,
+		BatchSize:     cfg.BatchSize,
+		FlushInterval: cfg.FlushInterval,
+		Logger:        log,
+	})
+	if err != nil {
 		return err
 	}
-	if m.Config.Dev {
-		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n", srv.Addr(), m.Config.AdminKey)
+	shutdownCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	}
+	closeWriter := func() error {
+		ctx, cancel := shutdownCtx()
+		defer cancel()
+		// Nothing is lost if this fails: the spool keeps the rest for the
+		// next start.
+		if err := writer.Close(ctx); err != nil {
+			return err
+		}
+		log.Info("flushed accepted responses")
+		return nil
+	}
+
+	cfg.Email.PublicURL = publicURL(cfg.Email.PublicURL, cfg.Server.Addr)
+	cfg.Email.DataDir = cfg.DataDir
+	cfg.Email.Logger = log
+	emailing, err := emails.New(cfg.Email, store)
+	if err != nil {
+		return errors.Join(err, closeWriter())
+	}
+	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, log)
+
+	srv, err := server.New(ctx, cfg.Server, server.Deps{
+		Store:    store,
+		Surveys:  analytics.NewSurveys(store),
+		Writer:   writer,
+		Emailing: emailing,
+		Alerts:   alerts,
+		Log:      log,
+	})
+	if err != nil {
+		return errors.Join(err, closeWriter())
+	}
+	// shutdown stops in the reverse order of building: no new requests,
+	// pending alerts out, every accepted answer written.
+	shutdown := func() error {
+		ctx, cancel := shutdownCtx()
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		alerts.Flush()
+		return errors.Join(err, closeWriter())
+	}
+	if err := srv.Start(); err != nil {
+		return errors.Join(err, shutdown())
+	}
+	if cfg.Server.Dev {
+		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n", srv.Addr(), cfg.Server.AdminKey)
 		if u := srv.DemoURL(); u != "" {
 			fmt.Fprintf(m.Stdout, "Demo customer site (embeds the widget): %s\n", u)
 		}
-		if m.Config.SendGridKey == "" {
+		if emailing.Outbox != nil {
 			fmt.Fprintf(m.Stdout, "Outbox (emails Heed would send; answer the demo email there): http://%s/dev/outbox\n", srv.Addr())
 		}
 		fmt.Fprintln(m.Stdout)
@@ -145,33 +226,31 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("shutting down: flushing accepted responses")
 	case serveErr = <-srv.Err():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
-	defer cancel()
-	return errors.Join(serveErr, srv.Shutdown(shutdownCtx))
+	return errors.Join(serveErr, shutdown())
 }
 
 func migrate(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("heed migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("clickhouse-url", envOr("HEED_CLICKHOUSE_URL", analytics.DefaultURL), "ClickHouse DSN (HEED_CLICKHOUSE_URL)")
-	if err := fs.Parse(args); err != nil {
+	f := newFlags("heed migrate", stderr)
+	var url string
+	storeFlags(f, &url)
+	if err := f.parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, true)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := analytics.CreateDatabase(ctx, *url); err != nil {
+	if err := clickhouse.CreateDatabase(ctx, url); err != nil {
 		return err
 	}
-	db, err := analytics.Open(*url)
+	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx, log); err != nil {
+	defer store.Close()
+	if err := store.Migrate(ctx, log); err != nil {
 		return err
 	}
-	log.Info("migrations applied", "database", db.Database())
+	log.Info("migrations applied", "database", store.Database())
 	return nil
 }
 
@@ -199,11 +278,4 @@ func devAdminKey(dataDir string) (string, error) {
 		return "", fmt.Errorf("store dev admin key: %w", err)
 	}
 	return key, nil
-}
-
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
 )
 
 // buildHeed compiles the real binary once per test.
@@ -81,13 +82,13 @@ func TestSignalFlushes(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			name := "heed_test_cmd_signal_" + map[syscall.Signal]string{syscall.SIGINT: "int", syscall.SIGTERM: "term"}[sig]
-			db := analytics.OpenTestDB(t, name)
+			db := chtest.Open(t, name)
 			bin := buildHeed(t)
 			addr := freeAddr(t)
 			key := "signal-test-key-0123456789"
 			cmd := exec.Command(bin, "serve", "--migrate", "--flush-interval", "1h", "--batch-size", "1000000")
 			cmd.Env = append(os.Environ(), "HEED_ADDR="+addr, "HEED_ADMIN_KEY="+key,
-				"HEED_CLICKHOUSE_URL="+analytics.TestURL(name), "HEED_DATA_DIR="+t.TempDir())
+				"HEED_CLICKHOUSE_URL="+chtest.URL(name), "HEED_DATA_DIR="+t.TempDir())
 			var logs bytes.Buffer
 			cmd.Stderr = &logs
 			if err := cmd.Start(); err != nil {
@@ -137,30 +138,29 @@ func TestSignalFlushes(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs ClickHouse: not in the fast tier (-short)")
+	}
 	t.Setenv("HEED_ADMIN_KEY", "")
 	t.Setenv("HEED_DEV", "false")
 	name := "heed_test_cmd_migrate"
-	if err := analytics.DropTestDatabase(context.Background(), analytics.TestURL(name)); err != nil {
+	if err := chtest.DropDatabase(context.Background(), chtest.URL(name)); err != nil {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
 	for i := 0; i < 2; i++ { // re-runnable
-		if err := run(context.Background(), []string{"migrate", "--clickhouse-url", analytics.TestURL(name)}, &out, &errOut); err != nil {
+		if err := run(context.Background(), []string{"migrate", "--clickhouse-url", chtest.URL(name)}, &out, &errOut); err != nil {
 			t.Fatalf("migrate run %d: %v\n%s", i+1, err, errOut.String())
 		}
 	}
-	db, err := analytics.Open(analytics.TestURL(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := chtest.Connect(t, chtest.URL(name))
 	if n, err := db.MigrationsPending(context.Background()); err != nil || n != 0 {
 		t.Fatalf("pending after migrate = %d, %v", n, err)
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, &out, &errOut); err == nil {
 		t.Fatal("unknown command accepted")
 	}
-	if err := run(context.Background(), []string{"serve", "--clickhouse-url", analytics.TestURL(name)}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "HEED_ADMIN_KEY") {
+	if err := run(context.Background(), []string{"serve", "--clickhouse-url", chtest.URL(name)}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "HEED_ADMIN_KEY") {
 		t.Fatalf("serve without a key: %v", err)
 	}
 }

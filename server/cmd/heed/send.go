@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -15,7 +14,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"heed/analytics"
-	"heed/server"
+	"heed/analytics/clickhouse"
+	"heed/emails"
 )
 
 // sendCmd is `heed send --survey ID [--where prop=value]... [--dry-run]`
@@ -23,13 +23,17 @@ import (
 // same survey, filters and day, or the same --send-id) resumes the send and
 // emails nobody twice.
 func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("heed send", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg server.Config
-	cfg.RegisterEmailFlags(fs)
-	fs.StringVar(&cfg.ClickHouseURL, "clickhouse-url", envOr("HEED_CLICKHOUSE_URL", analytics.DefaultURL), "ClickHouse DSN (HEED_CLICKHOUSE_URL)")
-	fs.StringVar(&cfg.DataDir, "data-dir", envOr("HEED_DATA_DIR", ".data"), "Heed's local files: signing key, outbox (HEED_DATA_DIR)")
-	fs.StringVar(&cfg.Addr, "addr", envOr("HEED_ADDR", "127.0.0.1:8080"), "Heed's address, for links when --public-url is unset (HEED_ADDR)")
+	fs := newFlags("heed send", stderr)
+	var (
+		cfg     emails.Config
+		url     string
+		addr    string
+		dataDir string
+	)
+	emailFlags(fs, &cfg)
+	storeFlags(fs, &url)
+	fs.str(&dataDir, "data-dir", "HEED_DATA_DIR", ".data", "Heed's local files: signing key, outbox")
+	fs.str(&addr, "addr", "HEED_ADDR", "127.0.0.1:8080", "Heed's address, for links when --public-url is unset")
 	surveyID := fs.String("survey", "", "the survey to send")
 	sendID := fs.String("send-id", "", "name of this send; the same name resumes it (default: survey, filters and day)")
 	remind := fs.String("remind", "", "send the reminder of this send to those who have not answered")
@@ -45,22 +49,26 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		where[k] = val
 		return nil
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if (*surveyID == "") == (*remind == "") {
 		return errors.New("usage: heed send --survey ID [--where prop=value]... [--dry-run]   or   heed send --remind SEND_ID")
 	}
-	db, err := analytics.Open(cfg.ClickHouseURL)
+	if *reminderDays < 0 || *reminderDays > analytics.MaxReminderDays {
+		return fmt.Errorf("--reminder-days must be from 0 to %d, got %d", analytics.MaxReminderDays, *reminderDays)
+	}
+	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	emailing, err := server.NewEmailing(server.Defaults(cfg), db)
+	defer store.Close()
+	cfg.PublicURL, cfg.DataDir = publicURL(cfg.PublicURL, addr), dataDir
+	emailing, err := emails.New(cfg, store)
 	if err != nil {
 		return err
 	}
-	surveys := analytics.NewSurveys(db)
+	surveys := analytics.NewSurveys(store)
 	if err := surveys.Load(ctx); err != nil {
 		return err
 	}
@@ -69,30 +77,30 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var send analytics.Send
 	if *remind != "" {
 		kind = analytics.KindReminder
-		if send, err = db.GetSend(ctx, *remind); err != nil {
+		if send, err = store.GetSend(ctx, *remind); err != nil {
 			return fmt.Errorf("send %q: %w", *remind, err)
 		}
 	} else {
-		send = analytics.Send{ID: *sendID, SurveyID: *surveyID, Filter: analytics.ContactFilter{Where: where},
-			ReminderDays: *reminderDays, CreatedAt: time.Now().UTC()}
-		if send.ID == "" {
-			send.ID = defaultSendID(*surveyID, where, send.CreatedAt)
+		if _, ok := surveys.Get(*surveyID); !ok {
+			return fmt.Errorf("no survey %q", *surveyID)
 		}
-		if existing, err := db.GetSend(ctx, send.ID); err == nil {
-			send = existing
+		id := *sendID
+		if id == "" {
+			id = defaultSendID(*surveyID, where, time.Now().UTC())
+		}
+		var resumed bool
+		send, resumed, err = emailing.Sends.Open(ctx, emails.SendRequest{ID: id, SurveyID: *surveyID,
+			Filter: analytics.ContactFilter{Where: where}, ReminderDays: *reminderDays, DryRun: *dryRun})
+		if err != nil {
+			return fmt.Errorf("send %q: %w", id, err)
+		}
+		if resumed {
 			fmt.Fprintf(stderr, "resuming send %s\n", send.ID)
-		} else if !errors.Is(err, analytics.ErrNotFound) {
-			return err
 		}
 	}
 	sv, ok := surveys.Get(send.SurveyID)
 	if !ok {
 		return fmt.Errorf("no survey %q", send.SurveyID)
-	}
-	if !*dryRun && kind == analytics.KindInitial {
-		if err := db.SaveSend(ctx, send); err != nil {
-			return err
-		}
 	}
 	var bar *progressbar.ProgressBar
 	progress := func(done, total int) {

@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,11 +35,41 @@ import (
 	"syscall"
 	"time"
 
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse"
 )
+
+//go:embed bench.sql
+var benchFiles embed.FS
+
+// stmts are make bench's own statements (bench.sql).
+var stmts struct {
+	DropDatabase string `query:"drop-database"`
+	CountRawRows string `query:"count-raw-rows"`
+}
+
+func init() {
+	if err := clickhouse.LoadStatements(benchFiles, "bench.sql", &stmts); err != nil {
+		panic(err)
+	}
+}
+
+// rawConn opens a plain clickhouse-go connection to the database of url
+// (or to another database of the same server), for the bench's own checks.
+func rawConn(url, database string) (chgo.Conn, error) {
+	opts, err := clickhouse.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if database != "" {
+		opts.Auth.Database = database
+	}
+	return chgo.Open(opts)
+}
 
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "ceiling" || os.Args[1] == "naive") {
@@ -335,11 +366,16 @@ func (a *ackLog) count() int       { a.mu.Lock(); defer a.mu.Unlock(); return le
 
 // waitStored polls the report query until it counts want responses.
 func waitStored(ctx context.Context, o options, surveyID string, want int64) (int64, uint64, error) {
-	db, err := analytics.Open(o.chURL)
+	db, err := clickhouse.Open(o.chURL)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer db.Close()
+	raw, err := rawConn(o.chURL, "")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer raw.Close()
 	surveys := analytics.NewSurveys(db)
 	if err := surveys.Load(ctx); err != nil {
 		return 0, 0, err
@@ -357,8 +393,9 @@ func waitStored(ctx context.Context, o options, surveyID string, want int64) (in
 		}
 		got := int64(rep.Total.Responses)
 		if got >= want || time.Now().After(deadline) {
-			raw, err := db.CountRows(ctx, "responses", surveyID)
-			return got, raw, err
+			var rows uint64
+			err := raw.QueryRow(ctx, stmts.CountRawRows, surveyID).Scan(&rows)
+			return got, rows, err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -385,18 +422,25 @@ func resetDatabase(ctx context.Context, url string) error {
 	if err := dropBench(ctx, url); err != nil {
 		return fmt.Errorf("ClickHouse unreachable (start it with `make clickhouse`): %w", err)
 	}
-	return analytics.CreateDatabase(ctx, url)
+	return clickhouse.CreateDatabase(ctx, url)
 }
 
-// dropBench drops the bench database through the migrate helpers' rules.
+// dropBench drops the bench database.
 func dropBench(ctx context.Context, url string) error {
-	db, err := analytics.Open(url[:strings.LastIndex(url, "/")] + "/default")
+	opts, err := clickhouse.ParseURL(url)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	name := url[strings.LastIndex(url, "/")+1:]
-	return db.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+	stmt, err := clickhouse.WithIdent(stmts.DropDatabase, "database", opts.Auth.Database)
+	if err != nil {
+		return err
+	}
+	conn, err := rawConn(url, "default")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Exec(ctx, stmt)
 }
 
 func freeAddr() string {
@@ -515,10 +559,10 @@ func serveBaseline(mode string, args []string) error {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/healthz", func(c echo.Context) error { return c.String(200, "ok") })
-	var db *analytics.DB
+	var db *clickhouse.DB
 	if mode == "naive" {
 		var err error
-		if db, err = analytics.Open(*chURL); err != nil {
+		if db, err = clickhouse.Open(*chURL); err != nil {
 			return err
 		}
 		defer db.Close()

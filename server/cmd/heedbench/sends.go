@@ -13,6 +13,7 @@ import (
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse"
 	"heed/emails"
 )
 
@@ -32,7 +33,7 @@ type SendResult struct {
 // that reads and accepts every request.
 func benchSend(ctx context.Context, chURL string, n int) (SendResult, error) {
 	res := SendResult{Contacts: n}
-	db, err := analytics.Open(chURL)
+	db, err := clickhouse.Open(chURL)
 	if err != nil {
 		return res, err
 	}
@@ -58,7 +59,7 @@ func benchSend(ctx context.Context, chURL string, n int) (SendResult, error) {
 	defer standIn.Close()
 	sg := emails.NewSendGrid("SG.bench", standIn.URL)
 	signer, _ := emails.NewSigner("bench:0123456789abcdef0123456789abcdef")
-	sends := &emails.Sends{DB: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com", From: mail.NewEmail("Acme", "support@acme.example")}
+	sends := &emails.Sends{Store: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com", From: mail.NewEmail("Acme", "support@acme.example")}
 	sv := &analytics.Survey{ID: "bench-mail", Name: "Bench", Question: analytics.DefaultQuestion, Widget: analytics.DefaultWidgetSettings()}
 
 	var peak atomic.Uint64

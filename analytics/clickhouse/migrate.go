@@ -1,4 +1,4 @@
-package analytics
+package clickhouse
 
 import (
 	"context"
@@ -76,14 +76,6 @@ func splitStatements(body string) []string {
 	return out
 }
 
-const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version UInt32,
-    dirty UInt8,
-    seq UInt64,
-    applied_at DateTime('UTC')
-) ENGINE = MergeTree
-ORDER BY (version, seq)`
-
 // Migrate applies every embedded migration not yet recorded as clean in
 // schema_migrations. A migration is marked dirty before it runs and clean
 // after; every statement is written to be re-runnable (IF NOT EXISTS), so a
@@ -93,7 +85,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := db.conn.Exec(ctx, createMigrationsTable); err != nil {
+	if err := db.conn.Exec(ctx, q.CreateMigrationsTable); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	state, err := db.migrationState(ctx)
@@ -124,31 +116,34 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-var addColumnIfNotExists = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)\s+(.+)$`)
+// addColumnIfNotExists matches ALTER TABLE t ADD COLUMN IF NOT EXISTS c ...;
+// group 3 is the IF NOT EXISTS to drop.
+var addColumnIfNotExists = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+ADD\s+COLUMN\s+(IF\s+NOT\s+EXISTS\s+)([A-Za-z_][A-Za-z0-9_]*)\s`)
 
 // execMigration runs one statement. ClickHouse 18.16 cannot parse ALTER
 // TABLE ... ADD COLUMN IF NOT EXISTS, so that form is done here: look the
-// column up in system.columns and add it only when missing. Migrations keep
-// the standard, re-runnable spelling.
+// column up in system.columns and, only when it is missing, run the
+// statement as written without its IF NOT EXISTS. Migrations keep the
+// standard, re-runnable spelling.
 func (db *DB) execMigration(ctx context.Context, stmt string) error {
-	m := addColumnIfNotExists.FindStringSubmatch(stmt)
+	m := addColumnIfNotExists.FindStringSubmatchIndex(stmt)
 	if m == nil {
 		return db.conn.Exec(ctx, stmt)
 	}
-	table, column, def := m[1], m[2], m[3]
+	table, column := stmt[m[2]:m[3]], stmt[m[6]:m[7]]
 	var n uint64
-	if err := db.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?", table, column).Scan(&n); err != nil {
+	if err := db.conn.QueryRow(ctx, q.SelectColumnExists, table, column).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	return db.conn.Exec(ctx, "ALTER TABLE "+table+" ADD COLUMN "+column+" "+def)
+	return db.conn.Exec(ctx, stmt[:m[4]]+stmt[m[5]:])
 }
 
 // migrationState maps each recorded version to its latest dirty flag.
 func (db *DB) migrationState(ctx context.Context) (map[uint32]bool, error) {
-	rows, err := db.conn.Query(ctx, `SELECT version, argMax(dirty, seq) FROM schema_migrations GROUP BY version`)
+	rows, err := db.conn.Query(ctx, q.SelectMigrationState)
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
@@ -171,7 +166,7 @@ func (db *DB) markMigration(ctx context.Context, version uint32, dirty bool) err
 		d = 1
 	}
 	now := time.Now().UTC()
-	return db.insert(ctx, fmt.Sprintf("record migration %d", version), "INSERT INTO schema_migrations (version, dirty, seq, applied_at)", 1,
+	return db.insert(ctx, fmt.Sprintf("record migration %d", version), q.InsertMigration, 1,
 		func(int) []any { return []any{version, d, uint64(now.UnixNano()), now} })
 }
 

@@ -1,29 +1,30 @@
-// Package analytics holds everything that speaks to ClickHouse: the
-// connection, migrations, survey storage, the batched response writer and the
-// report queries.
+// Package clickhouse is Heed's store: every analytics interface implemented
+// on ClickHouse, with migrations (migrations/*.sql) and every statement in
+// queries/*.sql, one file per resource.
 //
-// Every statement here must run on ClickHouse 18.16 (Debian's package, used
-// in development and CI) and on current ClickHouse (24.8-26.x): see
-// shared/docs/clickhouse-versions.md. In short: native protocol only, inserts
-// through PrepareBatch with explicit column lists, values bound with `?`,
-// toMonday() for weeks, no DateTime64/Map/JSON/window functions.
-package analytics
+// Every statement must run on ClickHouse 18.16 (Debian's package, used in
+// development and CI) and on current ClickHouse (24.8-26.x). README.md in
+// this folder says what each accepts and what that costs; in short: native
+// protocol only, inserts through PrepareBatch with explicit column lists,
+// values bound with ?, toMonday() for weeks, has(?, x) for a bound list, no
+// DateTime64/Map/JSON/window functions.
+package clickhouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // DefaultURL is the private ClickHouse that deploy/clickhouse.sh starts.
 const DefaultURL = "clickhouse://127.0.0.1:19000/heed"
 
-// DB is a connection pool to one ClickHouse database.
+// DB is a connection pool to one ClickHouse database; it implements
+// analytics.Store.
 type DB struct {
 	conn     driver.Conn
 	database string
@@ -31,11 +32,11 @@ type DB struct {
 
 var databaseName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
-// parseURL reads a clickhouse-go DSN and fills the timeouts Heed relies on:
+// ParseURL reads a clickhouse-go DSN and fills the timeouts Heed relies on:
 // clickhouse-go's defaults wait 30 s to dial and 5 min to read, far too long
 // for a readiness probe or a request.
-func parseURL(dsn string) (*clickhouse.Options, error) {
-	opts, err := clickhouse.ParseDSN(dsn)
+func ParseURL(dsn string) (*chgo.Options, error) {
+	opts, err := chgo.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse ClickHouse URL: %w", err)
 	}
@@ -60,16 +61,13 @@ func parseURL(dsn string) (*clickhouse.Options, error) {
 // Open returns a pool for the database named in dsn. It does not dial:
 // the server may start before ClickHouse does, and /readyz reports the state.
 func Open(dsn string) (*DB, error) {
-	opts, err := parseURL(dsn)
+	opts, err := ParseURL(dsn)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := clickhouse.Open(opts)
+	conn, err := chgo.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open ClickHouse: %w", err)
-	}
-	if log := openSQLLog(); log != nil {
-		conn = loggingConn{Conn: conn, log: log}
 	}
 	return &DB{conn: conn, database: opts.Auth.Database}, nil
 }
@@ -78,19 +76,22 @@ func Open(dsn string) (*DB, error) {
 // connects to the server's "default" database because the native protocol
 // refuses a handshake that names a missing database.
 func CreateDatabase(ctx context.Context, dsn string) error {
-	opts, err := parseURL(dsn)
+	opts, err := ParseURL(dsn)
 	if err != nil {
 		return err
 	}
 	name := opts.Auth.Database
+	stmt, err := WithIdent(q.CreateDatabase, "database", name)
+	if err != nil {
+		return err
+	}
 	opts.Auth.Database = "default"
-	conn, err := clickhouse.Open(opts)
+	conn, err := chgo.Open(opts)
 	if err != nil {
 		return fmt.Errorf("open ClickHouse: %w", err)
 	}
 	defer conn.Close()
-	// The name was checked against databaseName, so quoting is safe.
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"`"); err != nil {
+	if err := conn.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
@@ -117,9 +118,9 @@ func (db *DB) ServerVersion() (string, error) {
 }
 
 // insert writes n rows in one batch: PrepareBatch with the explicit column
-// list of query (18.16 needs it), one Append per row, Send. Every insert of
+// list of stmt (18.16 needs it), one Append per row, Send. Every insert of
 // Heed goes through here.
-func (db *DB) insert(ctx context.Context, what, query string, n int, row func(i int) []any) error {
+func (db *DB) insert(ctx context.Context, what, stmt string, n int, row func(i int) []any) error {
 	if n == 0 {
 		return nil
 	}
@@ -131,7 +132,7 @@ func (db *DB) insert(ctx context.Context, what, query string, n int, row func(i 
 	// Inserts are short and bounded by the read timeout, so they run
 	// detached from the caller's cancellation.
 	ctx = context.WithoutCancel(ctx)
-	batch, err := db.conn.PrepareBatch(ctx, query)
+	batch, err := db.conn.PrepareBatch(ctx, stmt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -147,8 +148,23 @@ func (db *DB) insert(ctx context.Context, what, query string, n int, row func(i 
 	return nil
 }
 
+// idSet runs a query of one String column and returns its values as a set.
+func (db *DB) idSet(ctx context.Context, stmt string, args ...any) (map[string]bool, error) {
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 // Close closes the pool.
 func (db *DB) Close() error { return db.conn.Close() }
-
-// ErrNotFound is returned when a requested record does not exist.
-var ErrNotFound = errors.New("not found")

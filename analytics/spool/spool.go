@@ -1,4 +1,10 @@
-package analytics
+// Package spool is an append-only log of accepted answers on local disk: the
+// write-ahead log in front of the store. An answer is acknowledged (202) only
+// after its record is fsynced here, and a segment is deleted only after the
+// store confirmed its rows, so a crash or a store outage loses nothing that
+// was acknowledged. It knows records only as bytes; analytics/ingest encodes
+// them.
+package spool
 
 import (
 	"bufio"
@@ -19,11 +25,6 @@ import (
 	"time"
 )
 
-// The spool is an append-only log of accepted responses on local disk. A
-// response is acknowledged (202) only after its record is fsynced here, and a
-// segment is deleted only after ClickHouse confirmed its rows, so a crash or a
-// ClickHouse outage loses nothing that was acknowledged.
-//
 // A segment file is the 8-byte magic followed by records:
 //
 //	uint32 length | uint32 CRC-32C of payload | payload
@@ -31,17 +32,18 @@ import (
 // Concurrent appends share one write and one fdatasync (group commit), so
 // the fsync does not cap throughput.
 
+// Append's refusals.
 var (
-	ErrSpoolFull   = errors.New("spool full")
-	ErrSpoolClosed = errors.New("spool closed")
+	ErrFull   = errors.New("spool full")
+	ErrClosed = errors.New("spool closed")
 )
 
 const (
 	spoolMagic     = "HEEDSPL1"
 	recordHeader   = 8
 	maxRecordBytes = 1 << 20
-	segmentExt     = ".seg"  // waiting for ClickHouse
-	doneExt        = ".done" // inserted; kept a while in case ClickHouse loses it
+	segmentExt     = ".seg"  // waiting for the store
+	doneExt        = ".done" // inserted; kept a while in case the store loses it
 	badExt         = ".bad"  // unreadable by this version; set aside for a person
 	// maxGroup bounds how many appends share one write+fsync.
 	maxGroup = 1024
@@ -49,14 +51,15 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// SpoolOptions configures a Spool.
-type SpoolOptions struct {
+// Options configures a Spool.
+type Options struct {
 	Dir      string
 	MaxBytes int64 // refuse appends beyond this many bytes on disk (default 1 GiB)
 	// Lanes is how many segments are open at once (default 1). More lanes
 	// overlap fdatasyncs, but on the 2-core development VM 2 and 4 lanes
 	// measured slower than 1 (smaller groups, more fsyncs): see make bench.
-	Lanes  int
+	Lanes int
+	// Logger hears about torn records and failed writes; nil discards.
 	Logger *slog.Logger
 }
 
@@ -81,7 +84,7 @@ type Spool struct {
 	pending atomic.Int64 // records in open segments; read on every append
 
 	mu     sync.Mutex
-	sealed []segment // oldest first, waiting for ClickHouse
+	sealed []segment // oldest first, waiting for the store
 	done   []segment // inserted, deleted after a grace period (see MarkDone)
 	size   int64     // bytes of all segment files
 	lastID uint64
@@ -101,7 +104,7 @@ type segment struct {
 	id     uint64
 	size   int64
 	ext    string    // segmentExt or doneExt
-	doneAt time.Time // when ClickHouse confirmed it (doneExt)
+	doneAt time.Time // when the store confirmed it (doneExt)
 }
 
 type appendReq struct {
@@ -111,15 +114,15 @@ type appendReq struct {
 
 var appendReqs = sync.Pool{New: func() any { return &appendReq{done: make(chan error, 1)} }}
 
-// OpenSpool opens (or creates) the spool in opts.Dir. Segments left by an
-// earlier process are kept as sealed, to be replayed into ClickHouse. The
+// Open opens (or creates) the spool in opts.Dir. Segments left by an
+// earlier process are kept as sealed, to be replayed into the store. The
 // folder is locked: two processes must never share a spool.
-func OpenSpool(opts SpoolOptions) (*Spool, error) {
+func Open(opts Options) (*Spool, error) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = 1 << 30
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Lanes <= 0 {
 		opts.Lanes = 1
@@ -158,8 +161,9 @@ func OpenSpool(opts SpoolOptions) (*Spool, error) {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
 		// Segments already inserted by the last run are replayed too: if
-		// the machine lost power, ClickHouse may have lost them (it does not
-		// fsync new parts by default). Duplicates count once in reports.
+		// the machine lost power, the store may have lost them (ClickHouse
+		// does not fsync new parts by default). Duplicates count once in
+		// reports.
 		s.sealed = append(s.sealed, segment{id: id, size: info.Size(), ext: filepath.Ext(e.Name())})
 		s.size += info.Size()
 		s.lastID = max(s.lastID, id)
@@ -251,10 +255,10 @@ func (s *Spool) Append(rec []byte) error {
 	if s.closed {
 		s.closeMu.RUnlock()
 		appendReqs.Put(req)
-		return ErrSpoolClosed
+		return ErrClosed
 	}
 	// Queued under the shared lock, so Close cannot miss it: the loop
-	// answers every queued append, with ErrSpoolClosed if it is stopping.
+	// answers every queued append, with ErrClosed if it is stopping.
 	s.lanes[s.nextLane.Add(1)%uint32(len(s.lanes))].appends <- req
 	s.closeMu.RUnlock()
 	err := <-req.done
@@ -275,7 +279,7 @@ func (s *Spool) commitLoop(l *lane) {
 			for { // answer what is still queued
 				select {
 				case req := <-l.appends:
-					req.done <- ErrSpoolClosed
+					req.done <- ErrClosed
 				default:
 					return
 				}
@@ -302,7 +306,7 @@ func (s *Spool) commitLoop(l *lane) {
 }
 
 // commit writes one group. Appends that would overflow MaxBytes fail with
-// ErrSpoolFull; a failed write is cut off the file so that later records
+// ErrFull; a failed write is cut off the file so that later records
 // never follow a torn one.
 func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 	accepted := group[:0:0]
@@ -325,7 +329,7 @@ func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 	for _, req := range group {
 		need := int64(recordHeader + len(req.data))
 		if need > room {
-			req.done <- ErrSpoolFull
+			req.done <- ErrFull
 			continue
 		}
 		room -= need
@@ -372,8 +376,8 @@ func (s *Spool) commit(l *lane, group []*appendReq, buf []byte) []byte {
 }
 
 // sealLocked closes the current segment, if it holds any record (or force
-// is set, after a failed write), and opens the next one. When no segment is open (a failed open earlier), it tries
-// to open one.
+// is set, after a failed write), and opens the next one. When no segment
+// is open (a failed open earlier), it tries to open one.
 func (s *Spool) sealLocked(l *lane, force bool) error {
 	if l.cur != nil {
 		if l.curCount == 0 && !force {
@@ -394,7 +398,7 @@ func (s *Spool) Seal() error {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
-		return ErrSpoolClosed
+		return ErrClosed
 	}
 	var errs []error
 	for _, l := range s.lanes {
@@ -418,6 +422,9 @@ func (s *Spool) Sealed() []uint64 {
 	}
 	return ids
 }
+
+// MaxBytes is the most the spool holds on disk.
+func (s *Spool) MaxBytes() int64 { return s.maxBytes }
 
 // Size is the bytes on disk, sealed and current.
 func (s *Spool) Size() int64 {
@@ -490,7 +497,7 @@ func (s *Spool) takeSealed(id uint64) (segment, bool) {
 	return segment{}, false
 }
 
-// MarkDone records that ClickHouse has a sealed segment's rows. The file is
+// MarkDone records that the store has a sealed segment's rows. The file is
 // kept (renamed .done) until PurgeDone: ClickHouse does not fsync new data
 // by default, so a power cut right after an insert could lose rows that only
 // the spool still has. A restart replays .done segments too.

@@ -1,10 +1,8 @@
 package analytics
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 )
 
@@ -20,20 +18,6 @@ const (
 
 // Valid reports whether i is a known interval.
 func (i Interval) Valid() bool { return i == Day || i == Week || i == Month }
-
-// bucket is the ClickHouse expression that maps a DateTime to its period's
-// first day. Identifiers come from this switch only, never from input.
-func (i Interval) bucket(col string) string {
-	switch i {
-	case Day:
-		return "toDate(" + col + ")"
-	case Month:
-		return "toStartOfMonth(" + col + ")"
-	default:
-		// toStartOfWeek does not exist on 18.16; toMonday does everywhere.
-		return "toMonday(" + col + ")"
-	}
-}
 
 // Start returns the first day of the period that holds t.
 func (i Interval) Start(t time.Time) time.Time {
@@ -85,23 +69,6 @@ type ReportQuery struct {
 	Properties map[string]string
 }
 
-// propertyFilter is the SQL and the arguments of a property segment.
-func propertyFilter(props map[string]string) (string, []any) {
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sql string
-	var args []any
-	for _, k := range keys {
-		// Arrays are 1-based; indexOf finds the key, the value sits there.
-		sql += " AND has(property_keys, ?) AND property_values[indexOf(property_keys, ?)] = ?"
-		args = append(args, k, k, props[k])
-	}
-	return sql, args
-}
-
 // ReasonStats tells how often one reason was cited.
 type ReasonStats struct {
 	Count              int     `json:"count"`
@@ -126,85 +93,39 @@ type Period struct {
 type Report struct {
 	Periods []Period `json:"periods"`
 	Total   Period   `json:"total"`
+	index   map[string]int
 }
 
-// The inner query folds every response_id to its last answer (argMax by
-// version, preferring confirmed answers: see lastAnswer), so retries,
-// replays and follow-ups count once whatever the merge state of the
-// ReplacingMergeTree. A response belongs to the period of its first answer:
-// the subquery finds the responses with a row in range, the outer query
-// reads all their rows (a follow-up may sit in another period) and HAVING
-// keeps those first answered in range.
-const reportQuery = `
-SELECT %s AS period, last_score, last_reasons, count() AS n
-FROM (
-	SELECT response_id,
-		min(created_at) AS first_at,
-		max(confirmed) AS any_confirmed,
-		%s AS last_score,
-		%s AS last_reasons
-	FROM responses
-	WHERE survey_id = ? AND response_id IN (` + responsesInRange + `)%s
-	GROUP BY response_id
-	HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?) AND any_confirmed >= ?
-)
-GROUP BY period, last_score, last_reasons
-ORDER BY period`
-
-// responsesInRange selects the response ids with a row in [from, to); it
-// binds survey, from, to.
-const responsesInRange = `SELECT response_id FROM responses
-		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)`
-
-// Report computes the NPS trend of q.Survey.
-func (db *DB) Report(ctx context.Context, q ReportQuery) (*Report, error) {
-	if !q.Interval.Valid() {
-		return nil, fmt.Errorf("report: unknown interval %q", q.Interval)
-	}
-	rep := &Report{Total: newPeriod("", q.Survey)}
-	index := map[string]int{}
+// NewReport returns an empty report with one period per interval of q,
+// ready for Add.
+func NewReport(q ReportQuery) *Report {
+	rep := &Report{Total: newPeriod("", q.Survey), index: map[string]int{}}
 	for s := q.Interval.Start(q.From); s.Before(q.To); s = q.Interval.Next(s) {
 		key := s.Format(time.DateOnly)
-		index[key] = len(rep.Periods)
+		rep.index[key] = len(rep.Periods)
 		rep.Periods = append(rep.Periods, newPeriod(key, q.Survey))
 	}
-	minConfirmed := 1
-	if q.IncludeUnconfirmed {
-		minConfirmed = 0
+	return rep
+}
+
+// Add counts n responses whose answer had this score and these reasons, in
+// the period starting at start.
+func (r *Report) Add(start time.Time, score uint8, reasons []string, n int) error {
+	i, ok := r.index[start.Format(time.DateOnly)]
+	if !ok {
+		return fmt.Errorf("report: period %s outside the report", start.Format(time.DateOnly))
 	}
-	segment, segmentArgs := propertyFilter(q.Properties)
-	args := append([]any{q.Survey.ID, q.Survey.ID, q.From.Unix(), q.To.Unix()}, segmentArgs...)
-	args = append(args, q.From.Unix(), q.To.Unix(), minConfirmed)
-	rows, err := db.conn.Query(ctx, fmt.Sprintf(reportQuery, q.Interval.bucket("first_at"), lastAnswer("score"), lastAnswer("reasons"), segment), args...)
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+	r.Periods[i].add(score, reasons, n)
+	r.Total.add(score, reasons, n)
+	return nil
+}
+
+// Finish derives NPS, intervals and shares once every count is added.
+func (r *Report) Finish() {
+	for i := range r.Periods {
+		r.Periods[i].finish()
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			period  time.Time
-			score   uint8
-			reasons []string
-			n       uint64
-		)
-		if err := rows.Scan(&period, &score, &reasons, &n); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		i, ok := index[period.Format(time.DateOnly)]
-		if !ok {
-			return nil, fmt.Errorf("report: period %s outside the report", period.Format(time.DateOnly))
-		}
-		rep.Periods[i].add(score, reasons, int(n))
-		rep.Total.add(score, reasons, int(n))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	for i := range rep.Periods {
-		rep.Periods[i].finish()
-	}
-	rep.Total.finish()
-	return rep, nil
+	r.Total.finish()
 }
 
 func newPeriod(start string, sv *Survey) Period {
@@ -219,15 +140,14 @@ func newPeriod(start string, sv *Survey) Period {
 // no longer offers are left out.
 func (p *Period) add(score uint8, reasons []string, n int) {
 	p.Responses += n
-	detractor := false
+	detractor := IsDetractor(score)
 	switch {
-	case score >= 9:
+	case IsPromoter(score):
 		p.Promoters += n
-	case score >= 7:
-		p.Passives += n
-	default:
+	case detractor:
 		p.Detractors += n
-		detractor = true
+	default:
+		p.Passives += n
 	}
 	for _, id := range reasons {
 		st, ok := p.Reasons[id]

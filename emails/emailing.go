@@ -1,4 +1,8 @@
-package server
+// Package emails is Heed's survey email: templates in four languages,
+// signed link tokens, sending through SendGrid (github.com/sendgrid/sendgrid-go)
+// or, without an API key, a local outbox built by the same code, resumable
+// sends with reminders, and detractor alerts.
+package emails
 
 import (
 	"crypto/ecdsa"
@@ -16,20 +20,63 @@ import (
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"heed/analytics"
-	"heed/emails"
 )
 
-// Emailing is everything survey email needs, built from the config; heed
-// serve and the contacts/send commands share it.
-type Emailing struct {
-	Sends   *emails.Sends
-	Signer  *emails.Signer
-	Outbox  *emails.Outbox // nil when SendGrid is configured
-	Webhook *ecdsa.PublicKey
+// Store is what email needs from storage: contacts and suppressions, sends
+// and their log.
+type Store interface {
+	analytics.ContactStore
+	analytics.SendStore
 }
 
-// NewEmailing wires email from cfg (after setDefaults).
-func NewEmailing(cfg Config, db *analytics.DB) (*Emailing, error) {
+// Config is how Heed sends email; `heed serve`, `heed send` and
+// `heed contacts import` share it.
+type Config struct {
+	// PublicURL is where people reach Heed: links in emails point there.
+	PublicURL string
+	// SendGridKey sends through SendGrid; without it mail goes to the
+	// outbox under DataDir/outbox. SendGridHost overrides the API host.
+	SendGridKey  string
+	SendGridHost string
+	// WebhookKey is the SendGrid Event Webhook's public key (base64), which
+	// verifies every webhook request; empty turns the webhook off.
+	WebhookKey string
+	// FromEmail and FromName are the sender of survey emails.
+	FromEmail string
+	FromName  string
+	// SigningKeys are "kid:secret" pairs for email links; the first signs.
+	// Empty: a key generated once and kept in DataDir/signing_key (outbox
+	// mode only).
+	SigningKeys string
+	// DataDir holds the signing key, the outbox and the send locks.
+	DataDir string
+	// Logger hears about refused recipients and failed alerts; nil discards.
+	Logger *slog.Logger
+}
+
+// Emailing is everything survey email needs, built from a Config.
+type Emailing struct {
+	Sends   *Sends
+	Signer  *Signer
+	Mailer  Mailer
+	Outbox  *Outbox // nil when SendGrid is configured
+	Webhook *ecdsa.PublicKey
+	From    *sgmail.Email
+	BaseURL string
+
+	store Store
+	log   *slog.Logger
+}
+
+// New checks cfg and builds the email machinery on store.
+func New(cfg Config, store Store) (*Emailing, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.FromEmail == "" {
+		cfg.FromEmail = "surveys@heed.invalid"
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	u, err := url.Parse(cfg.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--public-url %q must be an http(s) URL", cfg.PublicURL)
@@ -53,25 +100,24 @@ func NewEmailing(cfg Config, db *analytics.DB) (*Emailing, error) {
 			return nil, err
 		}
 	}
-	signer, err := emails.NewSigner(keys)
+	signer, err := NewSigner(keys)
 	if err != nil {
 		return nil, err
 	}
-	e := &Emailing{Signer: signer}
-	var mailer emails.Mailer
+	e := &Emailing{Signer: signer, From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), BaseURL: cfg.PublicURL, store: store, log: cfg.Logger}
 	if cfg.SendGridKey != "" {
-		mailer = emails.NewSendGrid(cfg.SendGridKey, cfg.SendGridHost)
+		e.Mailer = NewSendGrid(cfg.SendGridKey, cfg.SendGridHost)
 	} else {
-		e.Outbox = &emails.Outbox{Dir: filepath.Join(cfg.DataDir, "outbox")}
-		mailer = e.Outbox
+		e.Outbox = &Outbox{Dir: filepath.Join(cfg.DataDir, "outbox")}
+		e.Mailer = e.Outbox
 	}
-	if cfg.SendGridWebhookKey != "" {
-		if e.Webhook, err = parseWebhookKey(cfg.SendGridWebhookKey); err != nil {
+	if cfg.WebhookKey != "" {
+		if e.Webhook, err = parseWebhookKey(cfg.WebhookKey); err != nil {
 			return nil, err
 		}
 	}
-	e.Sends = &emails.Sends{DB: db, Mailer: mailer, Signer: signer, BaseURL: cfg.PublicURL,
-		From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), LockDir: filepath.Join(cfg.DataDir, "locks"), Log: slog.Default()}
+	e.Sends = &Sends{Store: store, Mailer: e.Mailer, Signer: signer, BaseURL: cfg.PublicURL,
+		From: e.From, LockDir: filepath.Join(cfg.DataDir, "locks"), Log: cfg.Logger}
 	return e, nil
 }
 

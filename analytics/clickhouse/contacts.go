@@ -1,0 +1,77 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"heed/analytics"
+)
+
+// UpsertContacts writes contacts; the newest version of each wins.
+func (db *DB) UpsertContacts(ctx context.Context, contacts []analytics.Contact) error {
+	now := time.Now().UTC()
+	return db.insert(ctx, "upsert contacts", q.InsertContacts, len(contacts), func(i int) []any {
+		c := contacts[i]
+		keys, values := splitProperties(c.Properties)
+		return []any{c.ContactID, uint64(now.UnixNano()) + uint64(i), c.Email, c.Name, keys, values, now}
+	})
+}
+
+// Contacts returns the contacts matching f, ordered by id.
+func (db *DB) Contacts(ctx context.Context, f analytics.ContactFilter) ([]analytics.Contact, error) {
+	pairs := propertyPairs(f.Where)
+	stmt, args := q.SelectContacts, []any{pairs}
+	if len(f.ContactIDs) > 0 {
+		stmt, args = q.SelectContactsByID, []any{f.ContactIDs, pairs}
+	}
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []analytics.Contact
+	for rows.Next() {
+		var c analytics.Contact
+		var ks, vs []string
+		if err := rows.Scan(&c.ContactID, &c.Email, &c.Name, &ks, &vs, &c.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("contacts: %w", err)
+		}
+		c.Properties = make(map[string]string, len(ks))
+		for i, k := range ks {
+			if i < len(vs) {
+				c.Properties[k] = vs[i]
+			}
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Contact returns one contact; analytics.ErrNotFound when there is none.
+func (db *DB) Contact(ctx context.Context, contactID string) (analytics.Contact, error) {
+	cs, err := db.Contacts(ctx, analytics.ContactFilter{ContactIDs: []string{contactID}})
+	if err != nil {
+		return analytics.Contact{}, err
+	}
+	if len(cs) == 0 {
+		return analytics.Contact{}, analytics.ErrNotFound
+	}
+	return cs[0], nil
+}
+
+// Suppress records that a contact must get no more survey email.
+func (db *DB) Suppress(ctx context.Context, contactID, email, reason string) error {
+	return db.insert(ctx, "suppress", q.InsertSuppression, 1, func(int) []any {
+		return []any{contactID, email, reason, time.Now().UTC()}
+	})
+}
+
+// Suppressed returns the ids of all suppressed contacts.
+func (db *DB) Suppressed(ctx context.Context) (map[string]bool, error) {
+	ids, err := db.idSet(ctx, q.SelectSuppressed)
+	if err != nil {
+		return nil, fmt.Errorf("suppressed: %w", err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,194 @@
+package clickhouse
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Every SQL statement Heed sends lives in queries/*.sql, one file per
+// resource, one named block per statement:
+//
+//	-- name: select-send
+//	-- comment lines are documentation and are dropped
+//	SELECT argMax(body, version) FROM sends WHERE send_id = ? GROUP BY send_id;
+//
+// Values are bound with ? only (18.16 has no server-side parameters). The
+// only text substituted in Go is an identifier in braces ({period},
+// {database}), always checked (WithIdent). The statements are loaded once,
+// at start, into the fields of q by their `query` tag: a statement without a
+// field, or a field without a statement, stops the program (see
+// LoadStatements).
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// queries holds every named statement; the comment above each group names
+// its file.
+type queries struct {
+	// surveys.sql
+	SelectSurveys string `query:"select-surveys"`
+	InsertSurvey  string `query:"insert-survey"`
+	// responses.sql
+	InsertResponses           string `query:"insert-responses"`
+	SelectAnswers             string `query:"select-answers"`
+	SelectLastContact         string `query:"select-last-contact"`
+	SelectAnsweredRespondents string `query:"select-answered-respondents"`
+	// reports.sql
+	SelectReport string `query:"select-report"`
+	// dismissals.sql
+	InsertDismissals string `query:"insert-dismissals"`
+	// contacts.sql
+	InsertContacts      string `query:"insert-contacts"`
+	SelectContacts      string `query:"select-contacts"`
+	SelectContactsByID  string `query:"select-contacts-by-id"`
+	InsertSuppression   string `query:"insert-suppression"`
+	SelectSuppressed    string `query:"select-suppressed"`
+	// sends.sql
+	InsertSend             string `query:"insert-send"`
+	SelectSend             string `query:"select-send"`
+	SelectSends            string `query:"select-sends"`
+	InsertSendLog          string `query:"insert-send-log"`
+	SelectSendStatuses     string `query:"select-send-statuses"`
+	SelectSendCounts       string `query:"select-send-counts"`
+	SelectEmailedContacts  string `query:"select-emailed-contacts"`
+	InsertEmailEvents      string `query:"insert-email-events"`
+	SelectEmailEventCounts string `query:"select-email-event-counts"`
+	// migrations.sql
+	CreateDatabase        string `query:"create-database"`
+	CreateMigrationsTable string `query:"create-migrations-table"`
+	SelectMigrationState  string `query:"select-migration-state"`
+	InsertMigration       string `query:"insert-migration"`
+	SelectColumnExists    string `query:"select-column-exists"`
+}
+
+// q is every statement, loaded at start.
+var q = mustLoadQueries()
+
+func mustLoadQueries() *queries {
+	out := &queries{}
+	if err := LoadStatements(queryFiles, "queries/*.sql", out); err != nil {
+		panic(err) // the files are embedded: this is a build defect
+	}
+	return out
+}
+
+// namedStatement is one block of a queries file.
+type namedStatement struct {
+	name, file, sql string
+}
+
+var nameLine = regexp.MustCompile(`^--\s*name:\s*([a-z0-9-]+)\s*$`)
+
+// parseStatements reads every named statement of the files matching glob.
+func parseStatements(fsys fs.FS, glob string) ([]namedStatement, error) {
+	paths, err := fs.Glob(fsys, glob)
+	if err != nil {
+		return nil, err
+	}
+	var out []namedStatement
+	for _, p := range paths {
+		body, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		var cur *namedStatement
+		var sql strings.Builder
+		finish := func() {
+			if cur != nil {
+				cur.sql = strings.TrimSuffix(strings.TrimSpace(sql.String()), ";")
+				out = append(out, *cur)
+			}
+			sql.Reset()
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			trimmed := strings.TrimSpace(line)
+			if m := nameLine.FindStringSubmatch(trimmed); m != nil {
+				finish()
+				cur = &namedStatement{name: m[1], file: p}
+				continue
+			}
+			if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+				continue
+			}
+			if cur == nil {
+				return nil, fmt.Errorf("%s: SQL before the first -- name: line", p)
+			}
+			sql.WriteString(line)
+			sql.WriteByte('\n')
+		}
+		finish()
+	}
+	return out, nil
+}
+
+// LoadStatements fills the string fields of the struct dst points to with
+// the named statements of the files matching glob, by each field's `query`
+// tag: every field's statement must exist, once, and every statement must
+// belong to a field. Heed's store loads queries/*.sql so; tools (make
+// bench) load their own files the same way.
+func LoadStatements(fsys fs.FS, glob string, dst any) error {
+	stmts, err := parseStatements(fsys, glob)
+	if err != nil {
+		return err
+	}
+	if len(stmts) == 0 {
+		return fmt.Errorf("no statements in %s", glob)
+	}
+	byName := map[string]namedStatement{}
+	for _, s := range stmts {
+		if prev, dup := byName[s.name]; dup {
+			return fmt.Errorf("statement %q is named in %s and %s", s.name, prev.file, s.file)
+		}
+		if s.sql == "" {
+			return fmt.Errorf("statement %q in %s is empty", s.name, s.file)
+		}
+		byName[s.name] = s
+	}
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("LoadStatements: dst must point to a struct, not %T", dst)
+	}
+	v = v.Elem()
+	claimed := map[string]bool{}
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Tag.Get("query")
+		s, ok := byName[name]
+		if !ok || v.Field(i).Kind() != reflect.String {
+			return fmt.Errorf("no statement %q in %s for string field %s", name, glob, v.Type().Field(i).Name)
+		}
+		v.Field(i).SetString(s.sql)
+		claimed[name] = true
+	}
+	var orphans []string
+	for name, s := range byName {
+		if !claimed[name] {
+			orphans = append(orphans, name+" ("+s.file+")")
+		}
+	}
+	if len(orphans) > 0 {
+		sort.Strings(orphans)
+		return fmt.Errorf("statements no field takes: %s", strings.Join(orphans, ", "))
+	}
+	return nil
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// WithIdent puts an identifier (a database name, a function chosen from a
+// Go enum) where a statement says {name}. Anything but an identifier is
+// refused: values never go into SQL text.
+func WithIdent(stmt, name, value string) (string, error) {
+	if !identifier.MatchString(value) {
+		return "", fmt.Errorf("%q is not an identifier", value)
+	}
+	placeholder := "{" + name + "}"
+	if !strings.Contains(stmt, placeholder) {
+		return "", fmt.Errorf("statement has no %s", placeholder)
+	}
+	return strings.ReplaceAll(stmt, placeholder, value), nil
+}

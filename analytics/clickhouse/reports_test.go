@@ -1,0 +1,194 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
+)
+
+func testSurvey() *analytics.Survey {
+	return &analytics.Survey{ID: "rep", Name: "Report", Reasons: []analytics.Reason{
+		{ID: "rude_service", Label: "Rude or unhelpful service"},
+		{ID: "price", Label: "Price"},
+	}}
+}
+
+func response(sv, id string, at time.Time, version uint64, score uint8, reasons ...string) analytics.Response {
+	return analytics.Response{SurveyID: sv, ResponseID: uuid.MustParse(id), CreatedAt: at, Version: version,
+		Score: score, Reasons: reasons, Channel: "api"}
+}
+
+// TestReport checks the report against figures computed by hand, across
+// weeks, with duplicate rows and follow-ups that must count once.
+func TestReport(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_report")
+	ctx := context.Background()
+	sv := testSurvey()
+	mon := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) // a Monday
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n)}).String() }
+	rows := []analytics.Response{
+		// analytics.Week of Nov 2: 10, 9, 3 (rude), and 0 (rude, price) answered first as 8.
+		response("rep", id(1), mon, 1, 10),
+		response("rep", id(2), mon.Add(time.Hour), 1, 9),
+		response("rep", id(3), mon.Add(2*time.Hour), 1, 3, "rude_service"),
+		response("rep", id(4), mon.Add(3*time.Hour), 1, 8),
+		response("rep", id(4), mon.Add(3*time.Hour), 2, 0, "price", "rude_service"), // follow-up wins
+		response("rep", id(3), mon.Add(2*time.Hour), 1, 3, "rude_service"),          // replayed duplicate
+		// analytics.Week of Nov 9: one passive citing price.
+		response("rep", id(5), mon.AddDate(0, 0, 8), 1, 7, "price"),
+		// analytics.Week of Nov 16: nothing. Another survey and out-of-range rows are ignored.
+		response("other", id(6), mon, 1, 0, "rude_service"),
+		response("rep", id(7), mon.AddDate(0, 0, -1), 1, 0),
+		response("rep", id(8), mon.AddDate(0, 0, 21), 1, 0),
+		// Unknown reason ids (a reason removed from the survey) are not reported.
+		response("rep", id(9), mon.AddDate(0, 0, 9), 1, 10, "gone"),
+	}
+	if err := db.InsertResponses(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: mon.Truncate(24 * time.Hour), To: mon.Truncate(24*time.Hour).AddDate(0, 0, 21), Interval: analytics.Week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Periods) != 3 {
+		t.Fatalf("periods = %d, want 3", len(rep.Periods))
+	}
+	type want struct {
+		start              string
+		n, p, pa, d        int
+		nps                float64
+		rude, rudeDet      float64
+		priceN             int
+		priceDet, priceAll float64
+	}
+	check := func(got analytics.Period, w want) {
+		t.Helper()
+		if got.Start != w.start || got.Responses != w.n || got.Promoters != w.p || got.Passives != w.pa || got.Detractors != w.d {
+			t.Errorf("period %q: got %+v, want %+v", got.Start, got, w)
+			return
+		}
+		if w.n == 0 {
+			if got.NPS != nil || got.NPSCI95 != nil {
+				t.Errorf("empty period %s has nps %v", got.Start, *got.NPS)
+			}
+		} else if *got.NPS != w.nps {
+			t.Errorf("period %s nps = %v, want %v", got.Start, *got.NPS, w.nps)
+		}
+		r, p := got.Reasons["rude_service"], got.Reasons["price"]
+		if r.ShareOfResponses != w.rude || r.ShareOfDetractors != w.rudeDet {
+			t.Errorf("period %s rude = %+v, want all %v det %v", got.Start, r, w.rude, w.rudeDet)
+		}
+		if p.Count != w.priceN || p.ShareOfDetractors != w.priceDet || p.ShareOfResponses != w.priceAll {
+			t.Errorf("period %s price = %+v, want %d det %v all %v", got.Start, p, w.priceN, w.priceDet, w.priceAll)
+		}
+		if _, ok := got.Reasons["gone"]; ok {
+			t.Errorf("period %s reports unknown reason", got.Start)
+		}
+	}
+	// analytics.Week 1: P=2 D=2 N=4 -> analytics.NPS 0; rude cited by 2 of 2 detractors; price by 1.
+	check(rep.Periods[0], want{"2026-11-02", 4, 2, 0, 2, 0, 0.5, 1, 1, 0.5, 0.25})
+	// analytics.Week 2: 7 (price) and 10: N=2, P=1 -> analytics.NPS 50; price 1 of 2 responses, no detractors.
+	check(rep.Periods[1], want{"2026-11-09", 2, 1, 1, 0, 50, 0, 0, 1, 0, 0.5})
+	check(rep.Periods[2], want{"2026-11-16", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	// Total: N=6, P=3, Pa=1, D=2 -> analytics.NPS 16.7.
+	check(rep.Total, want{"", 6, 3, 1, 2, 16.7, 0.3333, 1, 2, 0.5, 0.3333})
+	if rep.Total.Reasons["rude_service"].Count != 2 {
+		t.Errorf("total rude count = %d, want 2", rep.Total.Reasons["rude_service"].Count)
+	}
+
+	for _, iv := range []analytics.Interval{analytics.Day, analytics.Month} {
+		r, err := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: mon.Truncate(24 * time.Hour), To: mon.Truncate(24*time.Hour).AddDate(0, 0, 21), Interval: iv})
+		if err != nil {
+			t.Fatalf("%s: %v", iv, err)
+		}
+		if r.Total.Responses != 6 {
+			t.Errorf("%s total responses = %d, want 6", iv, r.Total.Responses)
+		}
+	}
+}
+
+// TestReportConfirmation: email scores recorded by a GET alone count only
+// when asked, and never override what a person confirmed.
+func TestReportConfirmation(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_confirm")
+	ctx := context.Background()
+	sv := testSurvey()
+	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n), 7}).String() }
+	scanner := func(r analytics.Response) analytics.Response { r.Unconfirmed, r.Flags = true, "scanner_ua"; return r }
+	rows := []analytics.Response{
+		scanner(response("rep", id(1), at, 1, 0)), // a scanner alone: unconfirmed
+		response("rep", id(2), at, 1, 3, "rude_service"),
+		scanner(response("rep", id(2), at, 2, 10)), // a later scan must not win
+	}
+	if err := db.InsertResponses(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		include        bool
+		n, detractors  int
+		rudeDetractors float64
+	}{
+		{false, 1, 1, 1},
+		{true, 2, 2, 0.5},
+	}
+	for _, tt := range tests {
+		rep, err := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: at.Truncate(24 * time.Hour), To: at.AddDate(0, 0, 1), Interval: analytics.Day, IncludeUnconfirmed: tt.include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Responses != tt.n || rep.Total.Detractors != tt.detractors || rep.Total.Reasons["rude_service"].ShareOfDetractors != tt.rudeDetractors {
+			t.Errorf("include=%v: total %+v", tt.include, rep.Total)
+		}
+	}
+	answers, err := db.ListAnswers(ctx, analytics.ReportQuery{Survey: &analytics.Survey{ID: "rep"}, From: at.Add(-time.Hour), To: at.Add(time.Hour)}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range answers {
+		if a.ResponseID == id(2) && (a.Score != 3 || !a.Confirmed) {
+			t.Errorf("confirmed answer overridden: %+v", a)
+		}
+		if a.ResponseID == id(1) && (a.Confirmed || a.Flags != "scanner_ua") {
+			t.Errorf("scanner answer: %+v", a)
+		}
+	}
+}
+
+// TestReportFollowUpAcrossPeriods: a follow-up that lands in the next period
+// (after a restart, the server no longer knows the first answer's time)
+// still counts once, in the first answer's period, with the last answer.
+func TestReportFollowUpAcrossPeriods(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_boundary")
+	ctx := context.Background()
+	sv := testSurvey()
+	id := uuid.NewString()
+	jan31 := time.Date(2026, 1, 31, 23, 59, 58, 0, time.UTC)
+	feb1 := time.Date(2026, 2, 1, 0, 0, 1, 0, time.UTC)
+	if err := db.InsertResponses(ctx, []analytics.Response{
+		response("rep", id, jan31, 1, 2),
+		response("rep", id, feb1, 2, 10),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	month := func(from time.Time, months int) analytics.Period {
+		rep, err := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: from, To: from.AddDate(0, months, 0), Interval: analytics.Month})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Total
+	}
+	jan, feb, both := month(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1), month(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 1), month(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 2)
+	if jan.Responses != 1 || jan.Promoters != 1 || feb.Responses != 0 || both.Responses != 1 || both.Promoters != 1 {
+		t.Fatalf("january %+v, february %+v, both %+v: want one promoter, in January", jan, feb, both)
+	}
+	answers, err := db.ListAnswers(ctx, analytics.ReportQuery{Survey: &analytics.Survey{ID: "rep"}, From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}, 10)
+	if err != nil || len(answers) != 0 {
+		t.Fatalf("february answers: %v %v", answers, err)
+	}
+}

@@ -1,0 +1,499 @@
+// Package mock is an in-memory analytics.Store for the fast test tier:
+// handler, validation and job tests that need no ClickHouse. It applies
+// Heed's answer rules in Go (Fold), so it doubles as the reference the real
+// store's reports are checked against. Any method can be replaced through
+// its Fn field (as in benbjohnson/wtf's mock package), and Err makes every
+// call fail, like a store that is down.
+package mock
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics"
+)
+
+// Store keeps everything in maps and slices; the zero value is not usable,
+// call New.
+type Store struct {
+	// Err, when set, is returned by every call: a store that is down.
+	Err error
+	// ReportFn replaces Report when set.
+	ReportFn func(ctx context.Context, q analytics.ReportQuery) (*analytics.Report, error)
+
+	mu          sync.Mutex
+	surveys     map[string]*analytics.Survey
+	responses   []analytics.Response
+	dismissals  []analytics.Dismissal
+	contacts    map[string]analytics.Contact
+	suppressed  map[string]bool
+	sends       map[string]analytics.Send
+	sendLog     map[logKey]analytics.SendLogEntry
+	logAt       map[logKey]time.Time
+	emailEvents map[string]analytics.EmailEvent
+}
+
+type logKey struct{ send, kind, contact string }
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		surveys:     map[string]*analytics.Survey{},
+		contacts:    map[string]analytics.Contact{},
+		suppressed:  map[string]bool{},
+		sends:       map[string]analytics.Send{},
+		sendLog:     map[logKey]analytics.SendLogEntry{},
+		logAt:       map[logKey]time.Time{},
+		emailEvents: map[string]analytics.EmailEvent{},
+	}
+}
+
+var _ analytics.Store = (*Store)(nil)
+
+// LoadSurveys implements analytics.SurveyStore.
+func (s *Store) LoadSurveys(ctx context.Context) ([]*analytics.Survey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := make([]*analytics.Survey, 0, len(s.surveys))
+	for _, sv := range s.surveys {
+		c := *sv
+		out = append(out, &c)
+	}
+	return out, nil
+}
+
+// SaveSurvey implements analytics.SurveyStore.
+func (s *Store) SaveSurvey(ctx context.Context, sv *analytics.Survey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	c := *sv
+	s.surveys[sv.ID] = &c
+	return nil
+}
+
+// InsertResponses implements analytics.ResponseSink.
+func (s *Store) InsertResponses(ctx context.Context, rows []analytics.Response) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.responses = append(s.responses, rows...)
+	return nil
+}
+
+// InsertDismissals implements analytics.ResponseSink.
+func (s *Store) InsertDismissals(ctx context.Context, rows []analytics.Dismissal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.dismissals = append(s.dismissals, rows...)
+	return nil
+}
+
+// Responses returns every row inserted for a survey, in insert order.
+func (s *Store) Responses(surveyID string) []analytics.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []analytics.Response
+	for _, r := range s.responses {
+		if r.SurveyID == surveyID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Folded is one response as Heed's rules see it: its first answer's time
+// and the answer that counts.
+type Folded struct {
+	First     time.Time
+	Answer    analytics.Response
+	Confirmed bool // some row of it is confirmed
+}
+
+// Fold applies Heed's answer rules to raw rows: one result per
+// response_id; the last confirmed answer counts when there is one, else the
+// last answer (by Version; on a tie the later row); the response dates from
+// its first row. Rows are those of one survey and segment.
+func Fold(rows []analytics.Response) map[uuid.UUID]Folded {
+	out := map[uuid.UUID]Folded{}
+	for _, r := range rows {
+		f, seen := out[r.ResponseID]
+		confirmed := !r.Unconfirmed
+		switch {
+		case !seen:
+			f = Folded{First: r.CreatedAt, Answer: r, Confirmed: confirmed}
+		default:
+			if r.CreatedAt.Before(f.First) {
+				f.First = r.CreatedAt
+			}
+			if confirmed && !f.Confirmed || confirmed == f.Confirmed && r.Version >= f.Answer.Version {
+				f.Answer = r
+			}
+			f.Confirmed = f.Confirmed || confirmed
+		}
+		out[r.ResponseID] = f
+	}
+	return out
+}
+
+// matching returns the rows of q's survey whose properties hold q's segment.
+func (s *Store) matching(q analytics.ReportQuery) []analytics.Response {
+	var out []analytics.Response
+	for _, r := range s.responses {
+		if r.SurveyID != q.Survey.ID {
+			continue
+		}
+		ok := true
+		for k, v := range q.Properties {
+			if got, has := r.Properties[k]; !has || got != v {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func inRange(t time.Time, q analytics.ReportQuery) bool {
+	return !t.Before(q.From) && t.Before(q.To)
+}
+
+// Report implements analytics.ResponseStore with Fold.
+func (s *Store) Report(ctx context.Context, q analytics.ReportQuery) (*analytics.Report, error) {
+	if s.ReportFn != nil {
+		return s.ReportFn(ctx, q)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	rep := analytics.NewReport(q)
+	for _, f := range Fold(s.matching(q)) {
+		if !inRange(f.First, q) || !f.Confirmed && !q.IncludeUnconfirmed {
+			continue
+		}
+		if err := rep.Add(q.Interval.Start(f.First), f.Answer.Score, f.Answer.Reasons, 1); err != nil {
+			return nil, err
+		}
+	}
+	rep.Finish()
+	return rep, nil
+}
+
+// ListAnswers implements analytics.ResponseStore with Fold.
+func (s *Store) ListAnswers(ctx context.Context, q analytics.ReportQuery, limit int) ([]analytics.Answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := []analytics.Answer{}
+	for id, f := range Fold(s.matching(q)) {
+		if !inRange(f.First, q) {
+			continue
+		}
+		a := f.Answer
+		reasons := a.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		out = append(out, analytics.Answer{ResponseID: id.String(), CreatedAt: f.First, Score: a.Score, Reasons: reasons,
+			Comment: a.Comment, Channel: a.Channel, Respondent: a.Respondent, Confirmed: f.Confirmed, Flags: a.Flags})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.After(out[j].CreatedAt)
+		}
+		return out[i].ResponseID < out[j].ResponseID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// LastContact implements analytics.ResponseStore.
+func (s *Store) LastContact(ctx context.Context, surveyID, respondent string) (answered, dismissed time.Time, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return answered, dismissed, s.Err
+	}
+	for _, r := range s.responses {
+		if r.SurveyID == surveyID && r.Respondent == respondent && r.CreatedAt.After(answered) {
+			answered = r.CreatedAt
+		}
+	}
+	for _, d := range s.dismissals {
+		if d.SurveyID == surveyID && d.Respondent == respondent && d.CreatedAt.After(dismissed) {
+			dismissed = d.CreatedAt
+		}
+	}
+	return answered, dismissed, nil
+}
+
+// UpsertContacts implements analytics.ContactStore.
+func (s *Store) UpsertContacts(ctx context.Context, contacts []analytics.Contact) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	now := time.Now().UTC()
+	for _, c := range contacts {
+		c.UpdatedAt = now
+		s.contacts[c.ContactID] = c
+	}
+	return nil
+}
+
+// Contacts implements analytics.ContactStore.
+func (s *Store) Contacts(ctx context.Context, f analytics.ContactFilter) ([]analytics.Contact, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	var out []analytics.Contact
+	ids := map[string]bool{}
+	for _, id := range f.ContactIDs {
+		ids[id] = true
+	}
+	for _, c := range s.contacts {
+		if len(ids) > 0 && !ids[c.ContactID] {
+			continue
+		}
+		ok := true
+		for k, v := range f.Where {
+			if got, has := c.Properties[k]; !has || got != v {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ContactID < out[j].ContactID })
+	return out, nil
+}
+
+// Contact implements analytics.ContactStore.
+func (s *Store) Contact(ctx context.Context, contactID string) (analytics.Contact, error) {
+	cs, err := s.Contacts(ctx, analytics.ContactFilter{ContactIDs: []string{contactID}})
+	if err != nil {
+		return analytics.Contact{}, err
+	}
+	if len(cs) == 0 {
+		return analytics.Contact{}, analytics.ErrNotFound
+	}
+	return cs[0], nil
+}
+
+// Suppress implements analytics.ContactStore.
+func (s *Store) Suppress(ctx context.Context, contactID, email, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.suppressed[contactID] = true
+	return nil
+}
+
+// Suppressed implements analytics.ContactStore.
+func (s *Store) Suppressed(ctx context.Context) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := make(map[string]bool, len(s.suppressed))
+	for id := range s.suppressed {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// SaveSend implements analytics.SendStore.
+func (s *Store) SaveSend(ctx context.Context, send analytics.Send) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.sends[send.ID] = send
+	return nil
+}
+
+// GetSend implements analytics.SendStore.
+func (s *Store) GetSend(ctx context.Context, id string) (analytics.Send, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return analytics.Send{}, s.Err
+	}
+	send, ok := s.sends[id]
+	if !ok {
+		return analytics.Send{}, analytics.ErrNotFound
+	}
+	return send, nil
+}
+
+// ListSends implements analytics.SendStore.
+func (s *Store) ListSends(ctx context.Context, since time.Time) ([]analytics.Send, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	var out []analytics.Send
+	for _, send := range s.sends {
+		if !send.CreatedAt.Before(since) {
+			out = append(out, send)
+		}
+	}
+	return out, nil
+}
+
+// LogSends implements analytics.SendStore.
+func (s *Store) LogSends(ctx context.Context, entries []analytics.SendLogEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	now := time.Now().UTC()
+	for _, e := range entries {
+		k := logKey{e.SendID, e.Kind, e.ContactID}
+		s.sendLog[k] = e
+		s.logAt[k] = now
+	}
+	return nil
+}
+
+// SendStatuses implements analytics.SendStore.
+func (s *Store) SendStatuses(ctx context.Context, sendID, kind string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := map[string]string{}
+	for k, e := range s.sendLog {
+		if k.send == sendID && k.kind == kind {
+			out[k.contact] = e.Status
+		}
+	}
+	return out, nil
+}
+
+// SendCounts implements analytics.SendStore.
+func (s *Store) SendCounts(ctx context.Context, sendID string) (map[string]map[string]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := map[string]map[string]int{}
+	for k, e := range s.sendLog {
+		if k.send != sendID {
+			continue
+		}
+		if out[k.kind] == nil {
+			out[k.kind] = map[string]int{}
+		}
+		out[k.kind][e.Status]++
+	}
+	return out, nil
+}
+
+// RecentlyAsked implements analytics.SendStore.
+func (s *Store) RecentlyAsked(ctx context.Context, surveyID string, since time.Time) (map[string]bool, error) {
+	asked, err := s.Responded(ctx, surveyID, since)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, e := range s.sendLog {
+		if e.SurveyID == surveyID && !s.logAt[k].Before(since) && (e.Status == analytics.SendSending || e.Status == analytics.SendSent) {
+			asked[k.contact] = true
+		}
+	}
+	return asked, nil
+}
+
+// Responded implements analytics.SendStore.
+func (s *Store) Responded(ctx context.Context, surveyID string, since time.Time) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := map[string]bool{}
+	for _, r := range s.responses {
+		if r.SurveyID == surveyID && r.Respondent != "" && !r.Unconfirmed && !r.CreatedAt.Before(since) {
+			out[r.Respondent] = true
+		}
+	}
+	return out, nil
+}
+
+// InsertEmailEvents implements analytics.SendStore.
+func (s *Store) InsertEmailEvents(ctx context.Context, events []analytics.EmailEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	for _, e := range events {
+		s.emailEvents[e.ID] = e
+	}
+	return nil
+}
+
+// EmailEventCounts implements analytics.SendStore.
+func (s *Store) EmailEventCounts(ctx context.Context, sendID string) (map[string]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := map[string]int{}
+	for _, e := range s.emailEvents {
+		if e.SendID == sendID {
+			out[e.Event]++
+		}
+	}
+	return out, nil
+}
+
+// Ping implements analytics.Health.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Err
+}
+
+// MigrationsPending implements analytics.Health: a fake has no schema.
+func (s *Store) MigrationsPending(ctx context.Context) (int, error) { return 0, s.Ping(ctx) }
+
+// ServerVersion implements analytics.Health.
+func (s *Store) ServerVersion() (string, error) { return "mock", nil }

@@ -1,0 +1,152 @@
+package analytics
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Response is one answer to a survey. A later Response with the same
+// ResponseID replaces the earlier one in reports (highest Version wins, a
+// confirmed answer beats an unconfirmed one).
+type Response struct {
+	SurveyID   string
+	ResponseID uuid.UUID
+	// CreatedAt is when the response was first answered; reports put the
+	// response in that period.
+	CreatedAt time.Time
+	// Version orders answers with the same ResponseID: the time of this
+	// answer in nanoseconds.
+	Version    uint64
+	Score      uint8
+	Reasons    []string
+	Comment    string
+	Channel    string
+	Respondent string
+	Properties map[string]string
+	// Unconfirmed marks a score recorded by an email link's GET alone, which
+	// a link scanner may have made; Flags says why it looked suspicious.
+	// Reports skip unconfirmed answers unless asked, and a confirmed answer
+	// always beats an unconfirmed one.
+	Unconfirmed bool
+	Flags       string
+}
+
+// Channels an answer can come through.
+const (
+	ChannelWidget = "widget"
+	ChannelEmail  = "email"
+	ChannelLink   = "link"
+	ChannelAPI    = "api"
+)
+
+// Channels lists every channel, in the order the API documents them.
+var Channels = []string{ChannelWidget, ChannelEmail, ChannelLink, ChannelAPI}
+
+// Limits on what an answer may hold. Lengths count characters (runes),
+// everywhere.
+const (
+	MaxScore         = 10
+	MaxReasons       = 20
+	MaxComment       = 2000
+	MaxRespondent    = 200
+	MaxProperties    = 20
+	MaxPropertyKey   = 100
+	MaxPropertyValue = 500
+)
+
+// ValidScore reports whether n is a score of the 0-10 scale.
+func ValidScore(n int) bool { return n >= 0 && n <= MaxScore }
+
+// The NPS groups: promoters score 9-10, detractors 0-6, passives 7-8.
+func IsPromoter(score uint8) bool  { return score >= 9 }
+func IsDetractor(score uint8) bool { return score <= 6 }
+
+// Validate checks r against the rules of an answer to sv, naming every
+// field at fault.
+func (r *Response) Validate(sv *Survey) error {
+	errs := FieldErrors{}
+	if r.Score > MaxScore {
+		errs["score"] = fmt.Sprintf("must be at most %d", MaxScore)
+	}
+	seen := make(map[string]bool, len(r.Reasons))
+	for _, id := range r.Reasons {
+		switch {
+		case seen[id]:
+			errs["reasons"] = "must not repeat"
+		case !sv.HasReason(id):
+			errs["reasons"] = fmt.Sprintf("%q is not a reason of this survey", id)
+		}
+		seen[id] = true
+	}
+	if len(r.Reasons) > MaxReasons {
+		errs["reasons"] = fmt.Sprintf("must have at most %d items", MaxReasons)
+	}
+	if TooLong(r.Comment, MaxComment) {
+		errs["comment"] = fmt.Sprintf("must be at most %d characters", MaxComment)
+	}
+	if !validChannel(r.Channel) {
+		errs["channel"] = "must be one of: " + strings.Join(Channels, ", ")
+	}
+	if TooLong(r.Respondent, MaxRespondent) {
+		errs["respondent"] = fmt.Sprintf("must be at most %d characters", MaxRespondent)
+	}
+	if msg := CheckProperties(r.Properties); msg != "" {
+		errs["properties"] = msg
+	}
+	return errs.orNil()
+}
+
+func validChannel(c string) bool {
+	for _, ch := range Channels {
+		if c == ch {
+			return true
+		}
+	}
+	return false
+}
+
+// TooLong reports whether s has more than max characters.
+func TooLong(s string, max int) bool {
+	return len(s) > max && utf8.RuneCountInString(s) > max
+}
+
+// CheckProperties checks a property map (an answer's or a contact's) and
+// returns what is wrong with it, or "".
+func CheckProperties(props map[string]string) string {
+	if len(props) > MaxProperties {
+		return fmt.Sprintf("must have at most %d items", MaxProperties)
+	}
+	for k, v := range props {
+		if k == "" || TooLong(k, MaxPropertyKey) || TooLong(v, MaxPropertyValue) || strings.ContainsFunc(k, unicode.IsControl) {
+			return fmt.Sprintf("property %q: names 1-%d characters without control characters, values up to %d", k, MaxPropertyKey, MaxPropertyValue)
+		}
+	}
+	return ""
+}
+
+// Answer is one response as a manager reads it: the answer that counts for
+// its response_id.
+type Answer struct {
+	ResponseID string    `json:"response_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	Score      uint8     `json:"score"`
+	Reasons    []string  `json:"reasons"`
+	Comment    string    `json:"comment"`
+	Channel    string    `json:"channel"`
+	Respondent string    `json:"respondent"`
+	Confirmed  bool      `json:"confirmed"`
+	Flags      string    `json:"flags,omitempty"`
+}
+
+// Dismissal is a widget closed without an answer.
+type Dismissal struct {
+	SurveyID    string
+	DismissalID uuid.UUID
+	CreatedAt   time.Time
+	Respondent  string
+}

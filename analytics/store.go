@@ -1,0 +1,92 @@
+package analytics
+
+import (
+	"context"
+	"time"
+)
+
+// The interfaces through which Heed stores and reads its data. ClickHouse
+// implements all of them (analytics/clickhouse); analytics/mock implements
+// them in memory for tests that need no storage.
+
+// SurveyStore keeps surveys; Surveys caches them in front of it.
+type SurveyStore interface {
+	// LoadSurveys returns every survey that is not deleted.
+	LoadSurveys(ctx context.Context) ([]*Survey, error)
+	// SaveSurvey writes a new or changed survey.
+	SaveSurvey(ctx context.Context, sv *Survey) error
+}
+
+// ResponseSink takes batches of answers and dismissals: the writer
+// (analytics/ingest) flushes its spool into it.
+type ResponseSink interface {
+	InsertResponses(ctx context.Context, rows []Response) error
+	InsertDismissals(ctx context.Context, rows []Dismissal) error
+}
+
+// ResponseStore reads answers back.
+type ResponseStore interface {
+	// Report computes the NPS trend of q.
+	Report(ctx context.Context, q ReportQuery) (*Report, error)
+	// ListAnswers returns the answers of q first given in range, newest
+	// first, each response once with the answer that counts.
+	ListAnswers(ctx context.Context, q ReportQuery, limit int) ([]Answer, error)
+	// LastContact returns when a respondent last answered and last
+	// dismissed a survey (zero times when never): the widget's recontact rule.
+	LastContact(ctx context.Context, surveyID, respondent string) (answered, dismissed time.Time, err error)
+}
+
+// ContactStore keeps the people Heed may email, and who must not be.
+type ContactStore interface {
+	UpsertContacts(ctx context.Context, contacts []Contact) error
+	// Contacts returns the contacts matching f, ordered by id (a stable
+	// order, so an interrupted send resumes over the same list).
+	Contacts(ctx context.Context, f ContactFilter) ([]Contact, error)
+	// Contact returns one contact; ErrNotFound when there is none.
+	Contact(ctx context.Context, contactID string) (Contact, error)
+	Suppress(ctx context.Context, contactID, email, reason string) error
+	// Suppressed returns the ids of all suppressed contacts.
+	Suppressed(ctx context.Context) (map[string]bool, error)
+}
+
+// SendStore keeps sends, their per-contact log and SendGrid's events.
+type SendStore interface {
+	SaveSend(ctx context.Context, s Send) error
+	// GetSend returns a send; ErrNotFound when it does not exist.
+	GetSend(ctx context.Context, id string) (Send, error)
+	// ListSends returns the sends created since a time.
+	ListSends(ctx context.Context, since time.Time) ([]Send, error)
+	LogSends(ctx context.Context, entries []SendLogEntry) error
+	// SendStatuses returns each contact's latest status in a send of a kind.
+	SendStatuses(ctx context.Context, sendID, kind string) (map[string]string, error)
+	// SendCounts counts a send's contacts by latest status, per kind.
+	SendCounts(ctx context.Context, sendID string) (map[string]map[string]int, error)
+	// RecentlyAsked returns the contacts asked about a survey since a time,
+	// by any channel: emailed (any send), or answered.
+	RecentlyAsked(ctx context.Context, surveyID string, since time.Time) (map[string]bool, error)
+	// Responded returns the respondents who answered a survey since a time
+	// (confirmed answers only: a link scanner's click is no answer).
+	Responded(ctx context.Context, surveyID string, since time.Time) (map[string]bool, error)
+	InsertEmailEvents(ctx context.Context, events []EmailEvent) error
+	// EmailEventCounts counts distinct events of a send by type.
+	EmailEventCounts(ctx context.Context, sendID string) (map[string]int, error)
+}
+
+// Health tells whether the store can serve.
+type Health interface {
+	Ping(ctx context.Context) error
+	// MigrationsPending counts migrations not applied cleanly.
+	MigrationsPending(ctx context.Context) (int, error)
+	// ServerVersion names the storage server's version.
+	ServerVersion() (string, error)
+}
+
+// Store is all of it: what `heed serve` runs on.
+type Store interface {
+	SurveyStore
+	ResponseSink
+	ResponseStore
+	ContactStore
+	SendStore
+	Health
+}

@@ -1,0 +1,93 @@
+package analytics
+
+import "time"
+
+// Reason is one answer to "why?" that a survey offers, e.g.
+// {"id":"rude_service","label":"Rude or unhelpful service"}.
+type Reason struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Survey is what a customer is asked. It is stored whole (as JSON), so a new
+// field needs no migration.
+type Survey struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Question string   `json:"question"`
+	Reasons  []Reason `json:"reasons"`
+	// Language of the widget's own texts (en, es, fr, de); empty means the
+	// visitor's browser language.
+	Language       string         `json:"language"`
+	AllowedOrigins []string       `json:"allowed_origins"`
+	Widget         WidgetSettings `json:"widget"`
+	// AlertEmails hear within minutes when a detractor (0-6) answers.
+	AlertEmails []string  `json:"alert_emails"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// WidgetSettings are the politeness rules of the website widget.
+type WidgetSettings struct {
+	DelaySeconds  int      `json:"delay_seconds"`
+	ScrollPercent int      `json:"scroll_percent"`
+	URLInclude    []string `json:"url_include"`
+	URLExclude    []string `json:"url_exclude"`
+	SamplePercent int      `json:"sample_percent"`
+	// RecontactDaysAnswered and RecontactDaysDismissed keep a person from
+	// being asked again too soon after answering or closing the widget.
+	RecontactDaysAnswered  int `json:"recontact_days_answered"`
+	RecontactDaysDismissed int `json:"recontact_days_dismissed"`
+}
+
+// DefaultQuestion is the standard NPS question. Surveys that keep it get it
+// in each reader's language (widget, email); their own wording is shown as
+// written.
+const DefaultQuestion = "How likely are you to recommend us to a friend or colleague?"
+
+// Widget defaults.
+const (
+	DefaultRecontactDaysAnswered  = 90
+	DefaultRecontactDaysDismissed = 30
+)
+
+// DefaultWidgetSettings asks everyone, at once, and not again for 90 days
+// after an answer or 30 after a dismissal.
+func DefaultWidgetSettings() WidgetSettings {
+	return WidgetSettings{URLInclude: []string{}, URLExclude: []string{}, SamplePercent: 100,
+		RecontactDaysAnswered: DefaultRecontactDaysAnswered, RecontactDaysDismissed: DefaultRecontactDaysDismissed}
+}
+
+// HasReason reports whether id is one of the survey's reasons.
+func (s *Survey) HasReason(id string) bool {
+	for _, r := range s.Reasons {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// OwnQuestion is the survey's own wording, or "" when it asks the standard
+// NPS question, which the widget and the email then show in the reader's
+// language.
+func (s *Survey) OwnQuestion() string {
+	if s.Question == DefaultQuestion {
+		return ""
+	}
+	return s.Question
+}
+
+// ReasonLabels returns the labels of the given reason ids, in that order,
+// leaving out ids the survey no longer offers.
+func (s *Survey) ReasonLabels(ids []string) []string {
+	labels := make([]string, 0, len(ids))
+	for _, id := range ids {
+		for _, r := range s.Reasons {
+			if r.ID == id {
+				labels = append(labels, r.Label)
+			}
+		}
+	}
+	return labels
+}

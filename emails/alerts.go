@@ -1,0 +1,138 @@
+package emails
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
+
+	"heed/analytics"
+)
+
+// Detractor alerts: when someone scores 0-6, the survey's alert_emails hear
+// about it within minutes, with the reasons and comment, so someone can call
+// the customer back. The alert waits a little (Delay) for the follow-up with
+// reasons and comment; a later answer of the same response replaces the
+// pending one. Pending alerts go out at shutdown (Flush). They are best
+// effort: an alert is not kept across a crash (the answer itself is).
+
+// MaxPendingAlerts bounds the alerts waiting at once; beyond it new
+// detractors get no alert (the answers are stored all the same).
+const MaxPendingAlerts = 10_000
+
+// AlertFunc delivers one alert.
+type AlertFunc func(ctx context.Context, sv *analytics.Survey, r analytics.Response) error
+
+// Alerts holds the alerts waiting for their follow-up.
+type Alerts struct {
+	delay  time.Duration
+	send   AlertFunc
+	log    *slog.Logger
+	mu     sync.Mutex
+	timers map[uuid.UUID]*pendingAlert
+}
+
+type pendingAlert struct {
+	timer *time.Timer
+	once  sync.Once // sent, or superseded: whichever comes first, once
+	sv    *analytics.Survey
+	r     analytics.Response
+}
+
+// NewAlerts waits delay after a detractor's last answer, then calls send.
+func NewAlerts(delay time.Duration, send AlertFunc, log *slog.Logger) *Alerts {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Alerts{delay: delay, send: send, log: log, timers: map[uuid.UUID]*pendingAlert{}}
+}
+
+// Answered is told about every stored (confirmed) answer.
+func (a *Alerts) Answered(sv *analytics.Survey, r analytics.Response) {
+	if a == nil || len(sv.AlertEmails) == 0 || r.Unconfirmed {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p, ok := a.timers[r.ResponseID]; ok {
+		p.timer.Stop()
+		p.once.Do(func() {}) // superseded by this answer
+		delete(a.timers, r.ResponseID)
+	}
+	if !analytics.IsDetractor(r.Score) || len(a.timers) >= MaxPendingAlerts {
+		return // answered again as a passive or promoter: no alert
+	}
+	p := &pendingAlert{sv: sv, r: r}
+	p.timer = time.AfterFunc(a.delay, func() { a.fire(r.ResponseID, p) })
+	a.timers[r.ResponseID] = p
+}
+
+// Pending counts the alerts waiting.
+func (a *Alerts) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.timers)
+}
+
+func (a *Alerts) fire(id uuid.UUID, p *pendingAlert) {
+	a.mu.Lock()
+	if a.timers[id] == p {
+		delete(a.timers, id)
+	}
+	a.mu.Unlock()
+	p.once.Do(func() { a.deliver(p) })
+}
+
+func (a *Alerts) deliver(p *pendingAlert) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.send(ctx, p.sv, p.r); err != nil {
+		a.log.Error("detractor alert not sent", "survey", p.sv.ID, "err", err)
+	}
+}
+
+// Flush sends every pending alert now (at shutdown).
+func (a *Alerts) Flush() {
+	a.mu.Lock()
+	pending := a.timers
+	a.timers = map[uuid.UUID]*pendingAlert{}
+	a.mu.Unlock()
+	for _, p := range pending {
+		p.timer.Stop()
+		p.once.Do(func() { a.deliver(p) }) // unless its timer got there first
+	}
+}
+
+// SendAlert emails a detractor alert to the survey's alert_emails: an
+// AlertFunc for NewAlerts.
+func (e *Emailing) SendAlert(ctx context.Context, sv *analytics.Survey, r analytics.Response) error {
+	respondent := r.Respondent
+	if r.Channel == analytics.ChannelEmail {
+		switch c, err := e.store.Contact(ctx, r.Respondent); {
+		case err == nil:
+			respondent = c.Email
+		case !errors.Is(err, analytics.ErrNotFound):
+			e.log.Warn("alert without the contact's address", "contact", r.Respondent, "err", err)
+		}
+	}
+	rendered, err := RenderAlert(Alert{Lang: sv.Language, SurveyName: sv.Name, Score: int(r.Score), Reasons: sv.ReasonLabels(r.Reasons),
+		Comment: r.Comment, Respondent: respondent, Channel: r.Channel, ResponsesURL: e.BaseURL + "/api/v1/surveys/" + sv.ID + "/responses"})
+	if err != nil {
+		return err
+	}
+	m := sgmail.NewV3Mail()
+	m.SetFrom(e.From)
+	m.Subject = rendered.Subject
+	m.AddContent(sgmail.NewContent("text/plain", rendered.Text), sgmail.NewContent("text/html", rendered.HTML))
+	m.AddCategories("heed", "heed-alert")
+	p := sgmail.NewPersonalization()
+	for _, to := range sv.AlertEmails {
+		p.AddTos(sgmail.NewEmail("", to))
+	}
+	m.AddPersonalizations(p)
+	return e.Mailer.Send(ctx, m)
+}
