@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
 )
 
 func TestRateLimit(t *testing.T) {

@@ -166,4 +166,3 @@ func decodeDismissal(rec []byte) (analytics.Dismissal, error) {
 	}
 	return x, d.err
 }
-

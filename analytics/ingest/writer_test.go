@@ -206,8 +206,6 @@ func TestWriterReplaysSpool(t *testing.T) {
 	}
 }
 
-
-
 func TestRecordRoundTrip(t *testing.T) {
 	r := analytics.Response{SurveyID: "s", ResponseID: uuid.New(), CreatedAt: time.Unix(1700000000, 0).UTC(), Version: 42, Score: 7,
 		Reasons: []string{"a", "b"}, Comment: "ünïcode, \x00 and all", Channel: "widget", Respondent: "cust-1",
