@@ -49,6 +49,11 @@ func newSiteFiles() (*siteFiles, error) {
 	const js = "text/javascript; charset=utf-8"
 	files["/widget.js"] = newSiteFile(w.Loader, js, cacheLoader)
 	files[w.UIPath] = newSiteFile(w.UI, js, cacheImmutable)
+	dash, err := site.BuildDashboard()
+	if err != nil {
+		return nil, err
+	}
+	files["/dashboard.js"] = newSiteFile(dash, js, cacheRevalidate)
 	root := site.Files()
 	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -2,17 +2,9 @@ package site
 
 import (
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
-	"fmt"
 	"strconv"
-	"strings"
-
-	"github.com/evanw/esbuild/pkg/api"
 )
-
-//go:embed widget/*.js
-var widgetSources embed.FS
 
 // Widget is the website widget, minified: a small loader every page pays
 // for, and the UI, fetched only when a survey is due, under a content-hashed
@@ -38,35 +30,4 @@ func BuildWidget() (*Widget, error) {
 		return nil, err
 	}
 	return w, nil
-}
-
-func bundle(name string, define map[string]string) ([]byte, error) {
-	src, err := widgetSources.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	res := api.Build(api.BuildOptions{
-		Stdin:             &api.StdinOptions{Contents: string(src), Sourcefile: name, Loader: api.LoaderJS},
-		Bundle:            true,
-		Write:             false,
-		Format:            api.FormatIIFE,
-		Target:            api.ES2018,
-		MinifyWhitespace:  true,
-		MinifyIdentifiers: true,
-		MinifySyntax:      true,
-		LegalComments:     api.LegalCommentsNone,
-		Charset:           api.CharsetUTF8,
-		Define:            define,
-	})
-	if len(res.Errors) > 0 {
-		var msgs []string
-		for _, m := range res.Errors {
-			msgs = append(msgs, m.Text)
-		}
-		return nil, fmt.Errorf("bundle %s: %s", name, strings.Join(msgs, "; "))
-	}
-	if len(res.OutputFiles) != 1 {
-		return nil, fmt.Errorf("bundle %s: %d output files", name, len(res.OutputFiles))
-	}
-	return res.OutputFiles[0].Contents, nil
 }

@@ -1,0 +1,84 @@
+// Heed dashboard: API calls. fetch() with the stored admin key as a bearer
+// token, the API's JSON errors as ApiError, survey paths, and the file name
+// of a CSV download.
+
+import { KEY_STORE, load, state } from './state.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(path, signal) {
+  const key = load(KEY_STORE) || '';
+  let res;
+  try {
+    res = await fetch(path, {
+      headers: { Authorization: `Bearer ${key}` },
+      cache: 'no-store',
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'Could not reach the Heed server. Check your connection and try again.');
+  }
+  if (!res.ok) throw await apiError(res);
+  return res;
+}
+
+async function apiError(res) {
+  let code = '';
+  let message = '';
+  try {
+    const body = await res.json();
+    if (body && body.error) {
+      code = String(body.error.code || '');
+      message = String(body.error.message || '');
+      if (body.error.fields && typeof body.error.fields === 'object') {
+        const details = Object.entries(body.error.fields).map(([k, v]) => `${k} ${v}`);
+        if (details.length) message += ` (${details.join('; ')})`;
+      }
+    }
+  } catch (_) {
+    // Not JSON: fall back to the status text.
+  }
+  return new ApiError(res.status, code, message || res.statusText || 'request failed');
+}
+
+export function isAbort(err) {
+  return err && err.name === 'AbortError';
+}
+
+// The path of the chosen survey's report, responses or report.csv.
+export function surveyPath(suffix) {
+  return `/api/v1/surveys/${encodeURIComponent(state.survey.id)}/${suffix}`;
+}
+
+// The file name a Content-Disposition header gives, or ''.
+export function filenameFrom(header) {
+  if (!header) return '';
+  let name = '';
+  let m = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (m) {
+    try {
+      name = decodeURIComponent(m[1].trim().replace(/^"|"$/g, ''));
+    } catch (_) {
+      name = '';
+    }
+  }
+  if (!name) {
+    m = /filename\s*=\s*"((?:\\.|[^"\\])*)"/i.exec(header);
+    if (m) name = m[1].replace(/\\(.)/g, '$1');
+  }
+  if (!name) {
+    m = /filename\s*=\s*([^;]+)/i.exec(header);
+    if (m) name = m[1].trim();
+  }
+  // A file name only: no folders, no control characters.
+  name = name.replace(/[\\/\u0000-\u001f\u007f]/g, '_').replace(/^\.+/, '').trim().slice(0, 200);
+  return name;
+}

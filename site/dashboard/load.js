@@ -1,0 +1,171 @@
+// Heed dashboard: loading. Opening the dashboard with the stored key (the
+// surveys), the chosen survey's report and latest answers for the range the
+// controls ask for, and the CSV download. Every load cancels the one before.
+
+import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
+import { els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
+import { INTERVALS, addDays, addMonths, fmtNps, plural, todayUTC, ymd } from './format.js';
+import { abortLoads, showError } from './session.js';
+import { SURVEY_STORE, save, state } from './state.js';
+import { fillSurveys, renderComments, renderReport, showNoSurveys } from './views.js';
+
+const COMMENTS_LIMIT = 20;
+
+const RANGES = {
+  '4w': { days: 28, label: 'last 4 weeks' },
+  '12w': { days: 84, label: 'last 12 weeks' },
+  '6m': { months: 6, label: 'last 6 months' },
+  '12m': { months: 12, label: 'last 12 months' },
+};
+
+// start loads the surveys with the stored key and opens the dashboard.
+export async function start(fromForm) {
+  abortLoads();
+  const gen = state.gen;
+  const controller = new AbortController();
+  state.controller = controller;
+  offerRetry(null);
+  els.signinSubmit.setAttribute('aria-disabled', 'true');
+  setStatus(fromForm ? 'Checking the admin key…' : 'Loading your surveys…', 'busy');
+  let surveys;
+  try {
+    const res = await api('/api/v1/surveys', controller.signal);
+    const body = await res.json();
+    surveys = Array.isArray(body && body.surveys) ? body.surveys : [];
+  } catch (err) {
+    if (gen !== state.gen) return;
+    els.signinSubmit.removeAttribute('aria-disabled');
+    if (!(err instanceof ApiError && err.status === 401)) {
+      // The key may be fine; the server is not. Keep the key, offer a retry.
+      els.signin.hidden = true;
+      els.signout.hidden = false;
+    }
+    showError(err, 'your surveys', () => start(false));
+    return;
+  }
+  if (gen !== state.gen) return;
+  els.signinSubmit.removeAttribute('aria-disabled');
+  els.key.removeAttribute('aria-invalid');
+  state.surveys = surveys.filter((s) => s && typeof s.id === 'string');
+  els.signin.hidden = true;
+  els.signout.hidden = false;
+  els.app.hidden = false;
+  fillSurveys();
+  if (fromForm) els.heading.focus();
+  if (!state.survey) {
+    showNoSurveys();
+    return;
+  }
+  refresh();
+}
+
+function currentQuery() {
+  const to = addDays(todayUTC(), 1); // exclusive: the range ends with today
+  const range = RANGES[els.range.value] || RANGES['12w'];
+  const from = range.days ? addDays(to, -range.days) : addMonths(to, -range.months);
+  const interval = INTERVALS[els.interval.value] ? els.interval.value : 'week';
+  const report = new URLSearchParams({ from: ymd(from), to: ymd(to), interval });
+  if (els.unconfirmed.checked) report.set('include_unconfirmed', 'true');
+  const responses = new URLSearchParams({ from: ymd(from), to: ymd(to), limit: String(COMMENTS_LIMIT) });
+  return { report, responses, interval, rangeLabel: range.label, unconfirmed: els.unconfirmed.checked };
+}
+
+export async function refresh() {
+  if (!state.survey) return;
+  abortLoads();
+  const gen = state.gen;
+  const controller = new AbortController();
+  state.controller = controller;
+  const q = currentQuery();
+  const survey = state.survey;
+
+  offerRetry(null);
+  setBusy(true);
+  setStatus('Loading the report…', 'busy');
+  if (!state.report) {
+    for (const r of [els.total, els.chartBox, els.reasons]) placeholder(r, 'Loading…');
+  }
+  if (!state.answers) placeholder(els.comments, 'Loading…');
+
+  const reportP = api(`${surveyPath('report')}?${q.report}`, controller.signal).then((r) => r.json());
+  const answersP = api(`${surveyPath('responses')}?${q.responses}`, controller.signal).then((r) => r.json());
+  // Neither may reject unhandled while we wait on the other.
+  reportP.catch(() => {});
+  answersP.catch(() => {});
+
+  let report;
+  try {
+    report = await reportP;
+  } catch (err) {
+    if (gen !== state.gen) return;
+    setBusy(false);
+    if (isAbort(err)) return;
+    state.report = null;
+    for (const r of [els.total, els.chartBox, els.table, els.reasons]) {
+      placeholder(r, 'The report could not be loaded.');
+    }
+    els.empty.hidden = true;
+    els.trendSection.hidden = false;
+    els.reasonsSection.hidden = false;
+    showError(err, 'the report', refresh);
+    if (err instanceof ApiError && err.status === 404) save(SURVEY_STORE, null);
+    return;
+  }
+  if (gen !== state.gen) return;
+  state.report = report;
+  renderReport(report, q, survey);
+
+  let answersError = null;
+  try {
+    const body = await answersP;
+    if (gen !== state.gen) return;
+    state.answers = Array.isArray(body && body.responses) ? body.responses : [];
+    renderComments(state.answers, survey);
+  } catch (err) {
+    if (gen !== state.gen || isAbort(err)) return;
+    answersError = err;
+    state.answers = null;
+    placeholder(els.comments, 'The comments could not be loaded.');
+  }
+  setBusy(false);
+  if (answersError) {
+    showError(answersError, 'the comments', refresh);
+    return;
+  }
+  const t = report.total || {};
+  const name = survey.name ? String(survey.name) : survey.id;
+  setStatus(t.responses > 0
+    ? `${name}, ${q.rangeLabel} by ${INTERVALS[q.interval].one}: NPS ${fmtNps(t.nps)} from ${plural(t.responses, 'response', 'responses')}.`
+    : `${name}, ${q.rangeLabel}: no answers in this range yet.`, '');
+}
+
+export async function downloadCsv() {
+  if (!state.survey || state.downloading) return;
+  state.downloading = true;
+  els.csv.setAttribute('aria-disabled', 'true');
+  els.csv.textContent = 'Preparing CSV…';
+  setStatus('Preparing the CSV…', 'busy');
+  offerRetry(null);
+  try {
+    const q = currentQuery();
+    const res = await api(`${surveyPath('report.csv')}?${q.report}`);
+    const blob = await res.blob();
+    const name = filenameFrom(res.headers.get('Content-Disposition')) || 'heed-report.csv';
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 30000);
+    setStatus(`Downloaded ${name}.`, '');
+  } catch (err) {
+    showError(err, 'the CSV', downloadCsv);
+  } finally {
+    state.downloading = false;
+    els.csv.removeAttribute('aria-disabled');
+    els.csv.textContent = 'Download CSV';
+  }
+}

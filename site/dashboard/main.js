@@ -1,0 +1,112 @@
+// Heed dashboard: the entry point, bundled by site.BuildDashboard into
+// /dashboard.js. NPS for a range, its trend with a 95% confidence band, why
+// detractors leave, and the latest comments.
+//
+// No libraries. It runs under a strict CSP (no inline script, no inline
+// styles in the HTML, no eval), so every node is built with createElement /
+// createElementNS, and API data only ever goes into textContent or
+// attributes, never into innerHTML.
+//
+// The admin key is kept in sessionStorage ("heed.adminKey") and sent as a
+// bearer token. For screenshots and scripted checks the key may also be
+// given once as a URL fragment, /dashboard.html#key=..., which is read,
+// stored and removed from the address bar at once.
+//
+// This file wires the page's events; the rest lives in:
+//   state.js    state object, sessionStorage
+//   dom.js      elements, el()/svg(), status line
+//   format.js   numbers, dates, words
+//   api.js      fetch with the key, ApiError, CSV file names
+//   session.js  #key= fragment, sign out, errors
+//   load.js     surveys, report and answers, CSV download
+//   views.js    cards, table, reasons, comments
+//   chart.js    the SVG trend chart
+//
+// Modules are strict anyway; the directive makes esbuild keep the bundle,
+// a classic script, strict too.
+'use strict';
+
+import { renderChart } from './chart.js';
+import { els, offerRetry, setStatus } from './dom.js';
+import { downloadCsv, refresh, start } from './load.js';
+import { keyFromFragment, signOut } from './session.js';
+import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
+
+async function onSignIn(event) {
+  event.preventDefault();
+  if (els.signinSubmit.getAttribute('aria-disabled') === 'true') return;
+  const key = els.key.value.trim();
+  if (!key) {
+    els.key.setAttribute('aria-invalid', 'true');
+    setStatus('Enter the admin key to open the dashboard.', 'error');
+    els.key.focus();
+    return;
+  }
+  save(KEY_STORE, key);
+  els.key.value = '';
+  await start(true);
+}
+
+function onResize() {
+  if (!state.report || els.trendSection.hidden) return;
+  const w = els.chartBox.clientWidth;
+  if (w > 0 && Math.abs(w - state.chartWidth) > 4) {
+    const periods = Array.isArray(state.report.periods) ? state.report.periods : [];
+    renderChart(periods, state.report.interval || els.interval.value);
+  }
+}
+
+function init() {
+  if (!els.app || !els.signinForm) return;
+  keyFromFragment();
+
+  els.signinForm.addEventListener('submit', onSignIn);
+  els.key.addEventListener('input', () => els.key.removeAttribute('aria-invalid'));
+  els.signout.addEventListener('click', () => signOut('Signed out. The admin key was removed from this tab.', false));
+  els.retry.addEventListener('click', () => {
+    const fn = state.retry;
+    offerRetry(null);
+    if (fn) fn();
+  });
+  els.controls.addEventListener('submit', (e) => e.preventDefault());
+  els.survey.addEventListener('change', () => {
+    state.survey = state.surveys.find((s) => s.id === els.survey.value) || state.surveys[0] || null;
+    if (state.survey) save(SURVEY_STORE, state.survey.id);
+    state.report = null;
+    state.answers = null;
+    refresh();
+  });
+  for (const c of [els.interval, els.range, els.unconfirmed]) c.addEventListener('change', refresh);
+  els.csv.addEventListener('click', downloadCsv);
+
+  let frame = 0;
+  const schedule = () => {
+    if (frame) return;
+    frame = window.requestAnimationFrame(() => {
+      frame = 0;
+      onResize();
+    });
+  };
+  if ('ResizeObserver' in window) new ResizeObserver(schedule).observe(els.chartBox);
+  else window.addEventListener('resize', schedule);
+
+  // A #key= typed into the address bar of an open dashboard.
+  window.addEventListener('hashchange', () => {
+    if (!window.location.hash.startsWith('#key=')) return;
+    keyFromFragment();
+    if (load(KEY_STORE)) {
+      els.signin.hidden = true;
+      start(false);
+    }
+  });
+
+  if (load(KEY_STORE)) {
+    els.signin.hidden = true;
+    start(false);
+  } else {
+    els.signin.hidden = false;
+    setStatus('', '');
+  }
+}
+
+init();
