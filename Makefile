@@ -6,7 +6,7 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: bench chromium compat compat-lib faulttest run test build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: bench chromium compat compat-lib faulttest run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
@@ -16,24 +16,27 @@ run: clickhouse build
 test: clickhouse chromium fmt-check vet
 	$(GO) test -count=1 ./...
 
+## test-fast: the fast tier, no ClickHouse and no browser: handlers, validation, config,
+## alerts, widget assets on the in-memory store (go test -short skips the storage tests)
+test-fast: fmt-check vet
+	$(GO) test -short -count=1 ./...
+
 ## faulttest: kill -9 under load, ClickHouse down for 15 s, torn spool tail (real binary, real ClickHouse)
 faulttest: clickhouse
 	$(GO) test -tags fault -count=1 -v -run Fault ./server/cmd/heed/
 
-## compat: replay every statement the test suite sends (recorded on the private 18.16) on current
-## ClickHouse: chDB, from the npm registry's @chdb/lib-linux-x64-gnu, loaded in process
-CHDB_VERSION := 26.5.3
-CHDB_LIB := .data/chdb/package/libchdb.so
-SQL_LOG := .data/compat-sql.jsonl
-compat: clickhouse chromium compat-lib
-	rm -f $(SQL_LOG)
-	HEED_SQL_LOG=$(CURDIR)/$(SQL_LOG) $(GO) test -count=1 ./...
-	HEED_CHDB_LIB=$(CURDIR)/$(CHDB_LIB) HEED_SQL_LOG=$(CURDIR)/$(SQL_LOG) $(GO) test -tags compat -count=1 -v -run Compat ./analytics
+## compat: every named statement (with its samples) and every migration on current ClickHouse:
+## chDB, from the npm registry's @chdb/lib-linux-x64-gnu, loaded in process (make test runs the
+## same samples on the private 18.16)
+CHDB_VERSION := 26.7.3-stable.1
+CHDB_LIB := .data/chdb/$(CHDB_VERSION)/package/libchdb.so
+compat: compat-lib
+	HEED_CHDB_LIB=$(CURDIR)/$(CHDB_LIB) $(GO) test -tags compat -count=1 -v -run Compat ./analytics/clickhouse
 
 compat-lib: $(CHDB_LIB)
 $(CHDB_LIB):
-	mkdir -p .data/chdb
-	cd .data/chdb && npm pack --silent @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) >/dev/null && tar xzf chdb-lib-linux-x64-gnu-$(CHDB_VERSION).tgz && rm -f chdb-lib-linux-x64-gnu-$(CHDB_VERSION).tgz
+	mkdir -p .data/chdb/$(CHDB_VERSION)
+	cd .data/chdb/$(CHDB_VERSION) && npm pack --silent @chdb/lib-linux-x64-gnu@$(CHDB_VERSION) >/dev/null && tar xzf chdb-lib-linux-x64-gnu-$(CHDB_VERSION).tgz && rm -f chdb-lib-linux-x64-gnu-$(CHDB_VERSION).tgz
 
 build:
 	$(GO) build -o $(BIN) ./server/cmd/heed

@@ -39,7 +39,8 @@ func newSiteFile(body []byte, contentType, cacheControl string) siteFile {
 type siteFiles map[string]siteFile
 
 // newSiteFiles loads the embedded site into memory (it is small, and the
-// content hash gives each file a strong ETag) and builds the widget.
+// content hash gives each file a strong ETag) and builds the widget and the
+// dashboard script.
 func newSiteFiles() (*siteFiles, error) {
 	files := siteFiles{}
 	w, err := site.BuildWidget()

@@ -1,5 +1,7 @@
-// Package site is Heed's static site (landing page, docs, and later the
-// answer page, widget and dashboard), embedded in the binary.
+// Package site is Heed's static site, embedded in the binary: the pages of
+// public/ (landing page, docs, dashboard page), the pages reached from
+// survey emails (pages/), the widget and the dashboard's scripts, bundled
+// at start (bundle.go), and the demo customer page (demo/).
 package site
 
 import (

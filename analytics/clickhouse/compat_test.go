@@ -1,20 +1,26 @@
 //go:build compat
 
-package analytics
+package clickhouse_test
 
-// make compat: replay on current ClickHouse (chDB, in process) every
-// statement the test suite sent to the private 18.16 server (see sqllog.go).
+// make compat: every named statement (with its samples, samples_test.go)
+// and every migration, run on current ClickHouse: chDB, loaded in process
+// from the npm registry's @chdb/lib-linux-x64-gnu. TestEveryStatementRuns
+// runs the same samples on the private 18.16.
 
 import (
-	"bufio"
-	"encoding/json"
-	"io/fs"
+	"fmt"
 	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
+	"github.com/google/uuid"
+
+	"heed/analytics/clickhouse"
 )
 
 // chdb is the part of chDB's C API the replay needs.
@@ -86,9 +92,9 @@ func (c *chdb) exec(q string) (errText, out string) {
 }
 
 func TestCompatCurrentClickHouse(t *testing.T) {
-	lib, logPath := os.Getenv("HEED_CHDB_LIB"), os.Getenv(SQLLogEnv)
-	if lib == "" || logPath == "" {
-		t.Fatal("run through `make compat`: it sets HEED_CHDB_LIB and " + SQLLogEnv)
+	lib := os.Getenv("HEED_CHDB_LIB")
+	if lib == "" {
+		t.Fatal("run through `make compat`: it sets HEED_CHDB_LIB")
 	}
 	c := openChDB(t, lib, t.TempDir())
 	if e, out := c.exec("SELECT version()"); e != "" {
@@ -103,55 +109,101 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 	}
 	// The migrations as written (current ClickHouse knows ADD COLUMN IF
 	// NOT EXISTS), twice: they must be re-runnable.
-	paths, _ := fs.Glob(migrationFiles, "migrations/*.sql")
 	for run := 0; run < 2; run++ {
-		for _, p := range paths {
-			body, _ := migrationFiles.ReadFile(p)
-			for _, stmt := range splitStatements(string(body)) {
+		for _, m := range clickhouse.MigrationFiles() {
+			for _, stmt := range m.Statements {
 				if e, _ := c.exec(stmt); e != "" {
-					t.Errorf("migration %s on current ClickHouse:\n%s\n-> %s", p, stmt, firstLine(e))
+					t.Errorf("migration %s on current ClickHouse:\n%s\n-> %s", m.Name, stmt, firstLine(e))
 				}
 			}
 		}
 	}
-	f, err := os.Open(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	ran, skipped := 0, 0
-	for sc.Scan() {
-		var rec struct{ SQL string }
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
-		q := strings.TrimSpace(rec.SQL)
-		upper := strings.ToUpper(q)
-		switch {
-		case strings.HasPrefix(q, "--"):
-			t.Errorf("statement the log could not bind: %s", q)
-			continue
-		case strings.HasPrefix(upper, "ALTER TABLE"), strings.HasPrefix(upper, "RENAME TABLE"),
-			strings.Contains(upper, "DATABASE"):
-			// Migrations ran above in their native form; renames and
-			// database drops are test scaffolding.
-			skipped++
+	ran := 0
+	for _, st := range clickhouse.Statements() {
+		ss, ok := samples[st.Name]
+		if !ok {
+			t.Errorf("statement %q has no sample in samples_test.go", st.Name)
 			continue
 		}
-		ran++
-		if e, _ := c.exec(q); e != "" {
-			t.Errorf("fails on current ClickHouse:\n%s\n-> %s", q, firstLine(e))
+		for i, s := range ss {
+			sql, err := bindLiterals(s.bound(t, st.SQL), s.args, clickhouse.IsInsert(st.SQL))
+			if err != nil {
+				t.Fatalf("%s: %v", st.Name, err)
+			}
+			if e, _ := c.exec(sql); e != "" {
+				t.Errorf("%s (sample %d) fails on current ClickHouse:\n%s\n-> %s", st.Name, i+1, sql, firstLine(e))
+			}
+			ran++
 		}
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	t.Logf("%d named statements (%d samples) and every migration ran on current ClickHouse", len(clickhouse.Statements()), ran)
+}
+
+// bindLiterals replaces each ? with its argument as a SQL literal (chDB's
+// C API takes SQL text); an insert gets its row as VALUES. Heed's
+// statements hold no literal question mark.
+func bindLiterals(query string, args []any, insert bool) (string, error) {
+	if insert {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+		query += " VALUES (" + marks + ")"
 	}
-	if ran < 40 {
-		t.Fatalf("only %d statements replayed: was the SQL log recorded by the whole suite?", ran)
+	var b strings.Builder
+	i := 0
+	for _, r := range query {
+		if r != '?' {
+			b.WriteRune(r)
+			continue
+		}
+		if i >= len(args) {
+			return "", fmt.Errorf("more placeholders than arguments")
+		}
+		lit, err := literal(args[i])
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(lit)
+		i++
 	}
-	t.Logf("%d distinct statements recorded on 18.16 ran on current ClickHouse (%d scaffolding skipped)", ran, skipped)
+	if i != len(args) {
+		return "", fmt.Errorf("%d arguments for %d placeholders", len(args), i)
+	}
+	return b.String(), nil
+}
+
+func literal(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`).Replace(x) + "'", nil
+	case uuid.UUID:
+		return "toUUID('" + x.String() + "')", nil
+	case time.Time:
+		return "toDateTime('" + x.UTC().Format(time.DateTime) + "', 'UTC')", nil
+	case bool:
+		if x {
+			return "1", nil
+		}
+		return "0", nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'g', -1, 64), nil
+	case reflect.Slice:
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			p, err := literal(rv.Index(i).Interface())
+			if err != nil {
+				return "", err
+			}
+			parts[i] = p
+		}
+		return "[" + strings.Join(parts, ", ") + "]", nil
+	}
+	return "", fmt.Errorf("no literal for %T", v)
 }
 
 func firstLine(s string) string {

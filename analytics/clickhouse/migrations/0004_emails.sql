@@ -3,7 +3,7 @@
 -- script or the follow-up confirms it; flags say why a click looked like a
 -- scanner. Reports count confirmed answers unless asked otherwise.
 -- (18.16 has no ADD COLUMN IF NOT EXISTS: the migration runner checks
--- system.columns itself; see addColumnIfMissing.)
+-- system.columns itself; see execMigration in migrate.go.)
 ALTER TABLE responses ADD COLUMN IF NOT EXISTS confirmed UInt8 DEFAULT 1;
 ALTER TABLE responses ADD COLUMN IF NOT EXISTS flags String DEFAULT '';
 

@@ -1,0 +1,119 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics/clickhouse"
+	"heed/analytics/clickhouse/chtest"
+)
+
+// sample is one way to run a named statement: values for its ? (for an
+// insert, one row) and identifiers for its {slots}. Every statement has at
+// least one, so both engines run every statement: the private 18.16 here
+// (TestEveryStatementRuns), current ClickHouse in make compat.
+type sample struct {
+	idents map[string]string
+	args   []any
+}
+
+var (
+	sampleAt   = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	sampleFrom = sampleAt.AddDate(0, 0, -7).Unix()
+	sampleTo   = sampleAt.AddDate(0, 0, 7).Unix()
+	sampleID   = uuid.MustParse("7d444840-9dc0-11d1-b245-5ffdce74fad2")
+	noPairs    = []string{}
+	somePairs  = []string{"plan\x00pro", "send_id\x00s1"}
+)
+
+// samples holds the samples of every statement, by name.
+var samples = map[string][]sample{
+	// surveys.sql
+	"select-surveys": {{}},
+	"insert-survey":  {{args: []any{"s1", uint64(1), uint8(0), `{"id":"s1","name":"Sample"}`, sampleAt}}},
+	// responses.sql
+	"insert-responses": {{args: []any{"s1", sampleAt, sampleID, uint64(1), uint8(3), []string{"price"}, "too dear", "email",
+		"c1", []string{"plan", "send_id"}, []string{"pro", "s1"}, uint8(1), ""}}},
+	"select-answers": {
+		{args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, 20}},
+		{args: []any{"s1", "s1", sampleFrom, sampleTo, somePairs, sampleFrom, sampleTo, 20}},
+	},
+	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
+	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
+	// reports.sql
+	"select-report": {
+		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "s1", sampleFrom, sampleTo, somePairs, sampleFrom, sampleTo, uint8(0)}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, uint8(1)}},
+	},
+	// dismissals.sql
+	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
+	// contacts.sql
+	"insert-contacts":       {{args: []any{"c1", uint64(1), "ann@example.com", "Ann", []string{"plan"}, []string{"pro"}, sampleAt}}},
+	"select-contacts":       {{args: []any{noPairs}}, {args: []any{[]string{"plan\x00pro"}}}},
+	"select-contacts-by-id": {{args: []any{[]string{"c1", "c2"}, noPairs}}, {args: []any{[]string{"c1"}, []string{"plan\x00pro"}}}},
+	"insert-suppression":    {{args: []any{"c1", "ann@example.com", "bounce", sampleAt}}},
+	"select-suppressed":     {{}},
+	// sends.sql
+	"insert-send":               {{args: []any{"send1", uint64(1), `{"id":"send1","survey_id":"s1"}`, sampleAt}}},
+	"select-send":               {{args: []any{"send1"}}},
+	"select-sends":              {{}},
+	"insert-send-log":           {{args: []any{"send1", "initial", "c1", "sent", "s1", "ann@example.com", sampleAt, uint64(1)}}},
+	"select-send-statuses":      {{args: []any{"send1", "initial"}}},
+	"select-send-counts":        {{args: []any{"send1"}}},
+	"select-emailed-contacts":   {{args: []any{"s1", sampleFrom}}},
+	"insert-email-events":       {{args: []any{"ev1", "delivered", "ann@example.com", "c1", "send1", "s1", "", sampleAt}}},
+	"select-email-event-counts": {{args: []any{"send1"}}},
+	// migrations.sql
+	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
+	"create-migrations-table": {{}},
+	"select-migration-state":  {{}},
+	"insert-migration":        {{args: []any{uint32(999), uint8(0), uint64(1), sampleAt}}},
+	"select-column-exists":    {{args: []any{"responses", "confirmed"}}},
+}
+
+const samplesDB = "heed_test_ch_statements"
+
+// bound returns the statement with its identifier slots filled.
+func (s sample) bound(t testing.TB, sql string) string {
+	t.Helper()
+	for name, value := range s.idents {
+		var err error
+		if sql, err = clickhouse.WithIdent(sql, name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sql
+}
+
+// TestEveryStatementRuns runs every named statement, with each of its
+// samples, on the private ClickHouse (18.16): a statement without a sample
+// fails the test.
+func TestEveryStatementRuns(t *testing.T) {
+	db := chtest.Open(t, samplesDB)
+	ctx := context.Background()
+	for _, st := range clickhouse.Statements() {
+		ss, ok := samples[st.Name]
+		if !ok {
+			t.Errorf("statement %q has no sample in samples_test.go", st.Name)
+			continue
+		}
+		for i, s := range ss {
+			if err := db.Run(ctx, s.bound(t, st.SQL), s.args); err != nil {
+				t.Errorf("%s (sample %d): %v", st.Name, i+1, err)
+			}
+		}
+	}
+	for name := range samples {
+		found := false
+		for _, st := range clickhouse.Statements() {
+			found = found || st.Name == name
+		}
+		if !found {
+			t.Errorf("sample for %q, which is no statement", name)
+		}
+	}
+}
