@@ -32,16 +32,16 @@ func TestReport(t *testing.T) {
 	mon := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) // a Monday
 	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n)}).String() }
 	rows := []analytics.Response{
-		// analytics.Week of Nov 2: 10, 9, 3 (rude), and 0 (rude, price) answered first as 8.
+		// Week of Nov 2: 10, 9, 3 (rude), and 0 (rude, price) answered first as 8.
 		response("rep", id(1), mon, 1, 10),
 		response("rep", id(2), mon.Add(time.Hour), 1, 9),
 		response("rep", id(3), mon.Add(2*time.Hour), 1, 3, "rude_service"),
 		response("rep", id(4), mon.Add(3*time.Hour), 1, 8),
 		response("rep", id(4), mon.Add(3*time.Hour), 2, 0, "price", "rude_service"), // follow-up wins
 		response("rep", id(3), mon.Add(2*time.Hour), 1, 3, "rude_service"),          // replayed duplicate
-		// analytics.Week of Nov 9: one passive citing price.
+		// Week of Nov 9: one passive citing price.
 		response("rep", id(5), mon.AddDate(0, 0, 8), 1, 7, "price"),
-		// analytics.Week of Nov 16: nothing. Another survey and out-of-range rows are ignored.
+		// Week of Nov 16: nothing. Another survey and out-of-range rows are ignored.
 		response("other", id(6), mon, 1, 0, "rude_service"),
 		response("rep", id(7), mon.AddDate(0, 0, -1), 1, 0),
 		response("rep", id(8), mon.AddDate(0, 0, 21), 1, 0),
@@ -90,12 +90,12 @@ func TestReport(t *testing.T) {
 			t.Errorf("period %s reports unknown reason", got.Start)
 		}
 	}
-	// analytics.Week 1: P=2 D=2 N=4 -> analytics.NPS 0; rude cited by 2 of 2 detractors; price by 1.
+	// Week 1: P=2 D=2 N=4 -> NPS 0; rude cited by 2 of 2 detractors; price by 1.
 	check(rep.Periods[0], want{"2026-11-02", 4, 2, 0, 2, 0, 0.5, 1, 1, 0.5, 0.25})
-	// analytics.Week 2: 7 (price) and 10: N=2, P=1 -> analytics.NPS 50; price 1 of 2 responses, no detractors.
+	// Week 2: 7 (price) and 10: N=2, P=1 -> NPS 50; price 1 of 2 responses, no detractors.
 	check(rep.Periods[1], want{"2026-11-09", 2, 1, 1, 0, 50, 0, 0, 1, 0, 0.5})
 	check(rep.Periods[2], want{"2026-11-16", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
-	// Total: N=6, P=3, Pa=1, D=2 -> analytics.NPS 16.7.
+	// Total: N=6, P=3, Pa=1, D=2 -> NPS 16.7.
 	check(rep.Total, want{"", 6, 3, 1, 2, 16.7, 0.3333, 1, 2, 0.5, 0.3333})
 	if rep.Total.Reasons["rude_service"].Count != 2 {
 		t.Errorf("total rude count = %d, want 2", rep.Total.Reasons["rude_service"].Count)
