@@ -92,7 +92,7 @@ func NormalizeContacts(in []ContactInput, index func(i int) int) ([]Contact, Imp
 			continue
 		}
 		if msg := CheckProperties(c.Properties); msg != "" {
-			problem("properties " + msg)
+			problem(msg)
 			continue
 		}
 		contact := Contact{ContactID: ContactID(email), Email: email, Name: name, Properties: c.Properties}

@@ -115,14 +115,21 @@ func TooLong(s string, max int) bool {
 	return len(s) > max && utf8.RuneCountInString(s) > max
 }
 
+// ValidPropertyKey reports whether k can name a property (of an answer, a
+// contact, or a filter on them): 1 to MaxPropertyKey characters, no control
+// characters.
+func ValidPropertyKey(k string) bool {
+	return k != "" && !TooLong(k, MaxPropertyKey) && !strings.ContainsFunc(k, unicode.IsControl)
+}
+
 // CheckProperties checks a property map (an answer's or a contact's) and
 // returns what is wrong with it, or "".
 func CheckProperties(props map[string]string) string {
 	if len(props) > MaxProperties {
-		return fmt.Sprintf("must have at most %d items", MaxProperties)
+		return fmt.Sprintf("more than %d properties", MaxProperties)
 	}
 	for k, v := range props {
-		if k == "" || TooLong(k, MaxPropertyKey) || TooLong(v, MaxPropertyValue) || strings.ContainsFunc(k, unicode.IsControl) {
+		if !ValidPropertyKey(k) || TooLong(v, MaxPropertyValue) {
 			return fmt.Sprintf("property %q: names 1-%d characters without control characters, values up to %d", k, MaxPropertyKey, MaxPropertyValue)
 		}
 	}

@@ -84,26 +84,30 @@ func (a *Alerts) fire(id uuid.UUID, p *pendingAlert) {
 		delete(a.timers, id)
 	}
 	a.mu.Unlock()
-	p.once.Do(func() { a.deliver(p) })
+	p.once.Do(func() { a.deliver(context.Background(), p) })
 }
 
-func (a *Alerts) deliver(p *pendingAlert) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+func (a *Alerts) deliver(ctx context.Context, p *pendingAlert) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := a.send(ctx, p.sv, p.r); err != nil {
 		a.log.Error("detractor alert not sent", "survey", p.sv.ID, "err", err)
 	}
 }
 
-// Flush sends every pending alert now (at shutdown).
-func (a *Alerts) Flush() {
+// Flush sends every pending alert now (at shutdown), within ctx: those it
+// cannot send before ctx ends are logged as not sent.
+func (a *Alerts) Flush(ctx context.Context) {
+	if a == nil {
+		return
+	}
 	a.mu.Lock()
 	pending := a.timers
 	a.timers = map[uuid.UUID]*pendingAlert{}
 	a.mu.Unlock()
 	for _, p := range pending {
 		p.timer.Stop()
-		p.once.Do(func() { a.deliver(p) }) // unless its timer got there first
+		p.once.Do(func() { a.deliver(ctx, p) }) // unless its timer got there first
 	}
 }
 

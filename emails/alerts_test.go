@@ -80,7 +80,7 @@ func TestAlerts(t *testing.T) {
 				if tt.wait < delay && before != 0 {
 					t.Fatalf("alert sent before the delay: %v", log.all())
 				}
-				a.Flush()
+				a.Flush(context.Background())
 				time.Sleep(delay) // a timer stopped by Flush must not send again
 				synctest.Wait()
 				var got []string

@@ -33,6 +33,7 @@ func TestOpenSend(t *testing.T) {
 		{"same id, another survey: refused", SendRequest{ID: "spring", SurveyID: "b"}, ErrSendOfOtherSurvey, false},
 		{"same id, another survey, dry run: refused", SendRequest{ID: "spring", SurveyID: "b", DryRun: true}, ErrSendOfOtherSurvey, false},
 		{"bad id", SendRequest{ID: "a b", SurveyID: "a"}, ErrBadSendID, false},
+		{"bad filter key", SendRequest{SurveyID: "a", Filter: analytics.ContactFilter{Where: map[string]string{"pl\x00an": "pro"}}}, ErrBadFilter, false},
 		{"no id: a new one", SendRequest{SurveyID: "a"}, nil, false},
 	}
 	for _, tt := range tests {

@@ -108,6 +108,7 @@ type SendRequest struct {
 var (
 	ErrSendOfOtherSurvey = errors.New("send_id belongs to another survey")
 	ErrBadSendID         = errors.New("send_id must match [A-Za-z0-9_-]{1,64}")
+	ErrBadFilter         = errors.New("a property name in the filter is empty, too long or holds control characters")
 )
 
 // Open returns the send req asks for, saved (unless a dry run) so that it
@@ -120,6 +121,11 @@ func (s *Sends) Open(ctx context.Context, req SendRequest) (send analytics.Send,
 	}
 	if !analytics.ValidSendID(req.ID) {
 		return send, false, ErrBadSendID
+	}
+	for k := range req.Filter.Where {
+		if !analytics.ValidPropertyKey(k) {
+			return send, false, fmt.Errorf("%w: %q", ErrBadFilter, k)
+		}
 	}
 	switch existing, err := s.Store.GetSend(ctx, req.ID); {
 	case err == nil:

@@ -148,7 +148,7 @@ func fieldMessages(errs validator.ValidationErrors) map[string]string {
 }
 
 // jsonPath drops the struct name from a validator namespace:
-// "responseInput.properties[k]" -> "properties[k]".
+// "surveyInput.reasons[0].id" -> "reasons[0].id".
 func jsonPath(ns string) string {
 	if _, rest, ok := strings.Cut(ns, "."); ok {
 		return rest

@@ -122,7 +122,7 @@ func newServerWith(t *testing.T, dbName string, mutate func(*testConfig)) *testS
 		stopped = true
 		hs.Close()
 		err := ts.Shutdown(context.Background())
-		alerts.Flush()
+		alerts.Flush(context.Background())
 		if werr := ts.writer.Close(context.Background()); werr != nil {
 			return werr
 		}

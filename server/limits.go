@@ -15,6 +15,12 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// CheckTrustedProxies reports a trusted-proxies list that does not parse.
+func CheckTrustedProxies(list []string) error {
+	_, err := proxyRanges(list)
+	return err
+}
+
 // proxyRanges parses trusted proxies: CIDRs or single addresses.
 func proxyRanges(list []string) ([]*net.IPNet, error) {
 	var out []*net.IPNet

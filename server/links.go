@@ -233,12 +233,14 @@ func (s *Server) postLink(c echo.Context) error {
 	if !ok {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	r := s.emailAnswer(c, claims, score)
-	r.Reasons = sortedCopy(form["reasons"])
-	r.Comment = form.Get("comment")
-	if err := r.Validate(sv); err != nil {
+	// What the person sent is checked before anything is looked up; the
+	// properties are the contact's, copied by the server, not theirs.
+	followUp := analytics.Response{Score: uint8(score), Reasons: sortedCopy(form["reasons"]), Comment: form.Get("comment"), Channel: analytics.ChannelEmail}
+	if err := followUp.Validate(sv); err != nil {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
+	r := s.emailAnswer(c, claims, score)
+	r.Reasons, r.Comment = followUp.Reasons, followUp.Comment
 	if err := s.writer.Add(r); err != nil {
 		return s.writerError(c, err)
 	}

@@ -54,7 +54,7 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		if !ok {
 			continue
 		}
-		if key == "" || analytics.TooLong(key, analytics.MaxPropertyKey) || len(values) != 1 ||
+		if !analytics.ValidPropertyKey(key) || len(values) != 1 ||
 			analytics.TooLong(values[0], analytics.MaxPropertyValue) || len(q.Properties) >= 10 {
 			fields[name] = "use property.<name>=<value> once per property, at most 10"
 			continue

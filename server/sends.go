@@ -38,6 +38,9 @@ func (s *Server) createSend(c echo.Context) error {
 	if err := s.validate.Struct(in); err != nil {
 		return err
 	}
+	if in.SendID != "" && !analytics.ValidSendID(in.SendID) {
+		return invalid(map[string]string{"send_id": "must match [A-Za-z0-9_-]{1,64}"})
+	}
 	ways := 0
 	for _, set := range []bool{in.All, len(in.Where) > 0, len(in.Emails) > 0} {
 		if set {
@@ -57,6 +60,8 @@ func (s *Server) createSend(c echo.Context) error {
 	switch {
 	case errors.Is(err, emails.ErrBadSendID):
 		return invalid(map[string]string{"send_id": "must match [A-Za-z0-9_-]{1,64}"})
+	case errors.Is(err, emails.ErrBadFilter):
+		return invalid(map[string]string{"where": err.Error()})
 	case errors.Is(err, emails.ErrSendOfOtherSurvey):
 		return invalid(map[string]string{"send_id": "belongs to another survey"})
 	case errors.Is(err, emails.ErrSendRunning):

@@ -28,7 +28,7 @@ var (
 type Options struct {
 	// SpoolDir holds the on-disk spool (required).
 	SpoolDir string
-	// MaxSpoolBytes bounds the spool; Add fails with ErrWriterFull beyond it
+	// MaxSpoolBytes bounds the spool; Add fails with ErrFull beyond it
 	// (default 1 GiB).
 	MaxSpoolBytes int64
 	// BatchSize flushes as soon as this many rows wait (default 5000).

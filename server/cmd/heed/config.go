@@ -120,6 +120,14 @@ func (f *flags) check(ok bool, name, rule string) error {
 	return fmt.Errorf("--%s (%s) %s, got %s", name, f.envOf[name], rule, f.Lookup(name).Value.String())
 }
 
+// checkErr is check for a rule that explains itself in err.
+func (f *flags) checkErr(err error, name string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("--%s (%s) %q: %v", name, f.envOf[name], f.Lookup(name).Value.String(), err)
+}
+
 func splitList(v string) []string {
 	var out []string
 	for _, part := range strings.Split(v, ",") {
@@ -188,7 +196,10 @@ func (c *Config) check(f *flags) error {
 		f.check(c.AlertDelay > 0, "alert-delay", "must be positive"),
 		f.check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive"),
 		f.check(c.Server.RateLimit >= 0, "rate-limit", "must be 0 (off) or more"),
+		f.check(c.Server.RateLimit == 0 || c.Server.RateBurst >= 1, "rate-burst", "must be at least 1 while --rate-limit is on"),
 		f.check(c.Server.SurveyRateLimit >= 0, "survey-rate-limit", "must be 0 (off) or more"),
+		f.check(c.Server.SurveyRateLimit == 0 || c.Server.SurveyRateBurst >= 1, "survey-rate-burst", "must be at least 1 while --survey-rate-limit is on"),
+		f.checkErr(server.CheckTrustedProxies(c.Server.TrustedProxies), "trusted-proxies"),
 	} {
 		if err != nil {
 			return err

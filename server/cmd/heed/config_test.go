@@ -49,11 +49,13 @@ func TestServeConfig(t *testing.T) {
 		{name: "negative batch", env: map[string]string{"HEED_BATCH_SIZE": "-5"}, wantErr: []string{"--batch-size", "HEED_BATCH_SIZE", "-5"}},
 		{name: "zero flush interval flag", args: []string{"--flush-interval", "0s"}, wantErr: []string{"--flush-interval", "HEED_FLUSH_INTERVAL", "0s"}},
 		{name: "negative rate limit", env: map[string]string{"HEED_RATE_LIMIT": "-1"}, wantErr: []string{"HEED_RATE_LIMIT", "-1"}},
+		{name: "no burst", env: map[string]string{"HEED_RATE_BURST": "0"}, wantErr: []string{"--rate-burst", "HEED_RATE_BURST", "0"}},
+		{name: "bad proxy", env: map[string]string{"HEED_TRUSTED_PROXIES": "10.0.0.0/8,not-an-ip"}, wantErr: []string{"HEED_TRUSTED_PROXIES", "not-an-ip"}},
 		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: []string{"frobnicate"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, name := range []string{"HEED_BATCH_SIZE", "HEED_DEV", "HEED_RATE_LIMIT", "HEED_TRUSTED_PROXIES", "HEED_FLUSH_INTERVAL", "SENDGRID_API_KEY", "HEED_ADDR"} {
+			for _, name := range []string{"HEED_BATCH_SIZE", "HEED_DEV", "HEED_RATE_LIMIT", "HEED_TRUSTED_PROXIES", "HEED_FLUSH_INTERVAL", "SENDGRID_API_KEY", "HEED_ADDR", "HEED_RATE_BURST"} {
 				t.Setenv(name, "")
 			}
 			for k, v := range tt.env {

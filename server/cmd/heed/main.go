@@ -163,19 +163,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	shutdownCtx := func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	}
-	closeWriter := func() error {
-		ctx, cancel := shutdownCtx()
-		defer cancel()
-		// Nothing is lost if this fails: the spool keeps the rest for the
-		// next start.
+	// closeWriter flushes every accepted answer within ctx. Nothing is lost
+	// if it cannot: the spool keeps the rest for the next start.
+	closeWriter := func(ctx context.Context) error {
 		if err := writer.Close(ctx); err != nil {
 			return err
 		}
 		log.Info("flushed accepted responses")
 		return nil
+	}
+	// shutdownCtx is the one deadline (--shutdown-timeout) every step of
+	// stopping shares, so that stopping takes no longer than promised.
+	shutdownCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	}
 
 	cfg.Email.PublicURL = publicURL(cfg.Email.PublicURL, cfg.Server.Addr)
@@ -183,7 +183,9 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg.Email.Logger = log
 	emailing, err := emails.New(cfg.Email, store)
 	if err != nil {
-		return errors.Join(err, closeWriter())
+		ctx, cancel := shutdownCtx()
+		defer cancel()
+		return errors.Join(err, closeWriter(ctx))
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, log)
 
@@ -196,16 +198,19 @@ func (m *Main) Run(ctx context.Context) error {
 		Log:      log,
 	})
 	if err != nil {
-		return errors.Join(err, closeWriter())
+		ctx, cancel := shutdownCtx()
+		defer cancel()
+		return errors.Join(err, closeWriter(ctx))
 	}
 	// shutdown stops in the reverse order of building: no new requests,
-	// pending alerts out, every accepted answer written.
+	// pending alerts out, every accepted answer written; all within one
+	// deadline.
 	shutdown := func() error {
 		ctx, cancel := shutdownCtx()
 		defer cancel()
 		err := srv.Shutdown(ctx)
-		alerts.Flush()
-		return errors.Join(err, closeWriter())
+		alerts.Flush(ctx)
+		return errors.Join(err, closeWriter(ctx))
 	}
 	if err := srv.Start(); err != nil {
 		return errors.Join(err, shutdown())

@@ -63,7 +63,7 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	cfg.PublicURL, cfg.DataDir = publicURL(cfg.PublicURL, addr), dataDir
+	cfg.PublicURL, cfg.DataDir, cfg.Logger = publicURL(cfg.PublicURL, addr), dataDir, newLogger(stderr, true)
 	emailing, err := emails.New(cfg, store)
 	if err != nil {
 		return err
