@@ -10,18 +10,22 @@ import (
 	"github.com/google/uuid"
 )
 
-// Response is one answer to a survey. A later Response with the same
-// ResponseID replaces the earlier one in reports (highest Version wins, a
-// confirmed answer beats an unconfirmed one).
+// Response is one answer to a survey. Answers with the same ResponseID are
+// one response, which counts once, with its last confirmed answer, else its
+// last answer, in the period of its first answer (CountsOver).
 type Response struct {
 	SurveyID   string
 	ResponseID uuid.UUID
 	// CreatedAt is when the response was first answered; reports put the
-	// response in that period.
+	// response in that period. The store sets it on every answer of a
+	// response (the earliest it knows), so zero or a later time is fine.
 	CreatedAt time.Time
 	// Version orders answers with the same ResponseID: the time of this
-	// answer in nanoseconds.
-	Version    uint64
+	// answer in nanoseconds (below 2^63).
+	Version uint64
+	// First says ResponseID was just made for this answer, so no earlier
+	// answer exists and the store need not look for one.
+	First      bool
 	Score      uint8
 	Reasons    []string
 	Comment    string
@@ -34,6 +38,17 @@ type Response struct {
 	// always beats an unconfirmed one.
 	Unconfirmed bool
 	Flags       string
+}
+
+// CountsOver reports whether answer a replaces answer b as the one its
+// response counts: a confirmed answer beats an unconfirmed one, then the
+// later answer wins. The store encodes the same order in its version, so
+// that its merges keep the same answer.
+func (a *Response) CountsOver(b *Response) bool {
+	if a.Unconfirmed != b.Unconfirmed {
+		return !a.Unconfirmed
+	}
+	return a.Version > b.Version
 }
 
 // Channels an answer can come through.
@@ -148,6 +163,19 @@ type Answer struct {
 	Respondent string    `json:"respondent"`
 	Confirmed  bool      `json:"confirmed"`
 	Flags      string    `json:"flags,omitempty"`
+	// Properties are the answer's segment properties (plan, send_id...).
+	Properties map[string]string `json:"properties,omitempty"`
+}
+
+// MaxExportProperties bounds the property columns of an export; the
+// names past it are left out (the API says so).
+const MaxExportProperties = 100
+
+// AnswerExport receives an export as the store reads it: the property
+// names first (its columns, sorted), then every answer.
+type AnswerExport interface {
+	Columns(propertyKeys []string) error
+	Answer(a Answer) error
 }
 
 // Dismissal is a widget closed without an answer.

@@ -31,6 +31,8 @@ type ResponseStore interface {
 	// ListAnswers returns the answers of q first given in range, newest
 	// first, each response once with the answer that counts.
 	ListAnswers(ctx context.Context, q ReportQuery, limit int) ([]Answer, error)
+	// ExportAnswers streams every answer of q to out, in constant memory.
+	ExportAnswers(ctx context.Context, q ReportQuery, out AnswerExport) error
 	// LastContact returns when a respondent last answered and last
 	// dismissed a survey (zero times when never): the widget's recontact rule.
 	LastContact(ctx context.Context, surveyID, respondent string) (answered, dismissed time.Time, err error)

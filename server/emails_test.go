@@ -105,7 +105,7 @@ func TestEmailLinks(t *testing.T) {
 	rows := ts.storedRows(t, id)
 	ts.do(t, "GET", "/r/"+tok+"?s=10", "", "User-Agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)")
 	ts.do(t, "HEAD", "/r/"+tok+"?s=0", "")
-	ts.db.WaitRows(t, "responses", id, rows+2)
+	ts.db.WaitRows(t, "answers", id, rows+2)
 	total := report(false)
 	if total["responses"] != 1.0 || total["detractors"] != 1.0 {
 		t.Fatalf("scanner overrode the confirmed answer: %v", total)
@@ -443,4 +443,65 @@ func TestSendIDOfAnotherSurvey(t *testing.T) {
 	if send, err := ts.fake.GetSend(context.Background(), "spring"); err != nil || send.SurveyID != a {
 		t.Fatalf("send = %+v, %v", send, err)
 	}
+}
+
+// TestConfirmedAnswerSurvivesMerges reproduces the loss the old layout
+// had: a customer clicks 2 in the email, picks a reason and writes a
+// comment (confirmed); the same link is opened again later (score 10,
+// unconfirmed). Before and after ClickHouse merges everything (OPTIMIZE ...
+// FINAL), the report counts one detractor and the answer keeps its score,
+// reason and comment, in the table itself.
+func TestConfirmedAnswerSurvivesMerges(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_merge", "")
+	id := ts.createSurvey(t, shopSurvey)
+	browser := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+	tok := ts.token(t, id, "ann@example.com", time.Hour)
+	if r := ts.do(t, "GET", "/r/"+tok+"?s=2", "", "User-Agent", browser); r.status != 200 {
+		t.Fatalf("click: %d", r.status)
+	}
+	form := url.Values{"s": {"2"}, "reasons": {"rude_service"}, "comment": {"really bad"}}
+	if r := ts.do(t, "POST", "/r/"+tok, form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "User-Agent", browser); r.status != 200 {
+		t.Fatalf("follow-up: %d", r.status)
+	}
+	ts.db.WaitRows(t, "answers", id, 2)
+	// Later, the same link again (a second click, a headless browser).
+	if r := ts.do(t, "GET", "/r/"+tok+"?s=10", "", "User-Agent", browser); r.status != 200 {
+		t.Fatalf("second click: %d", r.status)
+	}
+	ts.db.WaitRows(t, "answers", id, 3)
+	check := func(when string) {
+		t.Helper()
+		total := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/report?interval=day", "").json(t)["total"].(map[string]any)
+		rude := total["reasons"].(map[string]any)["rude_service"].(map[string]any)
+		if total["responses"] != 1.0 || total["detractors"] != 1.0 || rude["count"] != 1.0 {
+			t.Fatalf("%s: report total %v", when, total)
+		}
+		as := ts.answers(t, id)
+		if len(as) != 1 || as[0]["score"] != 2.0 || as[0]["comment"] != "really bad" || as[0]["confirmed"] != true {
+			t.Fatalf("%s: answers %v", when, as)
+		}
+	}
+	check("before merging")
+	ctx := context.Background()
+	if err := ts.db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	if n := ts.storedRows(t, id); n != 1 {
+		t.Fatalf("after OPTIMIZE FINAL the table holds %d rows of the response, want 1", n)
+	}
+	var score uint8
+	var reasons []string
+	var comment string
+	if err := ts.db.QueryRow(ctx, "SELECT score, reasons, comment FROM answers WHERE survey_id = ?", id).Scan(&score, &reasons, &comment); err != nil {
+		t.Fatal(err)
+	}
+	if score != 2 || len(reasons) != 1 || reasons[0] != "rude_service" || comment != "really bad" {
+		t.Fatalf("the row kept by the merge: score %d, reasons %v, comment %q", score, reasons, comment)
+	}
+	check("after OPTIMIZE FINAL")
+	// The counted days give the same answer as the raw rows.
+	if _, err := ts.db.RefreshDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("from the counted days")
 }

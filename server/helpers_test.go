@@ -146,7 +146,7 @@ func (ts *testServer) storedRows(t *testing.T, surveyID string) uint64 {
 	if ts.fake != nil {
 		return uint64(len(ts.fake.Responses(surveyID)))
 	}
-	n, err := ts.db.CountRows(context.Background(), "responses", surveyID)
+	n, err := ts.db.CountRows(context.Background(), "answers", surveyID)
 	if err != nil {
 		t.Fatal(err)
 	}

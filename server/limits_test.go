@@ -74,7 +74,7 @@ func TestSpoolFullIs503(t *testing.T) {
 	if err := ts.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := ts.db.CountRows(context.Background(), "responses", id); n != uint64(accepted) {
+	if n, _ := ts.db.CountRows(context.Background(), "answers", id); n != uint64(accepted) {
 		t.Fatalf("stored %d, acknowledged %d", n, accepted)
 	}
 }

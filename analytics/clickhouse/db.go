@@ -28,6 +28,7 @@ const DefaultURL = "clickhouse://127.0.0.1:19000/heed"
 type DB struct {
 	conn     driver.Conn
 	database string
+	days     days // what RefreshDays has seen
 }
 
 var databaseName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
@@ -146,6 +147,24 @@ func (db *DB) insert(ctx context.Context, what, stmt string, n int, row func(i i
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// strings runs a query of one String column and returns its values.
+func (db *DB) strings(ctx context.Context, stmt string, args ...any) ([]string, error) {
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // idSet runs a query of one String column and returns its values as a set.

@@ -35,11 +35,23 @@ type queries struct {
 	InsertSurvey  string `query:"insert-survey"`
 	// responses.sql
 	InsertResponses           string `query:"insert-responses"`
-	SelectAnswers             string `query:"select-answers"`
+	SelectFirstAnswers        string `query:"select-first-answers"`
+	SelectLatestAnswers       string `query:"select-latest-answers"`
+	SelectExportAnswers       string `query:"select-export-answers"`
+	SelectAnswerPropertyKeys  string `query:"select-answer-property-keys"`
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`
 	// reports.sql
-	SelectReport string `query:"select-report"`
+	SelectDayFingerprints    string `query:"select-day-fingerprints"`
+	SelectRollupFingerprints string `query:"select-rollup-fingerprints"`
+	SelectRollupReport       string `query:"select-rollup-report"`
+	SelectRawReport          string `query:"select-raw-report"`
+	// days.sql
+	SelectAnswerPartitions      string `query:"select-answer-partitions"`
+	SelectAllDayFingerprints    string `query:"select-all-day-fingerprints"`
+	SelectAllRollupFingerprints string `query:"select-all-rollup-fingerprints"`
+	SelectDayGroups             string `query:"select-day-groups"`
+	InsertAnswerDays            string `query:"insert-answer-days"`
 	// dismissals.sql
 	InsertDismissals string `query:"insert-dismissals"`
 	// contacts.sql

@@ -97,10 +97,10 @@ func TestStatementsTakeValuesOnly(t *testing.T) {
 			}
 		}
 	}
-	if _, err := WithIdent(q.SelectReport, "period", "toMonday); DROP TABLE x; --"); err == nil {
+	if _, err := WithIdent(q.SelectRawReport, "period", "toMonday); DROP TABLE x; --"); err == nil {
 		t.Error("WithIdent took SQL for an identifier")
 	}
-	if _, err := WithIdent(q.SelectReport, "database", "x"); err == nil {
+	if _, err := WithIdent(q.SelectRawReport, "database", "x"); err == nil {
 		t.Error("WithIdent filled a slot the statement does not have")
 	}
 }

@@ -6,12 +6,62 @@ import (
 	"sort"
 	"time"
 
+	"github.com/google/uuid"
+
 	"heed/analytics"
 )
 
-// InsertResponses writes rows in one batch. The writer (analytics/ingest)
-// calls it; so do tools (seeding, the naive baseline in make bench).
+// confirmedBit is set in the stored version of a confirmed answer, so that
+// ReplacingMergeTree, which keeps the highest version of a sort key, keeps
+// what Heed counts: a confirmed answer over any unconfirmed one, then the
+// last one (analytics.Response.CountsOver).
+const confirmedBit = uint64(1) << 63
+
+// storedVersion is the version an answer is stored with.
+func storedVersion(r *analytics.Response) uint64 {
+	v := r.Version &^ confirmedBit
+	if !r.Unconfirmed {
+		v |= confirmedBit
+	}
+	return v
+}
+
+// lookupChunk bounds the ids of one first-answer lookup.
+const lookupChunk = 5000
+
+type responseKey struct {
+	survey string
+	id     uuid.UUID
+}
+
+// InsertResponses writes rows in one batch, each with its response's first
+// answer time: the earliest of the rows' own CreatedAt, of the other rows of
+// the batch, and of what answer_firsts holds for the response (looked up
+// unless the row is a response's First answer). So every row of a response
+// shares the sort key, across batches, restarts and periods. The writer
+// (analytics/ingest) calls it; so do tools and tests.
 func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	first := make(map[responseKey]time.Time, len(rows))
+	lookup := map[string][]string{}
+	for i := range rows {
+		r := &rows[i]
+		k := responseKey{r.SurveyID, r.ResponseID}
+		at := r.CreatedAt.UTC().Truncate(time.Second)
+		if t, ok := first[k]; !ok || at.Before(t) {
+			if !ok && !r.First {
+				lookup[r.SurveyID] = append(lookup[r.SurveyID], r.ResponseID.String())
+			}
+			first[k] = at
+		}
+	}
+	for survey, ids := range lookup {
+		if err := db.firstAnswers(ctx, survey, ids, first); err != nil {
+			return err
+		}
+	}
 	return db.insert(ctx, "insert responses", q.InsertResponses, len(rows), func(i int) []any {
 		r := &rows[i]
 		keys, values := splitProperties(r.Properties)
@@ -23,32 +73,120 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		if r.Unconfirmed {
 			confirmed = 0
 		}
-		return []any{r.SurveyID, r.CreatedAt.UTC(), r.ResponseID, r.Version, r.Score,
+		return []any{r.SurveyID, first[responseKey{r.SurveyID, r.ResponseID}], r.ResponseID, storedVersion(r), r.Score,
 			reasons, r.Comment, r.Channel, r.Respondent, keys, values, confirmed, r.Flags}
 	})
 }
 
-// ListAnswers returns the answers of q (survey, range, segment; unconfirmed
-// ones included and marked) first given in range, newest first.
-func (db *DB) ListAnswers(ctx context.Context, rq analytics.ReportQuery, limit int) ([]analytics.Answer, error) {
-	from, to := rq.From.Unix(), rq.To.Unix()
-	rows, err := db.conn.Query(ctx, q.SelectAnswers,
-		rq.Survey.ID, rq.Survey.ID, from, to, propertyPairs(rq.Properties), from, to, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list answers: %w", err)
+// firstAnswers lowers first[k] to the stored first answer of each listed
+// response of survey that has one.
+func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, first map[responseKey]time.Time) error {
+	for len(ids) > 0 {
+		n := min(len(ids), lookupChunk)
+		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, survey, ids[:n])
+		if err != nil {
+			return fmt.Errorf("first answers: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var at time.Time
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return fmt.Errorf("first answers: %w", err)
+			}
+			k := responseKey{survey, uuid.MustParse(id)}
+			if t, ok := first[k]; ok && at.Before(t) {
+				first[k] = at.UTC()
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("first answers: %w", err)
+		}
+		ids = ids[n:]
 	}
-	defer rows.Close()
+	return nil
+}
+
+// ListAnswers returns the counting answers of rq first given in range,
+// newest first. It reads a window at the end of the range and widens it
+// (a day, a week, seven weeks...) until it has limit answers, so a list
+// costs what its newest rows cost, whatever the size of the survey.
+func (db *DB) ListAnswers(ctx context.Context, rq analytics.ReportQuery, limit int) ([]analytics.Answer, error) {
 	out := []analytics.Answer{}
+	pairs := propertyPairs(rq.Properties)
+	to := rq.To
+	for span := 24 * time.Hour; to.After(rq.From) && len(out) < limit; span *= 7 {
+		from := to.Add(-span)
+		if from.Before(rq.From) {
+			from = rq.From
+		}
+		rows, err := db.conn.Query(ctx, q.SelectLatestAnswers, rq.Survey.ID, from.Unix(), to.Unix(), pairs, limit-len(out))
+		if err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+		err = scanAnswers(rows, func(a analytics.Answer) error { out = append(out, a); return nil })
+		if err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+		to = from
+	}
+	return out, nil
+}
+
+// ExportAnswers streams the counting answers of rq to out: the property
+// names first, then each answer as ClickHouse reads it.
+func (db *DB) ExportAnswers(ctx context.Context, rq analytics.ReportQuery, out analytics.AnswerExport) error {
+	from, to := rq.From.Unix(), rq.To.Unix()
+	keys, err := db.strings(ctx, q.SelectAnswerPropertyKeys, rq.Survey.ID, from, to, analytics.MaxExportProperties)
+	if err != nil {
+		return fmt.Errorf("export answers: %w", err)
+	}
+	if err := out.Columns(keys); err != nil {
+		return err
+	}
+	rows, err := db.conn.Query(ctx, q.SelectExportAnswers, rq.Survey.ID, from, to, propertyPairs(rq.Properties))
+	if err != nil {
+		return fmt.Errorf("export answers: %w", err)
+	}
+	return scanAnswers(rows, out.Answer)
+}
+
+// rowsScanner is the part of driver.Rows scanAnswers needs.
+type rowsScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// scanAnswers reads rows of select-latest-answers / select-export-answers
+// and closes them.
+func scanAnswers(rows rowsScanner, each func(analytics.Answer) error) error {
+	defer rows.Close()
 	for rows.Next() {
 		var a analytics.Answer
 		var confirmed uint8
-		if err := rows.Scan(&a.ResponseID, &a.CreatedAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent, &confirmed, &a.Flags); err != nil {
-			return nil, fmt.Errorf("list answers: %w", err)
+		var keys, values []string
+		if err := rows.Scan(&a.ResponseID, &a.CreatedAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent,
+			&confirmed, &a.Flags, &keys, &values); err != nil {
+			return err
 		}
 		a.Confirmed = confirmed == 1
-		out = append(out, a)
+		if len(keys) > 0 {
+			a.Properties = make(map[string]string, len(keys))
+			for i, k := range keys {
+				if i < len(values) {
+					a.Properties[k] = values[i]
+				}
+			}
+		}
+		if err := each(a); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // LastContact returns when a respondent last answered and last dismissed
@@ -94,7 +232,7 @@ func splitProperties(props map[string]string) (keys, values []string) {
 // propertyPairs is a segment or a contact filter as the statements take
 // it: "key\x00value" for each pair, which must all be present
 // (hasAll(arrayMap((k, v) -> concat(k, '\0', v), ...), ?)). Empty keeps
-// everything. Keys hold no control characters (analytics.CheckProperties),
+// everything. Keys hold no control characters (analytics.ValidPropertyKey),
 // so no two pairs look alike.
 func propertyPairs(props map[string]string) []string {
 	pairs := make([]string, 0, len(props))

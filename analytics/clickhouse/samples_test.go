@@ -37,18 +37,35 @@ var samples = map[string][]sample{
 	// responses.sql
 	"insert-responses": {{args: []any{"s1", sampleAt, sampleID, uint64(1), uint8(3), []string{"price"}, "too dear", "email",
 		"c1", []string{"plan", "send_id"}, []string{"pro", "s1"}, uint8(1), ""}}},
-	"select-answers": {
-		{args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, 20}},
-		{args: []any{"s1", "s1", sampleFrom, sampleTo, somePairs, sampleFrom, sampleTo, 20}},
+	"select-first-answers": {{args: []any{"s1", []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
+	"select-latest-answers": {
+		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
+		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
 	},
+	"select-export-answers":       {{args: []any{"s1", sampleFrom, sampleTo, noPairs}}, {args: []any{"s1", sampleFrom, sampleTo, somePairs}}},
+	"select-answer-property-keys": {{args: []any{"s1", sampleFrom, sampleTo, 100}}},
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
 	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
 	// reports.sql
-	"select-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, uint8(1)}},
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "s1", sampleFrom, sampleTo, somePairs, sampleFrom, sampleTo, uint8(0)}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "s1", sampleFrom, sampleTo, noPairs, sampleFrom, sampleTo, uint8(1)}},
+	"select-day-fingerprints":    {{args: []any{"s1", sampleFrom, sampleTo}}},
+	"select-rollup-fingerprints": {{args: []any{"s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-report": {
+		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1), noPairs}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0), somePairs}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1), noPairs}},
 	},
+	"select-raw-report": {
+		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), noPairs}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), noPairs}},
+	},
+	// days.sql
+	"select-answer-partitions":       {{}},
+	"select-all-day-fingerprints":    {{args: []any{sampleFrom, sampleTo}}},
+	"select-all-rollup-fingerprints": {{args: []any{"2026-10-26", "2026-11-09"}}},
+	"select-day-groups":              {{args: []any{"s1", sampleFrom, sampleTo}}},
+	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), uint64(2), uint64(3), []uint8{3}, [][]string{{"price"}}, []uint8{1},
+		[]string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql
@@ -72,7 +89,7 @@ var samples = map[string][]sample{
 	"create-migrations-table": {{}},
 	"select-migration-state":  {{}},
 	"insert-migration":        {{args: []any{uint32(999), uint8(0), uint64(1), sampleAt}}},
-	"select-column-exists":    {{args: []any{"responses", "confirmed"}}},
+	"select-column-exists":    {{args: []any{"answers", "confirmed"}}},
 }
 
 const samplesDB = "heed_test_ch_statements"

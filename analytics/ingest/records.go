@@ -16,7 +16,14 @@ import (
 const (
 	recordResponseV1 = 1 // before confirmation fields; still read
 	recordDismissal  = 2
-	recordResponse   = 3 // with unconfirmed and flags
+	recordResponseV3 = 3 // an unconfirmed byte and flags; still read
+	recordResponse   = 4 // a bit byte (unconfirmed, first) and flags
+)
+
+// The bits of a recordResponse's bit byte.
+const (
+	bitUnconfirmed = 1 << iota
+	bitFirst
 )
 
 func encodeResponse(buf []byte, r *analytics.Response) []byte {
@@ -43,11 +50,14 @@ func encodeResponse(buf []byte, r *analytics.Response) []byte {
 		buf = appendString(buf, k)
 		buf = appendString(buf, r.Properties[k])
 	}
-	unconfirmed := byte(0)
+	bits := byte(0)
 	if r.Unconfirmed {
-		unconfirmed = 1
+		bits |= bitUnconfirmed
 	}
-	buf = append(buf, unconfirmed)
+	if r.First {
+		bits |= bitFirst
+	}
+	buf = append(buf, bits)
 	return appendString(buf, r.Flags)
 }
 
@@ -105,7 +115,7 @@ func decodeResponse(rec []byte) (analytics.Response, error) {
 	d := &recordReader{b: rec}
 	var r analytics.Response
 	kind := d.bytes(1)
-	if d.err != nil || (kind[0] != recordResponse && kind[0] != recordResponseV1) {
+	if d.err != nil || (kind[0] != recordResponse && kind[0] != recordResponseV3 && kind[0] != recordResponseV1) {
 		return r, errBadRecord
 	}
 	r.SurveyID = d.string()
@@ -131,9 +141,15 @@ func decodeResponse(rec []byte) (analytics.Response, error) {
 			r.Properties[k] = d.string()
 		}
 	}
-	if kind[0] == recordResponse {
+	switch kind[0] {
+	case recordResponseV3:
 		if b := d.bytes(1); d.err == nil {
 			r.Unconfirmed = b[0] == 1
+		}
+		r.Flags = d.string()
+	case recordResponse:
+		if b := d.bytes(1); d.err == nil {
+			r.Unconfirmed, r.First = b[0]&bitUnconfirmed != 0, b[0]&bitFirst != 0
 		}
 		r.Flags = d.string()
 	}

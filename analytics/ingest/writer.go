@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-
 	"heed/analytics"
 	"heed/analytics/spool"
 )
@@ -77,7 +75,6 @@ type Writer struct {
 
 	closed atomic.Bool
 	mu     sync.Mutex
-	first  firstAnswers
 	err    error // of the last flush
 
 	kick chan struct{}
@@ -100,7 +97,6 @@ func New(sink analytics.ResponseSink, opts Options) (*Writer, error) {
 		sink:  sink,
 		spool: sp,
 		opts:  opts,
-		first: newFirstAnswers(100_000),
 		kick:  make(chan struct{}, 1),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -112,21 +108,19 @@ func New(sink analytics.ResponseSink, opts Options) (*Writer, error) {
 	return w, nil
 }
 
-// Add stores r durably. When r.CreatedAt is zero it becomes the time this
-// process first saw r.ResponseID, so a follow-up lands in the period (and on
-// the sort key) of the first answer; Version defaults to now.
+// Add stores r durably. Version (the answer's time) defaults to now, and
+// CreatedAt to that time: the store gives every answer of a response the
+// time of its first (InsertResponses), so a follow-up lands in the period,
+// and on the sort key, of the first answer.
 func (w *Writer) Add(r analytics.Response) error {
 	if w.closed.Load() {
 		return ErrClosed
 	}
-	now := time.Now().UTC()
 	if r.Version == 0 {
-		r.Version = uint64(now.UnixNano())
+		r.Version = uint64(time.Now().UnixNano())
 	}
 	if r.CreatedAt.IsZero() {
-		w.mu.Lock()
-		r.CreatedAt = w.first.get(r.ResponseID, now.Truncate(time.Second))
-		w.mu.Unlock()
+		r.CreatedAt = time.Unix(0, int64(r.Version)).UTC().Truncate(time.Second)
 	}
 	return w.append(encodeResponse(make([]byte, 0, 96+len(r.Comment)), &r))
 }
@@ -242,7 +236,7 @@ func (w *Writer) flush(ctx context.Context) error {
 		err := w.spool.ReadSegment(id, func(rec []byte) error {
 			var err error
 			switch rec[0] {
-			case recordResponse, recordResponseV1:
+			case recordResponse, recordResponseV3, recordResponseV1:
 				var r analytics.Response
 				if r, err = decodeResponse(rec); err == nil {
 					rows = append(rows, r)
@@ -343,32 +337,4 @@ func (w *Writer) Close(ctx context.Context) error {
 		return fmt.Errorf("close writer: %d spool segments kept for the next start: %w", len(left), flushErr)
 	}
 	return closeErr
-}
-
-// firstAnswers remembers when recent response ids were first seen, in two
-// generations of at most size entries each: memory stays bounded and an id
-// seen in the last size..2*size answers is still found.
-type firstAnswers struct {
-	size      int
-	cur, prev map[uuid.UUID]time.Time
-}
-
-func newFirstAnswers(size int) firstAnswers {
-	return firstAnswers{size: size, cur: map[uuid.UUID]time.Time{}}
-}
-
-// get returns the remembered first time of id, or records and returns now.
-func (f *firstAnswers) get(id uuid.UUID, now time.Time) time.Time {
-	if t, ok := f.cur[id]; ok {
-		return t
-	}
-	if t, ok := f.prev[id]; ok {
-		f.cur[id] = t
-		return t
-	}
-	if len(f.cur) >= f.size {
-		f.prev, f.cur = f.cur, make(map[uuid.UUID]time.Time, f.size)
-	}
-	f.cur[id] = now
-	return now
 }

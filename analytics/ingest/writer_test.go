@@ -49,7 +49,7 @@ func TestWriterDedupesAndFlushesOnClose(t *testing.T) {
 	if err := w.Add(analytics.Response{SurveyID: "w", ResponseID: uuid.New(), Score: 10, Channel: "api"}); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := db.CountRows(ctx, "responses", "w"); n != 0 {
+	if n, _ := db.CountRows(ctx, "answers", "w"); n != 0 {
 		t.Fatalf("rows written before Close: %d", n)
 	}
 	if err := w.Close(ctx); err != nil {
@@ -58,18 +58,18 @@ func TestWriterDedupesAndFlushesOnClose(t *testing.T) {
 	if err := w.Add(analytics.Response{SurveyID: "w", ResponseID: uuid.New()}); err != ErrClosed {
 		t.Fatalf("Add after Close = %v", err)
 	}
-	if n, _ := db.CountRows(ctx, "responses", "w"); n != 3 {
+	if n, _ := db.CountRows(ctx, "answers", "w"); n != 3 {
 		t.Fatalf("raw rows = %d, want 3", n)
 	}
 	var distinctTimes uint64
-	if err := db.QueryRow(ctx, "SELECT uniqExact(created_at) FROM responses WHERE response_id = ?", id).Scan(&distinctTimes); err != nil {
+	if err := db.QueryRow(ctx, "SELECT uniqExact(created_at) FROM answers WHERE response_id = ?", id).Scan(&distinctTimes); err != nil {
 		t.Fatal(err)
 	}
 	if distinctTimes != 1 {
 		t.Errorf("follow-up got a new created_at")
 	}
 	var keys, values []string
-	if err := db.QueryRow(ctx, "SELECT property_keys, property_values FROM responses WHERE response_id = ? AND score = 9", id).Scan(&keys, &values); err != nil {
+	if err := db.QueryRow(ctx, "SELECT property_keys, property_values FROM answers WHERE response_id = ? AND score = 9", id).Scan(&keys, &values); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(keys, values) != "[country plan] [FR pro]" {
@@ -106,7 +106,7 @@ func TestWriterFlushesOnTimeAndSize(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			db.WaitRows(t, "responses", tt.survey, uint64(tt.rows))
+			db.WaitRows(t, "answers", tt.survey, uint64(tt.rows))
 		})
 	}
 }
@@ -116,7 +116,7 @@ func TestWriterFlushesOnTimeAndSize(t *testing.T) {
 func TestWriterSurvivesClickHouseErrors(t *testing.T) {
 	db := chtest.Open(t, "heed_test_ingest_writer3")
 	ctx := context.Background()
-	if err := db.Exec(ctx, "RENAME TABLE responses TO responses_away"); err != nil {
+	if err := db.Exec(ctx, "RENAME TABLE answers TO answers_away"); err != nil {
 		t.Fatal(err)
 	}
 	w := newTestWriter(t, db, Options{FlushInterval: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
@@ -135,10 +135,10 @@ func TestWriterSurvivesClickHouseErrors(t *testing.T) {
 	if _, bytes := w.Backlog(); bytes == 0 {
 		t.Fatal("backlog empty while ClickHouse refuses inserts")
 	}
-	if err := db.Exec(ctx, "RENAME TABLE responses_away TO responses"); err != nil {
+	if err := db.Exec(ctx, "RENAME TABLE answers_away TO answers"); err != nil {
 		t.Fatal(err)
 	}
-	db.WaitRows(t, "responses", "f", 50)
+	db.WaitRows(t, "answers", "f", 50)
 	if err := w.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestWriterSpoolFull(t *testing.T) {
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db.WaitRows(t, "responses", "full", uint64(20-full))
+	db.WaitRows(t, "answers", "full", uint64(20-full))
 }
 
 // TestWriterReplaysSpool: segments left by a process that died are inserted
@@ -196,7 +196,7 @@ func TestWriterReplaysSpool(t *testing.T) {
 
 	// BatchSize 2: the segment of 5 goes in as inserts of 2, 2 and 1.
 	w := newTestWriter(t, db, Options{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, BatchSize: 2, KeepInserted: -1})
-	db.WaitRows(t, "responses", "replay", 5)
+	db.WaitRows(t, "answers", "replay", 5)
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestWriterKeepsInsertedAndQuarantines(t *testing.T) {
 	sp.Close()
 
 	w := newTestWriter(t, db, Options{SpoolDir: dir, FlushInterval: 20 * time.Millisecond})
-	db.WaitRows(t, "responses", "keep", 1)
+	db.WaitRows(t, "answers", "keep", 1)
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestWriterKeepsInsertedAndQuarantines(t *testing.T) {
 	}
 	// The next run inserts the kept segment again: harmless, counted once.
 	w = newTestWriter(t, db, Options{SpoolDir: dir, FlushInterval: 20 * time.Millisecond, KeepInserted: -1})
-	db.WaitRows(t, "responses", "keep", 2)
+	db.WaitRows(t, "answers", "keep", 2)
 	w.Close(context.Background())
 	sv := &analytics.Survey{ID: "keep"}
 	now := time.Now()

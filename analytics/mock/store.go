@@ -1,9 +1,10 @@
 // Package mock is an in-memory analytics.Store for the fast test tier:
 // handler, validation and job tests that need no ClickHouse. It applies
-// Heed's answer rules in Go (Fold), so it doubles as the reference the real
-// store's reports are checked against. Any method can be replaced through
-// its Fn field (as in benbjohnson/wtf's mock package), and Err makes every
-// call fail, like a store that is down.
+// Heed's answer rules in plain Go (Fold), so it doubles as the reference
+// the real store is checked against (analytics/clickhouse's differential
+// test). ReportFn replaces Report (as the Fn fields of benbjohnson/wtf's
+// mock package do), and Err makes every call fail, like a store that is
+// down.
 package mock
 
 import (
@@ -119,52 +120,63 @@ func (s *Store) Responses(surveyID string) []analytics.Response {
 // Folded is one response as Heed's rules see it: its first answer's time
 // and the answer that counts.
 type Folded struct {
-	First     time.Time
-	Answer    analytics.Response
-	Confirmed bool // some row of it is confirmed
+	First  time.Time
+	Answer analytics.Response
 }
 
-// Fold applies Heed's answer rules to raw rows: one result per
-// response_id; the last confirmed answer counts when there is one, else the
-// last answer (by Version; on a tie the later row); the response dates from
-// its first row. Rows are those of one survey and segment.
+// Confirmed says whether the response counts without include_unconfirmed:
+// its counting answer is confirmed (a confirmed answer always wins).
+func (f Folded) Confirmed() bool { return !f.Answer.Unconfirmed }
+
+// Fold applies Heed's answer rules to the raw rows of one survey: one
+// result per response_id, whose counting answer is the one that
+// CountsOver all others, and which dates from its earliest row (truncated
+// to the second, as stored).
 func Fold(rows []analytics.Response) map[uuid.UUID]Folded {
 	out := map[uuid.UUID]Folded{}
 	for _, r := range rows {
+		at := r.CreatedAt.UTC().Truncate(time.Second)
 		f, seen := out[r.ResponseID]
-		confirmed := !r.Unconfirmed
 		switch {
 		case !seen:
-			f = Folded{First: r.CreatedAt, Answer: r, Confirmed: confirmed}
+			f = Folded{First: at, Answer: r}
 		default:
-			if r.CreatedAt.Before(f.First) {
-				f.First = r.CreatedAt
+			if at.Before(f.First) {
+				f.First = at
 			}
-			if confirmed && !f.Confirmed || confirmed == f.Confirmed && r.Version >= f.Answer.Version {
+			if r.CountsOver(&f.Answer) {
 				f.Answer = r
 			}
-			f.Confirmed = f.Confirmed || confirmed
 		}
 		out[r.ResponseID] = f
 	}
 	return out
 }
 
-// matching returns the rows of q's survey whose properties hold q's segment.
-func (s *Store) matching(q analytics.ReportQuery) []analytics.Response {
-	var out []analytics.Response
+// InSegment reports whether a counting answer holds every pair of a
+// segment.
+func InSegment(r analytics.Response, segment map[string]string) bool {
+	for k, v := range segment {
+		if got, has := r.Properties[k]; !has || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// folded returns the responses of q first answered in range whose
+// counting answer is in q's segment.
+func (s *Store) folded(q analytics.ReportQuery) map[uuid.UUID]Folded {
+	var rows []analytics.Response
 	for _, r := range s.responses {
-		if r.SurveyID != q.Survey.ID {
-			continue
+		if r.SurveyID == q.Survey.ID {
+			rows = append(rows, r)
 		}
-		ok := true
-		for k, v := range q.Properties {
-			if got, has := r.Properties[k]; !has || got != v {
-				ok = false
-			}
-		}
-		if ok {
-			out = append(out, r)
+	}
+	out := Fold(rows)
+	for id, f := range out {
+		if !inRange(f.First, q) || !InSegment(f.Answer, q.Properties) {
+			delete(out, id)
 		}
 	}
 	return out
@@ -185,8 +197,8 @@ func (s *Store) Report(ctx context.Context, q analytics.ReportQuery) (*analytics
 		return nil, s.Err
 	}
 	rep := analytics.NewReport(q)
-	for _, f := range Fold(s.matching(q)) {
-		if !inRange(f.First, q) || !f.Confirmed && !q.IncludeUnconfirmed {
+	for _, f := range s.folded(q) {
+		if !f.Confirmed() && !q.IncludeUnconfirmed {
 			continue
 		}
 		if err := rep.Add(q.Interval.Start(f.First), f.Answer.Score, f.Answer.Reasons, 1); err != nil {
@@ -204,18 +216,18 @@ func (s *Store) ListAnswers(ctx context.Context, q analytics.ReportQuery, limit 
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	out := s.answers(q)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// answers returns the counting answers of q, newest first.
+func (s *Store) answers(q analytics.ReportQuery) []analytics.Answer {
 	out := []analytics.Answer{}
-	for id, f := range Fold(s.matching(q)) {
-		if !inRange(f.First, q) {
-			continue
-		}
-		a := f.Answer
-		reasons := a.Reasons
-		if reasons == nil {
-			reasons = []string{}
-		}
-		out = append(out, analytics.Answer{ResponseID: id.String(), CreatedAt: f.First, Score: a.Score, Reasons: reasons,
-			Comment: a.Comment, Channel: a.Channel, Respondent: a.Respondent, Confirmed: f.Confirmed, Flags: a.Flags})
+	for id, f := range s.folded(q) {
+		out = append(out, AnswerOf(id, f))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
@@ -223,10 +235,56 @@ func (s *Store) ListAnswers(ctx context.Context, q analytics.ReportQuery, limit 
 		}
 		return out[i].ResponseID < out[j].ResponseID
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	return out
+}
+
+// AnswerOf is a folded response as the store reads it back.
+func AnswerOf(id uuid.UUID, f Folded) analytics.Answer {
+	a := f.Answer
+	reasons := a.Reasons
+	if reasons == nil {
+		reasons = []string{}
 	}
-	return out, nil
+	var props map[string]string
+	if len(a.Properties) > 0 {
+		props = a.Properties
+	}
+	return analytics.Answer{ResponseID: id.String(), CreatedAt: f.First, Score: a.Score, Reasons: reasons,
+		Comment: a.Comment, Channel: a.Channel, Respondent: a.Respondent, Confirmed: f.Confirmed(), Flags: a.Flags, Properties: props}
+}
+
+// ExportAnswers implements analytics.ResponseStore.
+func (s *Store) ExportAnswers(ctx context.Context, q analytics.ReportQuery, out analytics.AnswerExport) error {
+	s.mu.Lock()
+	if s.Err != nil {
+		s.mu.Unlock()
+		return s.Err
+	}
+	answers := s.answers(q)
+	s.mu.Unlock()
+	keys := map[string]bool{}
+	for _, a := range answers {
+		for k := range a.Properties {
+			keys[k] = true
+		}
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) > analytics.MaxExportProperties {
+		names = names[:analytics.MaxExportProperties]
+	}
+	if err := out.Columns(names); err != nil {
+		return err
+	}
+	for _, a := range answers {
+		if err := out.Answer(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LastContact implements analytics.ResponseStore.
@@ -237,8 +295,9 @@ func (s *Store) LastContact(ctx context.Context, surveyID, respondent string) (a
 		return answered, dismissed, s.Err
 	}
 	for _, r := range s.responses {
-		if r.SurveyID == surveyID && r.Respondent == respondent && r.CreatedAt.After(answered) {
-			answered = r.CreatedAt
+		at := time.Unix(0, int64(r.Version&^(1<<63))).UTC().Truncate(time.Second)
+		if r.SurveyID == surveyID && r.Respondent == respondent && at.After(answered) {
+			answered = at
 		}
 	}
 	for _, d := range s.dismissals {

@@ -140,7 +140,7 @@ func (db *DB) CountRows(ctx context.Context, table, surveyID string) (uint64, er
 // ResponseIDs returns every stored response_id of a survey with its number
 // of raw rows; fault tests compare it with what the server acknowledged.
 func (db *DB) ResponseIDs(ctx context.Context, surveyID string) (map[string]uint64, error) {
-	rows, err := db.raw.Query(ctx, "SELECT toString(response_id), count() FROM responses WHERE survey_id = ? GROUP BY response_id", surveyID)
+	rows, err := db.raw.Query(ctx, "SELECT toString(response_id), count() FROM answers WHERE survey_id = ? GROUP BY response_id", surveyID)
 	if err != nil {
 		return nil, err
 	}

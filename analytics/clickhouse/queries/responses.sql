@@ -1,49 +1,74 @@
--- Answers. Each accepted answer is a row; a follow-up, a retry or a replay
--- of the same response_id is another row. The answer that counts for a
--- response is its last confirmed one when it has one, else its last one: so
--- a link scanner's later click never overrides what the person confirmed.
--- A segment is a list of 'key\0value' pairs that every counted row holds.
+-- Answers (migrations/0005_answers.sql). Every row of a response carries
+-- the time of its first answer (created_at) and a version whose top bit says
+-- "confirmed": so FINAL, like every merge, keeps for each response the
+-- answer that counts: its last confirmed answer, else its last answer.
+-- A segment is a list of 'key\0value' pairs the counting answer must hold.
 
 -- name: insert-responses
-INSERT INTO responses (survey_id, created_at, response_id, version, score,
+-- The answer_firsts_mv view copies (survey, response, first time) into
+-- answer_firsts in the same insert.
+INSERT INTO answers (survey_id, created_at, response_id, version, score,
 	reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags);
 
--- name: select-answers
--- The answers first given in [from, to), newest first: the subquery finds
--- the responses with a row in range, the outer query reads all their rows (a
--- follow-up may sit in another period) and HAVING keeps those first
--- answered in range.
--- args: survey, survey, from, to, segment pairs, from, to, limit
-SELECT toString(response_id) AS id,
-	min(created_at) AS first_at,
-	if(max(confirmed) = 1, argMaxIf(score, version, confirmed = 1), argMax(score, version)) AS last_score,
-	if(max(confirmed) = 1, argMaxIf(reasons, version, confirmed = 1), argMax(reasons, version)) AS last_reasons,
-	if(max(confirmed) = 1, argMaxIf(comment, version, confirmed = 1), argMax(comment, version)) AS last_comment,
-	argMax(channel, version) AS last_channel,
-	argMax(respondent, version) AS last_respondent,
-	max(confirmed) AS any_confirmed,
-	argMax(flags, version) AS last_flags
-FROM responses
-WHERE survey_id = ?
-	AND response_id IN (SELECT response_id FROM responses
-		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
-	AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
-GROUP BY response_id
-HAVING first_at >= toDateTime(?) AND first_at < toDateTime(?)
-ORDER BY first_at DESC, id
+-- name: select-first-answers
+-- When the listed responses were first answered, by primary key (ids as
+-- strings: a bound list of UUIDs needs toUUID, and IN a subquery uses the
+-- index where has() would not).
+-- args: survey, response ids
+SELECT toString(response_id), min(created_at) FROM answer_firsts
+WHERE survey_id = ? AND response_id IN (SELECT arrayJoin(arrayMap(x -> toUUID(x), ?)))
+GROUP BY response_id;
+
+-- name: select-latest-answers
+-- The newest counting answers first given in [from, to): the caller widens
+-- the window until it has enough, so a list reads the newest rows only.
+-- The segment is applied to the folded rows, outside FINAL.
+-- args: survey, from, to, segment pairs, limit
+SELECT id, created_at, score, reasons, comment, channel, respondent, confirmed, flags, property_keys, property_values
+FROM (
+	SELECT toString(response_id) AS id, created_at, score, reasons, comment, channel, respondent, confirmed, flags,
+		property_keys, property_values
+	FROM answers FINAL
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
+WHERE hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
+ORDER BY created_at DESC, id
+LIMIT ?;
+
+-- name: select-export-answers
+-- Every counting answer first given in [from, to), for responses.csv,
+-- streamed as ClickHouse reads it (in time order within each month).
+-- args: survey, from, to, segment pairs
+SELECT id, created_at, score, reasons, comment, channel, respondent, confirmed, flags, property_keys, property_values
+FROM (
+	SELECT toString(response_id) AS id, created_at, score, reasons, comment, channel, respondent, confirmed, flags,
+		property_keys, property_values
+	FROM answers FINAL
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
+WHERE hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?);
+
+-- name: select-answer-property-keys
+-- The property names of the answers first given in [from, to): the
+-- columns of responses.csv. (Raw rows: a name only a replaced answer had
+-- gives an empty column, never a wrong one.)
+-- args: survey, from, to, most
+SELECT DISTINCT arrayJoin(property_keys) AS k FROM answers
+WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+ORDER BY k
 LIMIT ?;
 
 -- name: select-last-contact
--- When a respondent last answered and last dismissed a survey; max() over
--- no rows is 1970-01-01 on every version, which Go reads as "never".
+-- When a respondent last answered (the time in a version's low 63 bits)
+-- and last dismissed a survey; over no rows both are 1970-01-01, which Go
+-- reads as "never".
 -- args: survey, respondent, survey, respondent
 SELECT
-	(SELECT max(created_at) FROM responses WHERE survey_id = ? AND respondent = ?),
+	(SELECT toDateTime(intDiv(max(bitAnd(version, 9223372036854775807)), 1000000000), 'UTC') FROM answers
+		WHERE survey_id = ? AND respondent = ?),
 	(SELECT max(created_at) FROM dismissals WHERE survey_id = ? AND respondent = ?);
 
 -- name: select-answered-respondents
--- Respondents with a confirmed answer since a time (reminders skip them,
--- initial sends count them as asked).
+-- Respondents with a confirmed answer to a response begun since a time
+-- (reminders skip them, initial sends count them as asked).
 -- args: survey, since
-SELECT DISTINCT respondent FROM responses
+SELECT DISTINCT respondent FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND respondent != '' AND confirmed = 1;

@@ -117,7 +117,7 @@ func TestSignalFlushes(t *testing.T) {
 				}
 				resp.Body.Close()
 			}
-			if got, _ := db.CountRows(context.Background(), "responses", id); got != 0 {
+			if got, _ := db.CountRows(context.Background(), "answers", id); got != 0 {
 				t.Fatalf("%d rows written before the signal; the test would prove nothing", got)
 			}
 			cmd.Process.Signal(sig)
@@ -130,7 +130,7 @@ func TestSignalFlushes(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatalf("heed did not exit\n%s", logs.String())
 			}
-			if got, err := db.CountRows(context.Background(), "responses", id); err != nil || got != n {
+			if got, err := db.CountRows(context.Background(), "answers", id); err != nil || got != n {
 				t.Fatalf("rows after %s = %d (%v), want %d\n%s", sig, got, err, n, logs.String())
 			}
 		})

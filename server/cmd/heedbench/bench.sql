@@ -6,4 +6,4 @@ DROP DATABASE IF EXISTS `{database}`;
 
 -- name: count-raw-rows
 -- Raw rows of a survey, before any dedupe: what was stored.
-SELECT count() FROM responses WHERE survey_id = ?;
+SELECT count() FROM answers WHERE survey_id = ?;
