@@ -52,7 +52,7 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 	r := analytics.Response{
 		SurveyID:   sv.ID,
 		ResponseID: uuid.New(),
-		First:      in.ResponseID == "", // a new id: no earlier answer to look up
+		First:      in.ResponseID == "",    // a new id: no earlier answer to look up
 		Reasons:    sortedCopy(in.Reasons), // one order, so equal sets group together in reports
 		Comment:    in.Comment,
 		Channel:    in.Channel,

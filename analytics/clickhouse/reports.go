@@ -107,7 +107,7 @@ func dateString(t time.Time) string { return t.Format(time.DateOnly) }
 // daySet is a set of days as 'YYYY-MM-DD'.
 type daySet map[string]bool
 
-// list is the set as the statements take it: sorted, after a '' that keeps
+// list is the set as the statements take it: sorted, after a ” that keeps
 // it typed when empty.
 func (s daySet) list() []string {
 	out := []string{""}
