@@ -1,0 +1,227 @@
+package clickhouse_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/ingest"
+	"heed/analytics/mock"
+)
+
+// event is one answer as a client sends it: the generator makes streams of
+// them per response (first answer, follow-ups, link-scanner clicks,
+// confirmations, replays).
+type event struct {
+	r analytics.Response
+}
+
+// genEvents makes n response streams for the surveys, starting around
+// base and spreading over about span, in arrival order: each stream's
+// events in time order, replays (the same answer again, as a spool replay
+// sends it) anywhere after their original.
+func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span time.Duration) []event {
+	type timed struct {
+		at time.Time
+		e  event
+	}
+	var all []timed
+	seq := uint64(0)
+	reasons := []string{"rude_service", "price", "slow_service"}
+	pick := func() []string {
+		var out []string
+		for _, r := range reasons {
+			if rng.IntN(3) == 0 {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	plans := []string{"free", "pro", "team"}
+	for i := 0; i < n; i++ {
+		id := uuid.New()
+		survey := surveys[rng.IntN(len(surveys))]
+		// Many first answers close to base, a month boundary, to put
+		// follow-ups in the next day, week and month (and partition).
+		var t0 time.Time
+		if rng.IntN(3) == 0 {
+			t0 = base.Add(time.Duration(rng.Int64N(int64(6 * time.Hour))))
+		} else {
+			t0 = base.Add(-span / 2).Add(time.Duration(rng.Int64N(int64(span))))
+		}
+		channel := analytics.Channels[rng.IntN(len(analytics.Channels))]
+		plan := plans[rng.IntN(len(plans))]
+		at := t0
+		next := func(r analytics.Response) {
+			seq++
+			r.SurveyID, r.ResponseID, r.Channel = survey, id, channel
+			r.Version = uint64(at.UnixNano()) + seq // unique, ordered like arrival within a stream
+			if r.Properties == nil {
+				r.Properties = map[string]string{"plan": plan}
+			}
+			all = append(all, timed{at, event{r}})
+			if rng.IntN(60) == 0 { // a replay, later
+				all = append(all, timed{at.Add(time.Duration(rng.Int64N(int64(48 * time.Hour)))), event{r}})
+			}
+			at = at.Add(time.Duration(1+rng.Int64N(int64(30*time.Hour))) * time.Nanosecond * 1) // follow-ups up to 30 h later
+		}
+		score := uint8(rng.IntN(11))
+		switch kind := rng.IntN(10); {
+		case kind < 5: // one answer, maybe a follow-up or two
+			next(analytics.Response{Score: score, First: rng.IntN(2) == 0})
+			for f := rng.IntN(3); f > 0; f-- {
+				r := analytics.Response{Score: uint8(rng.IntN(11)), Reasons: pick(), Comment: fmt.Sprintf("follow-up %d", f)}
+				if rng.IntN(4) == 0 {
+					r.Properties = map[string]string{"plan": plans[rng.IntN(len(plans))]} // moved plan
+				}
+				next(r)
+			}
+		case kind < 8: // an email: an unconfirmed click, then maybe confirmed and a follow-up
+			channel = analytics.ChannelEmail
+			next(analytics.Response{Score: score, Unconfirmed: true, Flags: "scanner_agent"})
+			if rng.IntN(3) > 0 {
+				next(analytics.Response{Score: score})
+				if rng.IntN(2) == 0 {
+					next(analytics.Response{Score: score, Reasons: pick(), Comment: "why"})
+				}
+			}
+			if rng.IntN(2) == 0 { // clicked again after, by a scanner or the person
+				next(analytics.Response{Score: uint8(rng.IntN(11)), Unconfirmed: true})
+			}
+		default: // unconfirmed clicks only
+			channel = analytics.ChannelEmail
+			next(analytics.Response{Score: score, Unconfirmed: true})
+			if rng.IntN(2) == 0 {
+				next(analytics.Response{Score: uint8(rng.IntN(11)), Unconfirmed: true})
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at.Before(all[j].at) })
+	out := make([]event, len(all))
+	for i, t := range all {
+		out[i] = t.e
+	}
+	return out
+}
+
+// TestReportsMatchReference writes thousands of generated response streams
+// through the real writer (restarted between phases, so follow-ups find
+// their first answer in the store), then checks that reports and answer
+// lists equal a reference computed in Go from the same answers
+// (mock.Fold): with no day counted yet, with counted days, after OPTIMIZE
+// ... FINAL, and counted again.
+func TestReportsMatchReference(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_differential")
+	ctx := context.Background()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 42))
+	surveys := []string{"d1", "d2"}
+	base := time.Date(2026, 1, 31, 20, 0, 0, 0, time.UTC) // a Saturday evening; February starts on Sunday, the week on Monday
+	events := genEvents(rng, surveys, 3000, base, 40*24*time.Hour)
+	ref := mock.New()
+	spool := t.TempDir()
+	phases := 3
+	for p := 0; p < phases; p++ {
+		w, err := ingest.New(db, ingest.Options{SpoolDir: spool, FlushInterval: time.Hour, BatchSize: 97 + rng.IntN(400)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo, hi := p*len(events)/phases, (p+1)*len(events)/phases
+		for _, e := range events[lo:hi] {
+			if err := w.Add(e.r); err != nil {
+				t.Fatal(err)
+			}
+			r := e.r
+			r.CreatedAt = time.Unix(0, int64(r.Version)).UTC() // what the writer stores for it
+			if err := ref.InsertResponses(ctx, []analytics.Response{r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if p == 1 { // count some days now; the last phase makes some stale again
+			if _, err := db.RefreshDays(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("%d answers of %d responses written", len(events), 3000)
+
+	compare := func(stage string) {
+		t.Helper()
+		for _, survey := range surveys {
+			sv := &analytics.Survey{ID: survey, Reasons: []analytics.Reason{{ID: "rude_service"}, {ID: "price"}, {ID: "slow_service"}}}
+			day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+			ranges := [][2]time.Time{
+				{day(2025, 12, 1), day(2026, 4, 1)}, // everything
+				{day(2026, 2, 1), day(2026, 3, 1)},  // February only: follow-ups from January stay out
+				{day(2026, 1, 26), day(2026, 2, 9)}, // two weeks across the month
+				{day(2026, 1, 31), day(2026, 2, 1)}, // one day
+			}
+			for _, rg := range ranges {
+				for _, iv := range []analytics.Interval{analytics.Day, analytics.Week, analytics.Month} {
+					for _, unconfirmed := range []bool{false, true} {
+						for _, segment := range []map[string]string{nil, {"plan": "pro"}} {
+							q := analytics.ReportQuery{Survey: sv, From: rg[0], To: rg[1], Interval: iv, IncludeUnconfirmed: unconfirmed, Properties: segment}
+							got, err := db.Report(ctx, q)
+							if err != nil {
+								t.Fatalf("%s: %v", stage, err)
+							}
+							want, _ := ref.Report(ctx, q)
+							if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+								t.Fatalf("%s: report %s %s..%s %s unconfirmed=%v segment=%v differs:\n got %.600s\nwant %.600s",
+									stage, survey, rg[0].Format(time.DateOnly), rg[1].Format(time.DateOnly), iv, unconfirmed, segment, g, w)
+							}
+						}
+					}
+				}
+				q := analytics.ReportQuery{Survey: sv, From: rg[0], To: rg[1], Properties: nil}
+				got, err := db.ListAnswers(ctx, q, 10000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := ref.ListAnswers(ctx, q, 10000)
+				if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+					t.Fatalf("%s: answers of %s %s..%s differ (%d vs %d):\n got %.600s\nwant %.600s", stage, survey,
+						rg[0].Format(time.DateOnly), rg[1].Format(time.DateOnly), len(got), len(want), g, w)
+				}
+			}
+		}
+	}
+	compare("some days counted")
+	if _, err := db.RefreshDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	compare("every day counted")
+	if err := db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	compare("after OPTIMIZE FINAL")
+	if _, err := db.RefreshDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	compare("counted again after OPTIMIZE FINAL")
+	if err := db.Exec(ctx, "OPTIMIZE TABLE answer_days FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	compare("after OPTIMIZE FINAL of the counted days")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
