@@ -12,6 +12,7 @@ import (
 var (
 	MarkMigration   = (*DB).markMigration
 	SplitStatements = splitStatements
+	MigrateTo       = (*DB).migrate
 )
 
 // Migration is one migration file, split into statements.
@@ -61,6 +62,11 @@ func Statements() []Statement {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// InsertRows inserts rows with a statement's column list, in one batch.
+func (db *DB) InsertRows(ctx context.Context, sql string, rows [][]any) error {
+	return db.insert(ctx, "test insert", sql, len(rows), func(i int) []any { return rows[i] })
 }
 
 // IsInsert tells a batch insert (a column list, no VALUES) from the rest.

@@ -81,6 +81,12 @@ func splitStatements(body string) []string {
 // after; every statement is written to be re-runnable (IF NOT EXISTS), so a
 // dirty migration left by a crash is simply run again.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	return db.migrate(ctx, log, ^uint32(0))
+}
+
+// migrate applies the migrations up to version upTo (tests start from an
+// older layout so).
+func (db *DB) migrate(ctx context.Context, log *slog.Logger, upTo uint32) error {
 	migrations, err := loadMigrations()
 	if err != nil {
 		return err
@@ -93,6 +99,9 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	for _, m := range migrations {
+		if m.version > upTo {
+			break
+		}
 		dirty, seen := state[m.version]
 		if seen && !dirty {
 			continue

@@ -52,6 +52,19 @@ var testName = regexp.MustCompile(`^heed_test[A-Za-z0-9_]{0,53}$`)
 // tier) it skips the test instead.
 func Open(t testing.TB, name string) *DB {
 	t.Helper()
+	db := Empty(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Empty is Open without the migrations: a new, empty test database, for
+// tests that build an older layout first.
+func Empty(t testing.TB, name string) *DB {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("needs ClickHouse: not in the fast tier (-short)")
 	}
@@ -67,11 +80,7 @@ func Open(t testing.TB, name string) *DB {
 	if err := clickhouse.CreateDatabase(ctx, url); err != nil {
 		t.Fatal(err)
 	}
-	db := Connect(t, url)
-	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return Connect(t, url)
 }
 
 // Connect opens an existing database without touching its data.

@@ -1,0 +1,130 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics"
+	"heed/analytics/clickhouse"
+	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/mock"
+)
+
+// legacyInsert is how the previous layout stored an answer (migrations
+// 0002 and 0004: table responses, version = the answer's time, confirmed
+// apart), written as the previous version wrote it.
+const legacyInsert = `INSERT INTO responses (survey_id, created_at, response_id, version, score,
+	reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags)`
+
+// TestMigrateFromPreviousLayout: a database written by the previous
+// version (its migrations, its rows: a follow-up that got a later
+// created_at after a restart, a scanner's click after a confirmed answer,
+// replayed duplicates) is upgraded by heed migrate without losing a row,
+// and reports what the previous version reported, also after a merge.
+func TestMigrateFromPreviousLayout(t *testing.T) {
+	db := chtest.Empty(t, "heed_test_ch_upgrade")
+	ctx := context.Background()
+	if err := clickhouse.MigrateTo(db.DB, ctx, quiet, 4); err != nil {
+		t.Fatal(err)
+	}
+	jan31 := time.Date(2026, 1, 31, 23, 59, 58, 0, time.UTC)
+	feb1 := time.Date(2026, 2, 1, 0, 0, 1, 0, time.UTC)
+	a, b, c, d := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	pro := map[string]string{"plan": "pro"}
+	legacy := []analytics.Response{
+		// a: 2 on Jan 31, answered again (10) after a restart: a new created_at.
+		{SurveyID: "up", ResponseID: a, CreatedAt: jan31, Version: uint64(jan31.UnixNano()), Score: 2, Channel: "api", Properties: pro},
+		{SurveyID: "up", ResponseID: a, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 10, Channel: "api", Properties: pro},
+		// b: a confirmed 3 with a reason and a comment, a scanner's 10 later.
+		{SurveyID: "up", ResponseID: b, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 3, Reasons: []string{"rude_service"}, Comment: "really bad", Channel: "email"},
+		{SurveyID: "up", ResponseID: b, CreatedAt: feb1, Version: uint64(feb1.UnixNano()) + 5e9, Score: 10, Channel: "email", Unconfirmed: true, Flags: "scanner_agent"},
+		// c: a scanner's click only; d: 9, replayed twice.
+		{SurveyID: "up", ResponseID: c, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 0, Channel: "email", Unconfirmed: true},
+		{SurveyID: "up", ResponseID: d, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 9, Channel: "widget"},
+		{SurveyID: "up", ResponseID: d, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 9, Channel: "widget"},
+		{SurveyID: "up", ResponseID: d, CreatedAt: feb1, Version: uint64(feb1.UnixNano()), Score: 9, Channel: "widget"},
+	}
+	// In one batch: one part, which no merge touches (the previous layout
+	// lost a confirmed answer to the later unconfirmed one when merging).
+	var batch [][]any
+	for _, r := range legacy {
+		keys, values := []string{}, []string{}
+		for k, v := range r.Properties {
+			keys, values = append(keys, k), append(values, v)
+		}
+		confirmed := uint8(1)
+		if r.Unconfirmed {
+			confirmed = 0
+		}
+		reasons := r.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		batch = append(batch, []any{r.SurveyID, r.CreatedAt, r.ResponseID, r.Version, r.Score, reasons, r.Comment,
+			r.Channel, r.Respondent, keys, values, confirmed, r.Flags})
+	}
+	if err := db.InsertRows(ctx, legacyInsert, batch); err != nil {
+		t.Fatal(err)
+	}
+	// The upgrade, as heed migrate runs it (twice: it must be re-runnable).
+	for i := 0; i < 2; i++ {
+		if err := db.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if err := clickhouse.MarkMigration(db.DB, ctx, 5, true); err != nil { // as if a crash left it dirty
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	// No row lost: every (response, version) of the old table is in the new one.
+	var lost uint64
+	if err := db.QueryRow(ctx, `SELECT count() FROM (SELECT DISTINCT response_id, version FROM responses)
+		WHERE (response_id, version) NOT IN (SELECT response_id, bitAnd(version, 9223372036854775807) FROM answers)`).Scan(&lost); err != nil {
+		t.Fatal(err)
+	}
+	if lost != 0 {
+		t.Fatalf("%d answers of the old layout are not in the new one", lost)
+	}
+	ref := mock.New()
+	ref.InsertResponses(ctx, legacy)
+	sv := &analytics.Survey{ID: "up", Reasons: []analytics.Reason{{ID: "rude_service"}}}
+	check := func(stage string) {
+		t.Helper()
+		for _, unconfirmed := range []bool{false, true} {
+			for _, segment := range []map[string]string{nil, pro} {
+				q := analytics.ReportQuery{Survey: sv, From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+					Interval: analytics.Month, IncludeUnconfirmed: unconfirmed, Properties: segment}
+				got, err := db.Report(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := ref.Report(ctx, q)
+				if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+					t.Fatalf("%s: unconfirmed=%v segment=%v:\n got %s\nwant %s", stage, unconfirmed, segment, g, w)
+				}
+			}
+		}
+		// By hand: January has a (a promoter now), February b (a detractor
+		// with its comment) and d; c counts only with include_unconfirmed.
+		rep, _ := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Interval: analytics.Month})
+		jan, feb := rep.Periods[0], rep.Periods[1]
+		if jan.Responses != 1 || jan.Promoters != 1 || feb.Responses != 2 || feb.Detractors != 1 || feb.Promoters != 1 {
+			t.Fatalf("%s: january %+v february %+v", stage, jan, feb)
+		}
+	}
+	check("after the upgrade")
+	if err := db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	check("after OPTIMIZE FINAL")
+	if _, err := db.RefreshDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("from counted days")
+}
