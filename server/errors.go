@@ -85,6 +85,8 @@ func invalid(fields map[string]string) *Error {
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			// A download that broke half-way: its status is gone.
+			log.Warn("request failed after its response started", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 			return
 		}
 		var apiErr *Error

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -125,29 +122,24 @@ func (s *Server) getReport(c echo.Context) error {
 }
 
 // getReportCSV handles GET /api/v1/surveys/:id/report.csv: one row per
-// period, two share columns per reason, spreadsheet-safe.
+// period, two share columns per reason, spreadsheet-safe, written as it is
+// made.
 func (s *Server) getReportCSV(c echo.Context) error {
 	sv, q, rep, err := s.report(c)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := writeReportCSV(&buf, sv, rep); err != nil {
+	name := fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+	w, err := startCSV(c, name)
+	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
-}
-
-func writeReportCSV(buf *bytes.Buffer, sv *analytics.Survey, rep *analytics.Report) error {
-	w := csv.NewWriter(buf)
 	header := []string{"period_start", "responses", "promoters", "passives", "detractors", "nps", "nps_ci95_low", "nps_ci95_high"}
 	for _, r := range sv.Reasons {
 		header = append(header, r.Label+" (share of detractors)", r.Label+" (share of responses)")
 	}
-	if err := w.Write(csvSafe(header)); err != nil {
-		return err
+	if err := w.row(header); err != nil {
+		return w.fail(err)
 	}
 	for _, p := range rep.Periods {
 		row := []string{p.Start, itoa(p.Responses), itoa(p.Promoters), itoa(p.Passives), itoa(p.Detractors), "", "", ""}
@@ -158,31 +150,9 @@ func writeReportCSV(buf *bytes.Buffer, sv *analytics.Survey, rep *analytics.Repo
 			st := p.Reasons[r.ID]
 			row = append(row, ftoa(st.ShareOfDetractors), ftoa(st.ShareOfResponses))
 		}
-		if err := w.Write(csvSafe(row)); err != nil {
-			return err
+		if err := w.row(row); err != nil {
+			return w.fail(err)
 		}
 	}
-	w.Flush()
-	return w.Error()
-}
-
-var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-
-func itoa(n int) string     { return strconv.Itoa(n) }
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-// csvSafe neutralises cells a spreadsheet would run as a formula (OWASP
-// "CSV injection"): a text cell starting with = + - @ tab or CR gets a
-// leading single quote. Numbers (a negative NPS) stay numbers.
-func csvSafe(row []string) []string {
-	for i, cell := range row {
-		if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-			continue
-		}
-		if plainNumber.MatchString(cell) {
-			continue
-		}
-		row[i] = "'" + cell
-	}
-	return row
+	return w.finish()
 }

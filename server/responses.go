@@ -2,8 +2,10 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -171,4 +173,79 @@ func (s *Server) listAnswers(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"survey_id": sv.ID, "from": q.From.Format(time.DateOnly),
 		"to": q.To.Format(time.DateOnly), "responses": answers})
+}
+
+// getResponsesCSV handles GET /api/v1/surveys/:id/responses.csv: every
+// response first given in the range (and segment), with the answer that
+// counts and its properties, one row each, streamed as ClickHouse reads
+// it. Unconfirmed answers are in, marked.
+func (s *Server) getResponsesCSV(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	q, err := reportQuery(c, sv)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("heed-%s-responses-%s-%s.csv", sv.ID, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+	out := &answersCSV{c: c, sv: sv, name: name}
+	if err := s.store.ExportAnswers(c.Request().Context(), q, out); err != nil {
+		if out.w != nil {
+			return out.w.fail(err)
+		}
+		return err
+	}
+	if out.w == nil { // the store found nothing to say: still a valid file
+		if err := out.Columns(nil); err != nil {
+			return err
+		}
+	}
+	return out.w.finish()
+}
+
+// answersCSV writes an export as responses.csv.
+type answersCSV struct {
+	c    echo.Context
+	sv   *analytics.Survey
+	name string
+	w    *csvWriter
+	keys []string
+	row  []string
+}
+
+// The columns before the properties.
+var answerColumns = []string{"response_id", "first_answered_at", "score", "nps_group", "reasons", "reason_labels",
+	"comment", "channel", "respondent", "confirmed", "flags"}
+
+func (a *answersCSV) Columns(keys []string) error {
+	w, err := startCSV(a.c, a.name)
+	if err != nil {
+		return err
+	}
+	a.w, a.keys = w, keys
+	header := append([]string(nil), answerColumns...)
+	for _, k := range keys {
+		header = append(header, "property."+k)
+	}
+	a.row = make([]string, len(header))
+	return w.row(header)
+}
+
+func (a *answersCSV) Answer(ans analytics.Answer) error {
+	r := a.row[:0]
+	group := "passive"
+	switch {
+	case analytics.IsPromoter(ans.Score):
+		group = "promoter"
+	case analytics.IsDetractor(ans.Score):
+		group = "detractor"
+	}
+	r = append(r, ans.ResponseID, ans.CreatedAt.UTC().Format(time.RFC3339), strconv.Itoa(int(ans.Score)), group,
+		strings.Join(ans.Reasons, ";"), strings.Join(a.sv.ReasonLabels(ans.Reasons), ";"), ans.Comment, ans.Channel,
+		ans.Respondent, strconv.FormatBool(ans.Confirmed), ans.Flags)
+	for _, k := range a.keys {
+		r = append(r, ans.Properties[k])
+	}
+	return a.w.row(r)
 }

@@ -34,6 +34,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.Match(getHead, "/surveys/:id/report", s.getReport, admin)
 	api.Match(getHead, "/surveys/:id/report.csv", s.getReportCSV, admin)
 	api.Match(getHead, "/surveys/:id/responses", s.listAnswers, admin)
+	api.Match(getHead, "/surveys/:id/responses.csv", s.getResponsesCSV, admin)
 
 	// Public: answers and the website widget (CORS by allowed_origins).
 	api.POST("/surveys/:id/responses", s.createResponse, public...)

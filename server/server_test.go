@@ -361,3 +361,54 @@ func TestNotReady(t *testing.T) {
 		t.Fatalf("response while not loaded: %d %s", r.status, r.body)
 	}
 }
+
+// TestResponsesCSV: the raw answers as a spreadsheet: one row per response
+// with the answer that counts, its properties as columns, formula cells
+// neutralised, the segment applied, and a byte order mark for Excel.
+func TestResponsesCSV(t *testing.T) {
+	eachStore(t, "heed_test_server_export", func(t *testing.T, ts *testServer) {
+		id := ts.createSurvey(t, shopSurvey)
+		rid := ts.respond(t, id, `{"score":8,"properties":{"plan":"pro"}}`)
+		ts.respond(t, id, `{"score":3,"reasons":["price","rude_service"],"comment":"=HYPERLINK(\"x\")","properties":{"plan":"pro","country":"FR"},"response_id":"`+rid+`"}`)
+		ts.respond(t, id, `{"score":10,"respondent":"cust-9","properties":{"plan":"free"}}`)
+		ts.waitReport(t, "/api/v1/surveys/"+id+"/report?interval=day", 2)
+		r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses.csv", "")
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") || !strings.Contains(r.header.Get("Content-Disposition"), "responses") {
+			t.Fatalf("responses.csv: %d %v %s", r.status, r.header, r.body)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 {
+			t.Fatalf("%d rows, want a header and 2 responses: %v", len(rows), rows)
+		}
+		header := strings.Join(rows[0], ",")
+		if header != "response_id,first_answered_at,score,nps_group,reasons,reason_labels,comment,channel,respondent,confirmed,flags,property.country,property.plan" {
+			t.Fatalf("header %s", header)
+		}
+		byID := map[string][]string{}
+		for _, row := range rows[1:] {
+			byID[row[0]] = row
+		}
+		got := byID[rid]
+		if got == nil || got[2] != "3" || got[3] != "detractor" || got[4] != "price;rude_service" || got[5] != "Price;Rude or unhelpful service" ||
+			got[6] != `'=HYPERLINK("x")` || got[9] != "true" || got[11] != "FR" || got[12] != "pro" {
+			t.Fatalf("follow-up row %v", got)
+		}
+		seg := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses.csv?property.plan=free&excel=1", "")
+		if !bytes.HasPrefix(seg.body, []byte("\ufeff")) {
+			t.Fatalf("no byte order mark with excel=1: %q", seg.body[:10])
+		}
+		rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(seg.body, []byte("\ufeff")))).ReadAll()
+		if err != nil || len(rows) != 2 || rows[1][8] != "cust-9" {
+			t.Fatalf("segment plan=free: %v %v", rows, err)
+		}
+		if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses.csv?from=2026-13-01", ""); r.status != 422 {
+			t.Fatalf("bad from: %d", r.status)
+		}
+		if r := ts.do(t, "GET", "/api/v1/surveys/"+id+"/responses.csv", ""); r.status != 401 {
+			t.Fatalf("without the key: %d", r.status)
+		}
+	})
+}
