@@ -15,108 +15,68 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
-	"github.com/ebitengine/purego"
 	"github.com/google/uuid"
 
 	"heed/analytics/clickhouse"
+	"heed/analytics/clickhouse/chdb"
 )
-
-// chdb is the part of chDB's C API the replay needs.
-type chdb struct {
-	connect       func(argc int32, argv **byte) *uintptr
-	closeConn     func(conn uintptr)
-	query         func(conn uintptr, query, format string) uintptr
-	destroyResult func(res uintptr)
-	resultError   func(res uintptr) *byte
-	resultBuffer  func(res uintptr) *byte
-	resultLength  func(res uintptr) uint64
-	conn          uintptr
-}
-
-func openChDB(t *testing.T, lib, dataDir string) *chdb {
-	t.Helper()
-	h, err := purego.Dlopen(lib, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-	if err != nil {
-		t.Fatalf("load %s: %v", lib, err)
-	}
-	c := &chdb{}
-	purego.RegisterLibFunc(&c.connect, h, "chdb_connect")
-	purego.RegisterLibFunc(&c.closeConn, h, "chdb_close_conn")
-	purego.RegisterLibFunc(&c.query, h, "chdb_query")
-	purego.RegisterLibFunc(&c.destroyResult, h, "chdb_destroy_query_result")
-	purego.RegisterLibFunc(&c.resultError, h, "chdb_result_error")
-	purego.RegisterLibFunc(&c.resultBuffer, h, "chdb_result_buffer")
-	purego.RegisterLibFunc(&c.resultLength, h, "chdb_result_length")
-	args := []string{"clickhouse", "--path=" + dataDir}
-	argv := make([]*byte, len(args))
-	for i, a := range args {
-		b := append([]byte(a), 0)
-		argv[i] = &b[0]
-	}
-	p := c.connect(int32(len(argv)), &argv[0])
-	if p == nil {
-		t.Fatal("chdb_connect failed")
-	}
-	c.conn = *p // chdb_connect returns chdb_connection*
-	return c
-}
-
-func cString(p *byte) string {
-	if p == nil {
-		return ""
-	}
-	var b []byte
-	for q := unsafe.Pointer(p); *(*byte)(q) != 0; q = unsafe.Add(q, 1) {
-		b = append(b, *(*byte)(q))
-	}
-	return string(b)
-}
-
-// exec runs a statement and returns its error text ("" when it worked) and
-// its output.
-func (c *chdb) exec(q string) (errText, out string) {
-	res := c.query(c.conn, q, "TSV")
-	if res == 0 {
-		return "no result", ""
-	}
-	defer c.destroyResult(res)
-	if e := cString(c.resultError(res)); e != "" {
-		return e, ""
-	}
-	if n := c.resultLength(res); n > 0 {
-		out = string(unsafe.Slice(c.resultBuffer(res), n))
-	}
-	return "", out
-}
 
 func TestCompatCurrentClickHouse(t *testing.T) {
 	lib := os.Getenv("HEED_CHDB_LIB")
 	if lib == "" {
 		t.Fatal("run through `make compat`: it sets HEED_CHDB_LIB")
 	}
-	c := openChDB(t, lib, t.TempDir())
-	if e, out := c.exec("SELECT version()"); e != "" {
-		t.Fatal(e)
+	c, err := chdb.Open(lib, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	exec := func(q string) string {
+		if _, err := c.Query(q, "TSV"); err != nil {
+			return err.Error()
+		}
+		return ""
+	}
+	if out, err := c.Query("SELECT version()", "TSV"); err != nil {
+		t.Fatal(err)
 	} else {
-		t.Logf("current ClickHouse: chDB %s", strings.TrimSpace(out))
+		t.Logf("current ClickHouse: chDB %s", strings.TrimSpace(string(out.Output)))
 	}
 	for _, q := range []string{"CREATE DATABASE IF NOT EXISTS heed_compat", "USE heed_compat"} {
-		if e, _ := c.exec(q); e != "" {
+		if e := exec(q); e != "" {
 			t.Fatalf("%s: %s", q, e)
 		}
 	}
 	// The migrations as written (current ClickHouse knows ADD COLUMN IF
 	// NOT EXISTS), twice: they must be re-runnable.
+	// Before 0005 moves the previous layout, that layout holds an answer:
+	// a confirmed one, which must arrive with the confirmed bit set.
+	legacy, err := bindLiterals(legacyInsert, []any{"s1", sampleAt, sampleID, uint64(sampleAt.UnixNano()), uint8(3), []string{"price"},
+		"too dear", "email", "c1", []string{"plan"}, []string{"pro"}, uint8(1), ""}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for run := 0; run < 2; run++ {
 		for _, m := range clickhouse.MigrationFiles() {
+			if run == 0 && strings.HasPrefix(m.Name, "0005") {
+				if e := exec(legacy); e != "" {
+					t.Fatalf("legacy answer: %s", e)
+				}
+			}
 			for _, stmt := range m.Statements {
-				if e, _ := c.exec(stmt); e != "" {
+				if e := exec(stmt); e != "" {
 					t.Errorf("migration %s on current ClickHouse:\n%s\n-> %s", m.Name, stmt, firstLine(e))
 				}
 			}
 		}
+	}
+	moved, err := c.Query("SELECT count(), min(version) >= 9223372036854775808, any(comment) FROM answers FINAL", "TSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(moved.Output)); got != "1\t1\ttoo dear" {
+		t.Errorf("the previous layout's answer after migrating: %q, want one confirmed answer", got)
 	}
 	ran := 0
 	for _, st := range clickhouse.Statements() {
@@ -130,7 +90,7 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", st.Name, err)
 			}
-			if e, _ := c.exec(sql); e != "" {
+			if e := exec(sql); e != "" {
 				t.Errorf("%s (sample %d) fails on current ClickHouse:\n%s\n-> %s", st.Name, i+1, sql, firstLine(e))
 			}
 			ran++

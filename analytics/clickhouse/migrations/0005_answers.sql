@@ -73,5 +73,5 @@ INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons
 SELECT survey_id, first_at, response_id, bitOr(version, if(confirmed = 1, 9223372036854775808, 0)),
     score, reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags
 FROM responses
-ANY INNER JOIN (SELECT survey_id, response_id, min(created_at) AS first_at FROM responses GROUP BY survey_id, response_id)
+ANY INNER JOIN (SELECT survey_id, response_id, min(created_at) AS first_at FROM responses GROUP BY survey_id, response_id) AS firsts
 USING (survey_id, response_id);
