@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,7 +108,10 @@ func monthOf(partition string) (time.Time, error) {
 	return time.Date(n/100, time.Month(n%100), 1, 0, 0, 0, 0, time.UTC), nil
 }
 
-// refreshMonth counts again the stale days of every survey in [from, to).
+// refreshMonth counts again the days of [from, to) (a month) of every
+// survey with answers or counts in it, whose fingerprint changed or which
+// were never counted (every day of such a month gets a count, empty ones
+// too, so that reports can trust the month as a whole).
 func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error) {
 	type key struct{ survey, day string }
 	now := map[key]fingerprint{}
@@ -115,6 +119,7 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("day fingerprints: %w", err)
 	}
+	surveys := map[string]bool{}
 	for rows.Next() {
 		var k key
 		var fp fingerprint
@@ -123,6 +128,7 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 			return 0, fmt.Errorf("day fingerprints: %w", err)
 		}
 		now[k] = fp
+		surveys[k.survey] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -132,8 +138,7 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("day fingerprints: %w", err)
 	}
-	stale := map[string]daySet{} // survey -> days
-	seen := map[key]bool{}
+	counts := map[key]fingerprint{}
 	for rows.Next() {
 		var k key
 		var fp fingerprint
@@ -141,29 +146,23 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 			rows.Close()
 			return 0, fmt.Errorf("day fingerprints: %w", err)
 		}
-		seen[k] = true
-		if now[k] != fp {
-			if stale[k.survey] == nil {
-				stale[k.survey] = daySet{}
-			}
-			stale[k.survey][k.day] = true
-		}
+		counts[k] = fp
+		surveys[k.survey] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("day fingerprints: %w", err)
 	}
-	for k := range now {
-		if !seen[k] {
-			if stale[k.survey] == nil {
-				stale[k.survey] = daySet{}
-			}
-			stale[k.survey][k.day] = true
-		}
-	}
 	counted := 0
-	for survey, set := range stale {
-		for _, r := range set.ranges(from, to, from, to) {
+	for survey := range surveys {
+		stale := daySet{}
+		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+			k := key{survey, dateString(d)}
+			if c, ok := counts[k]; !ok || c != now[k] {
+				stale[k.day] = now[k].rows
+			}
+		}
+		for _, r := range stale.ranges(from, to, from, to) {
 			n, err := db.countDays(ctx, survey, r.from, r.to)
 			counted += n
 			if err != nil {
@@ -173,6 +172,10 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 	}
 	return counted, nil
 }
+
+// countChunk is the most days one count reads at once: grouping by
+// response needs memory for each response of them.
+const countChunk = 7
 
 // group is one (score, reasons, confirmed, channel, properties) of a day.
 type group struct {
@@ -184,46 +187,48 @@ type group struct {
 	n          uint64
 }
 
-// countDays counts the days of [from, to) of one survey again and stores
-// them with their fingerprint. The fingerprint is read first: rows added
-// after it are counted too and only make the day stale again, never counted
-// as fresh.
+// countDays counts the days of [from, to) of one survey again, a few at a
+// time, and stores them with their fingerprint. The server's clock and then
+// the fingerprint are read first: rows added after are counted too and only
+// make the day stale again, never pass as counted.
 func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) (int, error) {
-	fps := map[string]fingerprint{}
-	rows, err := db.conn.Query(ctx, q.SelectDayFingerprints, survey, from.Unix(), to.Unix())
-	if err != nil {
-		return 0, fmt.Errorf("count days: %w", err)
-	}
-	for rows.Next() {
-		var day string
-		var fp fingerprint
-		if err := rows.Scan(&day, &fp.rows, &fp.versionSum); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("count days: %w", err)
+	counted := 0
+	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
+		hi := minTime(lo.AddDate(0, 0, countChunk), to)
+		if err := db.countChunk(ctx, survey, lo, hi); err != nil {
+			return counted, err
 		}
-		fps[day] = fp
+		counted += int(hi.Sub(lo).Hours()+23) / 24
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("count days: %w", err)
+	return counted, nil
+}
+
+func (db *DB) countChunk(ctx context.Context, survey string, from, to time.Time) error {
+	var at uint64
+	if err := db.conn.QueryRow(ctx, q.SelectServerTime).Scan(&at); err != nil {
+		return fmt.Errorf("count days: %w", err)
+	}
+	fps, err := db.dayFingerprints(ctx, survey, from, to)
+	if err != nil {
+		return fmt.Errorf("count days: %w", err)
 	}
 	groups := map[string][]group{}
-	rows, err = db.conn.Query(ctx, q.SelectDayGroups, survey, from.Unix(), to.Unix())
+	rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, from.Unix(), to.Unix())
 	if err != nil {
-		return 0, fmt.Errorf("count days: %w", err)
+		return fmt.Errorf("count days: %w", err)
 	}
 	for rows.Next() {
 		var day string
 		var g group
 		if err := rows.Scan(&day, &g.score, &g.reasons, &g.confirmed, &g.channel, &g.keys, &g.vals, &g.n); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("count days: %w", err)
+			return fmt.Errorf("count days: %w", err)
 		}
 		groups[day] = append(groups[day], g)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("count days: %w", err)
+		return fmt.Errorf("count days: %w", err)
 	}
 	// Every day of the range gets a row, those without answers too: their
 	// empty counts and zero fingerprint match their (absent) answers.
@@ -232,9 +237,11 @@ func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) 
 		days = append(days, d)
 	}
 	computed := uint64(time.Now().UnixNano())
-	err = db.insert(ctx, "count days", q.InsertAnswerDays, len(days), func(i int) []any {
+	countedAt := time.Unix(int64(at), 0).UTC()
+	return db.insert(ctx, "count days", q.InsertAnswerDays, len(days), func(i int) []any {
 		day := dateString(days[i])
 		gs := groups[day]
+		t := totals(gs)
 		var (
 			scores    = make([]uint8, len(gs))
 			reasons   = make([][]string, len(gs))
@@ -248,10 +255,40 @@ func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) 
 			scores[j], reasons[j], confirmed[j], channels[j], keys[j], vals[j], ns[j] = g.score, g.reasons, g.confirmed, g.channel, g.keys, g.vals, g.n
 		}
 		fp := fps[day]
-		return []any{survey, days[i], computed, fp.rows, fp.versionSum, scores, reasons, confirmed, channels, keys, vals, ns}
+		return []any{survey, days[i], computed, countedAt, fp.rows, fp.versionSum, t.scores, t.reasons, t.confirmed, t.ns,
+			scores, reasons, confirmed, channels, keys, vals, ns}
 	})
-	if err != nil {
-		return 0, err
+}
+
+// dayTotals is a day's counts by (score, reasons, confirmed) alone: what
+// a report without a segment reads.
+type dayTotals struct {
+	scores    []uint8
+	reasons   [][]string
+	confirmed []uint8
+	ns        []uint64
+}
+
+func totals(gs []group) dayTotals {
+	type k struct {
+		score     uint8
+		reasons   string
+		confirmed uint8
 	}
-	return len(days), nil
+	index := map[k]int{}
+	var t dayTotals
+	for _, g := range gs {
+		key := k{g.score, strings.Join(g.reasons, "\x00"), g.confirmed}
+		i, ok := index[key]
+		if !ok {
+			i = len(t.ns)
+			index[key] = i
+			t.scores, t.reasons, t.confirmed, t.ns = append(t.scores, g.score), append(t.reasons, g.reasons), append(t.confirmed, g.confirmed), append(t.ns, 0)
+		}
+		t.ns[i] += g.n
+	}
+	if t.ns == nil {
+		t = dayTotals{scores: []uint8{}, reasons: [][]string{}, confirmed: []uint8{}, ns: []uint64{}}
+	}
+	return t
 }

@@ -34,17 +34,17 @@ func MigrationFiles() []Migration {
 	return out
 }
 
-// Statement is one named statement of queries/*.sql.
-type Statement struct{ Name, SQL string }
+// NamedStatement is one named statement of queries/*.sql.
+type NamedStatement struct{ Name, SQL string }
 
 // Statements returns every named statement: those that create first, then
 // the inserts (so that a run of all of them reads rows), then the rest, by
 // name within each.
-func Statements() []Statement {
+func Statements() []NamedStatement {
 	v := reflect.ValueOf(*q)
-	var out []Statement
+	var out []NamedStatement
 	for i := 0; i < v.NumField(); i++ {
-		out = append(out, Statement{v.Type().Field(i).Tag.Get("query"), v.Field(i).String()})
+		out = append(out, NamedStatement{v.Type().Field(i).Tag.Get("query"), v.Field(i).String()})
 	}
 	rank := func(sql string) int {
 		switch {

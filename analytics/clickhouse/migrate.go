@@ -87,6 +87,9 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 // migrate applies the migrations up to version upTo (tests start from an
 // older layout so).
 func (db *DB) migrate(ctx context.Context, log *slog.Logger, upTo uint32) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	migrations, err := loadMigrations()
 	if err != nil {
 		return err
@@ -197,4 +200,19 @@ func (db *DB) MigrationsPending(ctx context.Context) (int, error) {
 		}
 	}
 	return pending, nil
+}
+
+// MigrationStatements returns every statement of every migration as
+// written, oldest first: make bench-reports builds the same schema in chDB
+// with them.
+func MigrationStatements() ([]string, error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.statements...)
+	}
+	return out, nil
 }

@@ -42,12 +42,15 @@ type queries struct {
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`
 	// reports.sql
-	SelectDayFingerprints    string `query:"select-day-fingerprints"`
-	SelectRollupFingerprints string `query:"select-rollup-fingerprints"`
-	SelectRollupReport       string `query:"select-rollup-report"`
-	SelectRawReport          string `query:"select-raw-report"`
+	SelectDayFingerprints     string `query:"select-day-fingerprints"`
+	SelectRollupFingerprints  string `query:"select-rollup-fingerprints"`
+	SelectRollupReport        string `query:"select-rollup-report"`
+	SelectRollupSegmentReport string `query:"select-rollup-segment-report"`
+	SelectRawReport           string `query:"select-raw-report"`
+	SelectRawReportFinal      string `query:"select-raw-report-final"`
 	// days.sql
 	SelectAnswerPartitions      string `query:"select-answer-partitions"`
+	SelectServerTime            string `query:"select-server-time"`
 	SelectAllDayFingerprints    string `query:"select-all-day-fingerprints"`
 	SelectAllRollupFingerprints string `query:"select-all-rollup-fingerprints"`
 	SelectDayGroups             string `query:"select-day-groups"`
@@ -203,4 +206,17 @@ func WithIdent(stmt, name, value string) (string, error) {
 		return "", fmt.Errorf("statement has no %s", placeholder)
 	}
 	return strings.ReplaceAll(stmt, placeholder, value), nil
+}
+
+// Statement returns a named statement of queries/*.sql by its name, for
+// tools that run Heed's own statements elsewhere (make bench-reports on
+// chDB and clickhouse-client).
+func Statement(name string) (string, bool) {
+	v := reflect.ValueOf(*q)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("query") == name {
+			return v.Field(i).String(), true
+		}
+	}
+	return "", false
 }

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"heed/analytics"
@@ -28,19 +29,32 @@ func periodFunction(i analytics.Interval) (string, error) {
 // deletions), so any change moves it.
 type fingerprint struct{ rows, versionSum uint64 }
 
+// rawFinalRows: stale ranges holding more raw rows than this are read with
+// FINAL (bounded memory, one thread on 18.16) rather than grouped by
+// response (fast, but memory grows with the responses).
+const rawFinalRows = 1_000_000
+
 // Report computes the NPS trend of rq.Survey: counted days from
 // answer_days, stale days (whose answers changed since they were counted)
-// from answers with FINAL, then analytics.Report turns the counts into NPS.
+// from answers themselves, then analytics.Report turns the counts into NPS.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	fn, err := periodFunction(rq.Interval)
 	if err != nil {
 		return nil, err
 	}
-	rollup, err := WithIdent(q.SelectRollupReport, "period", fn)
+	rollupStmt := q.SelectRollupReport
+	if len(rq.Properties) > 0 {
+		rollupStmt = q.SelectRollupSegmentReport
+	}
+	rollup, err := WithIdent(rollupStmt, "period", fn)
 	if err != nil {
 		return nil, err
 	}
 	raw, err := WithIdent(q.SelectRawReport, "period", fn)
+	if err != nil {
+		return nil, err
+	}
+	rawFinal, err := WithIdent(q.SelectRawReportFinal, "period", fn)
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +97,20 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		firstDay = firstDay.AddDate(0, 0, 1)
 	}
 	if firstDay.Before(endDay) {
-		if err := add(rollup, rq.Survey.ID, dateString(firstDay), dateString(endDay), stale.list(), minConfirmed, pairs); err != nil {
+		args := []any{rq.Survey.ID, dateString(firstDay), dateString(endDay), stale.list(), minConfirmed}
+		if len(rq.Properties) > 0 {
+			args = append(args, pairs)
+		}
+		if err := add(rollup, args...); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range stale.ranges(rq.From, rq.To, firstDay, endDay) {
-		if err := add(raw, rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs); err != nil {
+		stmt := raw
+		if stale.rowsIn(r) > rawFinalRows {
+			stmt = rawFinal
+		}
+		if err := add(stmt, rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs); err != nil {
 			return nil, err
 		}
 	}
@@ -104,24 +126,35 @@ func dayOf(t time.Time) time.Time {
 
 func dateString(t time.Time) string { return t.Format(time.DateOnly) }
 
-// daySet is a set of days as 'YYYY-MM-DD'.
-type daySet map[string]bool
+// daySet is a set of days as 'YYYY-MM-DD', with their raw row counts.
+type daySet map[string]uint64
 
-// list is the set as the statements take it: sorted, after a ” that keeps
+// list is the set as the statements take it: sorted, after a '' that keeps
 // it typed when empty.
 func (s daySet) list() []string {
 	out := []string{""}
 	for d := range s {
 		out = append(out, d)
 	}
+	sort.Strings(out[1:])
 	return out
+}
+
+// rowsIn counts the raw rows of the set's days in r.
+func (s daySet) rowsIn(r timeRange) uint64 {
+	var n uint64
+	for d := dayOf(r.from); d.Before(r.to); d = d.AddDate(0, 0, 1) {
+		n += s[dateString(d)]
+	}
+	return n
 }
 
 type timeRange struct{ from, to time.Time }
 
-// ranges returns the stretches of [from, to) to count raw: every stale day,
-// and the partial days at either end (outside [firstDay, endDay)), merged
-// where they touch so that one FINAL reads each run of days.
+// ranges returns the stretches of [from, to) to count raw: every day of
+// the set, and the partial days at either end (outside [firstDay,
+// endDay)), merged where they touch so that one query reads each run of
+// days.
 func (s daySet) ranges(from, to, firstDay, endDay time.Time) []timeRange {
 	var out []timeRange
 	push := func(a, b time.Time) {
@@ -146,7 +179,7 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time) []timeRange {
 		push(from, firstDay)
 	}
 	for d := firstDay; d.Before(endDay); d = d.AddDate(0, 0, 1) {
-		if s[dateString(d)] {
+		if _, ok := s[dateString(d)]; ok {
 			push(d, d.AddDate(0, 0, 1))
 		}
 	}
@@ -156,56 +189,131 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time) []timeRange {
 	return out
 }
 
-// staleDays returns the days of [from, to) that answer_days cannot serve:
-// those whose raw answers do not have the fingerprint they were counted
-// from (or were never counted).
+// counted is a day's latest count: its fingerprint and when it was read.
+type counted struct {
+	fingerprint
+	at uint64 // the server's clock, Unix seconds
+}
+
+// staleDays returns the days of [from, to) that answer_days cannot serve,
+// with their raw row counts. A month none of whose parts was written after
+// its days were counted (every one of them) is fresh without a look at its
+// rows; in the other months (today's, at least) each day's fingerprint is
+// compared with its count's.
 func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time) (daySet, error) {
-	now := map[string]fingerprint{}
-	rows, err := db.conn.Query(ctx, q.SelectDayFingerprints, survey, from.Unix(), to.Unix())
+	parts, err := db.partitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]counted{}
+	rows, err := db.conn.Query(ctx, q.SelectRollupFingerprints, survey, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)))
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var day string
-		var fp fingerprint
-		if err := rows.Scan(&day, &fp.rows, &fp.versionSum); err != nil {
+		var c counted
+		if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		now[day] = fp
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	counted := map[string]fingerprint{}
-	rows, err = db.conn.Query(ctx, q.SelectRollupFingerprints, survey, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)))
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var day string
-		var fp fingerprint
-		if err := rows.Scan(&day, &fp.rows, &fp.versionSum); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		counted[day] = fp
+		counts[day] = c
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	stale := daySet{}
-	for day, fp := range now {
-		if c, ok := counted[day]; !ok || c != fp {
-			stale[day] = true
+	for m := monthStart(from); m.Before(to); m = m.AddDate(0, 1, 0) {
+		lo, hi := maxTime(m, from), minTime(m.AddDate(0, 1, 0), to)
+		newest, hasParts := parts[m.Format("200601")]
+		fresh := hasParts
+		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
+			c, ok := counts[dateString(d)]
+			if !hasParts { // no answers that month: a count of some is stale
+				if ok && c.fingerprint != (fingerprint{}) {
+					stale[dateString(d)] = 0
+				}
+				continue
+			}
+			// Parts are stamped in whole seconds: one written in the second
+			// of the count may hold rows it did not see.
+			if !ok || newest+1 >= c.at {
+				fresh = false
+			}
 		}
-	}
-	for day, c := range counted {
-		if _, ok := now[day]; !ok && c != (fingerprint{}) {
-			stale[day] = true // its answers are gone: count nothing from it
+		if fresh || !hasParts {
+			continue
+		}
+		now, err := db.dayFingerprints(ctx, survey, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
+			day := dateString(d)
+			if c, ok := counts[day]; !ok && now[day] != (fingerprint{}) || ok && c.fingerprint != now[day] {
+				stale[day] = now[day].rows
+			}
 		}
 	}
 	return stale, nil
+}
+
+// partitions maps each month of answers (YYYYMM) to when its newest part
+// was written (the server's clock, Unix seconds).
+func (db *DB) partitions(ctx context.Context) (map[string]uint64, error) {
+	rows, err := db.conn.Query(ctx, q.SelectAnswerPartitions)
+	if err != nil {
+		return nil, fmt.Errorf("answer partitions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var partition string
+		var newest uint64
+		if err := rows.Scan(&partition, &newest); err != nil {
+			return nil, fmt.Errorf("answer partitions: %w", err)
+		}
+		out[partition] = newest
+	}
+	return out, rows.Err()
+}
+
+// dayFingerprints reads the fingerprint of each day of one survey in
+// [from, to).
+func (db *DB) dayFingerprints(ctx context.Context, survey string, from, to time.Time) (map[string]fingerprint, error) {
+	rows, err := db.conn.Query(ctx, q.SelectDayFingerprints, survey, from.Unix(), to.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]fingerprint{}
+	for rows.Next() {
+		var day string
+		var fp fingerprint
+		if err := rows.Scan(&day, &fp.rows, &fp.versionSum); err != nil {
+			return nil, err
+		}
+		out[day] = fp
+	}
+	return out, rows.Err()
+}
+
+func monthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -50,10 +50,17 @@ var samples = map[string][]sample{
 	"select-day-fingerprints":    {{args: []any{"s1", sampleFrom, sampleTo}}},
 	"select-rollup-fingerprints": {{args: []any{"s1", "2026-10-26", "2026-11-09"}}},
 	"select-rollup-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1), noPairs}},
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0), somePairs}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1), noPairs}},
+		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1)}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0)}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1)}},
 	},
+	"select-rollup-segment-report": {
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0), somePairs}},
+	},
+	"select-raw-report-final": {
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), somePairs}},
+	},
+	"select-server-time": {{}},
 	"select-raw-report": {
 		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), noPairs}},
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
@@ -64,8 +71,8 @@ var samples = map[string][]sample{
 	"select-all-day-fingerprints":    {{args: []any{sampleFrom, sampleTo}}},
 	"select-all-rollup-fingerprints": {{args: []any{"2026-10-26", "2026-11-09"}}},
 	"select-day-groups":              {{args: []any{"s1", sampleFrom, sampleTo}}},
-	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), uint64(2), uint64(3), []uint8{3}, [][]string{{"price"}}, []uint8{1},
-		[]string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
+	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), sampleAt, uint64(2), uint64(3), []uint8{3}, [][]string{{"price"}}, []uint8{1}, []uint64{1},
+		[]uint8{3}, [][]string{{"price"}}, []uint8{1}, []string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql

@@ -41,26 +41,34 @@ SETTINGS index_granularity = 256;
 CREATE MATERIALIZED VIEW IF NOT EXISTS answer_firsts_mv TO answer_firsts
 AS SELECT survey_id, response_id, created_at FROM answers;
 
--- Closed days, counted: for each survey and day (of the first answer), the
--- number of responses per (score, reasons, confirmed, channel, properties)
--- of the answer that counts, as parallel arrays. raw_rows and
--- raw_version_sum fingerprint the answers rows the counts came from: a
--- report uses a day only while the answers of that day still have that
--- fingerprint, and reads the others from answers (FINAL), so a report is
--- exact whatever the state of this table.
+-- Days, counted: for each survey and day (of the first answer), the number
+-- of responses per (score, reasons, confirmed) of the answer that counts
+-- (score, reasons, confirmed, responses: what a plain report reads), and
+-- per (score, reasons, confirmed, channel, properties) for segments (the
+-- seg_ arrays), as parallel arrays. raw_rows and raw_version_sum
+-- fingerprint the answers rows the counts came from, read just after
+-- counted_at (the server's clock); computed orders recounts. A report uses
+-- a day only while its answers still have that fingerprint (or no part of
+-- their month was written since counted_at), and reads the other days from
+-- answers, so a report is exact whatever the state of this table.
 CREATE TABLE IF NOT EXISTS answer_days (
     survey_id String,
     day Date,
     computed UInt64,
+    counted_at DateTime('UTC'),
     raw_rows UInt64,
     raw_version_sum UInt64,
     score Array(UInt8),
     reasons Array(Array(String)),
     confirmed Array(UInt8),
-    channel Array(String),
-    property_keys Array(Array(String)),
-    property_values Array(Array(String)),
-    responses Array(UInt64)
+    responses Array(UInt64),
+    seg_score Array(UInt8),
+    seg_reasons Array(Array(String)),
+    seg_confirmed Array(UInt8),
+    seg_channel Array(String),
+    seg_keys Array(Array(String)),
+    seg_values Array(Array(String)),
+    seg_responses Array(UInt64)
 ) ENGINE = ReplacingMergeTree(computed)
 PARTITION BY toYYYYMM(day)
 ORDER BY (survey_id, day);

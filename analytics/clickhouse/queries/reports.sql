@@ -2,10 +2,11 @@
 -- analytics.Interval in Go (toStartOfWeek does not exist on 18.16).
 --
 -- A report is exact and reads little: the counts of answer_days serve every
--- day whose answers still have the fingerprint (raw row count, sum of
--- versions) the counts were made from; the other days ("stale": today, a
--- day with a late follow-up, one merged since) are counted from answers
--- with FINAL. See README.md, "The answer store".
+-- day whose answers are as they were when counted (no part of the month
+-- written since, or the same fingerprint: raw row count and sum of
+-- versions); the other days ("stale": today, a day with a late follow-up,
+-- one merged since) are counted from the answers themselves. See
+-- README.md, "The answer store".
 
 -- name: select-day-fingerprints
 -- The fingerprint of each day's raw answer rows, now.
@@ -15,27 +16,64 @@ WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(
 GROUP BY day;
 
 -- name: select-rollup-fingerprints
--- The fingerprint each counted day was made from.
+-- The fingerprint each counted day was made from, and when. The latest
+-- count of a day wins (LIMIT 1 BY, not FINAL: FINAL costs 18.16 hundreds
+-- of MB here).
 -- args: survey, first day, day after the last
-SELECT toString(day), raw_rows, raw_version_sum FROM answer_days FINAL
-WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?);
+SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at) FROM answer_days
+WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+ORDER BY day, computed DESC
+LIMIT 1 BY day;
 
 -- name: select-rollup-report
 -- Responses per (period, score, reasons) from the counted days, leaving out
 -- the stale ones (a list of 'YYYY-MM-DD' that starts with '' so that it is
 -- never empty: an empty literal has no type on 18.16).
--- args: survey, first day, day after the last, stale days, min confirmed (1, or 0 with unconfirmed), segment pairs
+-- args: survey, first day, day after the last, stale days, min confirmed (1, or 0 with unconfirmed)
 SELECT {period}(day) AS period, s, r, sum(n)
-FROM answer_days FINAL
-ARRAY JOIN score AS s, reasons AS r, confirmed AS c, property_keys AS pk, property_values AS pv, responses AS n
-WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?) AND NOT has(?, toString(day))
-	AND c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?)
+FROM (
+	SELECT day, score, reasons, confirmed, responses FROM answer_days
+	WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+	ORDER BY day, computed DESC
+	LIMIT 1 BY day)
+ARRAY JOIN score AS s, reasons AS r, confirmed AS c, responses AS n
+WHERE NOT has(?, toString(day)) AND c >= ?
+GROUP BY period, s, r;
+
+-- name: select-rollup-segment-report
+-- select-rollup-report for a segment: the counts by channel and properties.
+-- args: survey, first day, day after the last, stale days, min confirmed, segment pairs
+SELECT {period}(day) AS period, s, r, sum(n)
+FROM (
+	SELECT day, seg_score, seg_reasons, seg_confirmed, seg_keys, seg_values, seg_responses FROM answer_days
+	WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+	ORDER BY day, computed DESC
+	LIMIT 1 BY day)
+ARRAY JOIN seg_score AS s, seg_reasons AS r, seg_confirmed AS c, seg_keys AS pk, seg_values AS pv, seg_responses AS n
+WHERE NOT has(?, toString(day)) AND c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?)
 GROUP BY period, s, r;
 
 -- name: select-raw-report
 -- Responses per (period, score, reasons) of [from, to) counted from the
--- answers themselves: FINAL keeps each response's counting answer; the
--- filters apply to it, outside FINAL.
+-- answers themselves: each response's counting answer is its row of the
+-- highest version (rows of a response share created_at, so the range holds
+-- all of them); the filters apply to it. A GROUP BY, not FINAL: these
+-- ranges are a few days, and FINAL costs 18.16 hundreds of MB.
+-- args: survey, from, to, min confirmed, segment pairs
+SELECT {period}(created_at) AS period, score, reasons, count()
+FROM (
+	SELECT created_at, argMax(score, version) AS score, argMax(reasons, version) AS reasons,
+		argMax(confirmed, version) AS confirmed, argMax(property_keys, version) AS keys, argMax(property_values, version) AS vals
+	FROM answers
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+	GROUP BY response_id, created_at)
+WHERE confirmed >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), keys, vals), ?)
+GROUP BY period, score, reasons;
+
+-- name: select-raw-report-final
+-- select-raw-report for long stale ranges (after a merge or an OPTIMIZE
+-- rewrote months, until they are counted again): FINAL reads them in
+-- bounded memory, where grouping millions of responses would not fit.
 -- args: survey, from, to, min confirmed, segment pairs
 SELECT {period}(created_at) AS period, score, reasons, count()
 FROM (

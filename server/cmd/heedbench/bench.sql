@@ -1,5 +1,6 @@
 -- Statements of make bench itself (not of Heed), loaded like Heed's own
--- (clickhouse.LoadStatements). {database} is checked as an identifier.
+-- (clickhouse.LoadStatements). {database} and {period} are checked
+-- identifiers.
 
 -- name: drop-database
 DROP DATABASE IF EXISTS `{database}`;
@@ -7,3 +8,102 @@ DROP DATABASE IF EXISTS `{database}`;
 -- name: count-raw-rows
 -- Raw rows of a survey, before any dedupe: what was stored.
 SELECT count() FROM answers WHERE survey_id = ?;
+
+-- name: generate-answers
+-- A survey of n responses spread evenly over [start, start + span), at
+-- native insert speed (on the server), as Heed would have stored them:
+-- every row of a response with its first answer's time, versions with the
+-- confirmed bit. Each response n has a first answer (kind 0) and:
+--   n % 10 = 3: a follow-up 90 s later, maybe another score, a comment (kind 1);
+--   n % 20 = 1: an email whose first click is unconfirmed (a scanner);
+--     of those, n % 40 = 1 confirmed 60 s later (kind 2), and n % 80 = 1
+--     clicked again a day after (10, unconfirmed; kind 3);
+--   n % 100 = 7: the first answer replayed (kind 4, a duplicate row).
+-- Five reasons (rude service leads among detractors), three channels, a
+-- plan property.
+-- args: survey, start (unix), span (seconds), n, n
+INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel, respondent,
+	property_keys, property_values, confirmed, flags)
+SELECT survey, created_at, response_id,
+	bitOr(if(confirmed = 1, 9223372036854775808, 0), toUInt64(toUnixTimestamp(created_at)) * 1000000000 + offset),
+	score, reasons, comment, channel, respondent, ['plan'], [plan], confirmed, if(confirmed = 1, '', 'scanner_agent')
+FROM (
+	SELECT survey, created_at, response_id, plan, channel, respondent,
+		[0, 90000000000, 60000000000, 86400000000000, 0][kind + 1] + n % 1000000 AS offset,
+		multiIf(kind = 1, toUInt8(least(10, greatest(0, toInt16(score0) + toInt16(r % 3) - 1))), kind = 3, toUInt8(10), score0) AS score,
+		if(kind = 3, emptyArrayString(), reasons0) AS reasons,
+		if(kind = 1, concat('follow-up ', toString(n)), '') AS comment,
+		toUInt8(NOT (kind = 3 OR (kind IN (0, 4) AND unconfirmed))) AS confirmed
+	FROM (
+		SELECT number AS n, ? AS survey,
+			toDateTime(? + intDiv(n * ?, ?), 'UTC') AS created_at,
+			hex(MD5(concat(survey, toString(n)))) AS h,
+			toUUID(concat(substring(h, 1, 8), '-', substring(h, 9, 4), '-', substring(h, 13, 4), '-', substring(h, 17, 4), '-', substring(h, 21, 12))) AS response_id,
+			cityHash64(n) AS r,
+			toUInt8(multiIf(r % 100 < 22, r % 7, r % 100 < 48, 7 + r % 2, 9 + r % 2)) AS score0,
+			arrayFilter(x -> x != '', [if(score0 <= 6 AND r % 10 < 6, 'rude_service', ''), if(r % 7 = 1, 'price', ''),
+				if(score0 <= 6 AND r % 5 = 2, 'slow_service', ''), if(r % 11 = 3, 'product_quality', ''), if(r % 13 = 4, 'other', '')]) AS reasons0,
+			if(n % 20 = 1, 'email', ['widget', 'email', 'api'][1 + r % 3]) AS channel,
+			['free', 'pro', 'team'][1 + intDiv(r, 3) % 3] AS plan,
+			concat('cust-', toString(r % 1000000)) AS respondent,
+			n % 20 = 1 AS unconfirmed
+		FROM system.numbers LIMIT ?
+	)
+	ARRAY JOIN arrayFilter(k -> k >= 0, [0, if(n % 10 = 3, 1, -1), if(unconfirmed AND n % 40 = 1, 2, -1),
+		if(unconfirmed AND n % 80 = 1, 3, -1), if(n % 100 = 7, 4, -1)]) AS kind
+);
+
+-- name: floor-report
+-- The floor: the least any report of [from, to) must read and group, on
+-- the raw rows, without folding a response.
+-- args: survey, from, to
+SELECT {period}(created_at) AS p, score, reasons, count() FROM answers
+WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+GROUP BY p, score, reasons;
+
+-- name: floor-latest
+-- The floor of a latest-answers list: the newest raw rows of the range.
+-- args: survey, from, to
+SELECT created_at, score, reasons, comment FROM answers
+WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+ORDER BY created_at DESC LIMIT 20;
+
+-- name: flush-logs
+SYSTEM FLUSH LOGS;
+
+-- name: query-peak-memory
+-- The largest memory a query of Heed's used in a time window (Heed's
+-- sessions log their queries in make bench-reports).
+-- args: from, to (unix seconds)
+SELECT toUInt64(max(memory_usage)), count() FROM system.query_log
+WHERE type = 2 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?);
+
+-- name: build-answer-days
+-- chDB only (Heed's Go code, MaintainDays, does this on the private
+-- server): every day of a survey counted into answer_days, with the
+-- fingerprint of its raw rows, in one statement.
+-- args: survey, survey, survey
+INSERT INTO answer_days (survey_id, day, computed, counted_at, raw_rows, raw_version_sum, score, reasons, confirmed, responses,
+	seg_score, seg_reasons, seg_confirmed, seg_channel, seg_keys, seg_values, seg_responses)
+SELECT survey_id, day, 1, now(), rows, vsum, t_score, t_reasons, t_confirmed, t_n, score, reasons, confirmed, channel, keys, vals, n
+FROM (
+	SELECT survey_id, day, groupArray(score) AS score, groupArray(reasons) AS reasons, groupArray(confirmed) AS confirmed,
+		groupArray(channel) AS channel, groupArray(property_keys) AS keys, groupArray(property_values) AS vals, groupArray(n) AS n
+	FROM (
+		SELECT survey_id, toDate(created_at) AS day, score, reasons, confirmed, channel, property_keys, property_values, count() AS n
+		FROM answers FINAL WHERE survey_id = ?
+		GROUP BY survey_id, day, score, reasons, confirmed, channel, property_keys, property_values)
+	GROUP BY survey_id, day) AS g
+ANY INNER JOIN (
+	SELECT survey_id, day, groupArray(score) AS t_score, groupArray(reasons) AS t_reasons, groupArray(confirmed) AS t_confirmed,
+		groupArray(n) AS t_n, sum(n) AS total
+	FROM (
+		SELECT survey_id, toDate(created_at) AS day, score, reasons, confirmed, count() AS n
+		FROM answers FINAL WHERE survey_id = ?
+		GROUP BY survey_id, day, score, reasons, confirmed)
+	GROUP BY survey_id, day) AS t
+USING (survey_id, day)
+ANY INNER JOIN (
+	SELECT survey_id, toDate(created_at) AS day, count() AS rows, sum(version) AS vsum FROM answers WHERE survey_id = ?
+	GROUP BY survey_id, day) AS f
+USING (survey_id, day);

@@ -48,8 +48,14 @@ var benchFiles embed.FS
 
 // stmts are make bench's own statements (bench.sql).
 var stmts struct {
-	DropDatabase string `query:"drop-database"`
-	CountRawRows string `query:"count-raw-rows"`
+	DropDatabase    string `query:"drop-database"`
+	CountRawRows    string `query:"count-raw-rows"`
+	GenerateAnswers string `query:"generate-answers"`
+	FloorReport     string `query:"floor-report"`
+	FloorLatest     string `query:"floor-latest"`
+	FlushLogs       string `query:"flush-logs"`
+	QueryPeakMemory string `query:"query-peak-memory"`
+	BuildAnswerDays string `query:"build-answer-days"`
 }
 
 func init() {
@@ -72,6 +78,13 @@ func rawConn(url, database string) (chgo.Conn, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "reports" {
+		if err := runReports(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "heedbench reports:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && (os.Args[1] == "ceiling" || os.Args[1] == "naive") {
 		if err := serveBaseline(os.Args[1], os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "heedbench:", err)

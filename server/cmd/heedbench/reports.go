@@ -1,0 +1,439 @@
+package main
+
+// heedbench reports (make bench-reports): two generated surveys, 1 M and
+// 10 M responses over two years, and every request the dashboard makes
+// plus both exports, timed through Heed's API against the private 18.16
+// beside the floor query on the same rows; then Heed's statements for the
+// same requests on current ClickHouse (chDB, in process) beside its floor.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
+
+	"heed/analytics"
+	"heed/analytics/clickhouse"
+	"heed/analytics/clickhouse/chdb"
+)
+
+// reportCase is one request of the dashboard (or an export).
+type reportCase struct {
+	name     string
+	kind     string // report, latest, csv, export
+	days     int    // the range: the last days days before end
+	interval analytics.Interval
+}
+
+var reportCases = []reportCase{
+	{"weekly report, 2 years", "report", 730, analytics.Week},
+	{"weekly report, 90 days", "report", 90, analytics.Week},
+	{"daily report, 7 days", "report", 7, analytics.Day},
+	{"daily report, 4 weeks", "report", 28, analytics.Day},
+	{"monthly report, 12 months", "report", 365, analytics.Month},
+	{"latest answers (20), 2 years", "latest", 730, analytics.Week},
+	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week},
+	{"report.csv monthly, 2 years", "csv", 730, analytics.Month},
+	{"responses.csv, 2 years", "export", 730, analytics.Week},
+}
+
+// ReportRow is one line of the tables (and of the JSON).
+type ReportRow struct {
+	Engine     string  `json:"engine"`
+	Survey     string  `json:"survey"`
+	Request    string  `json:"request"`
+	HeedMS     float64 `json:"heed_ms"`
+	FloorMS    float64 `json:"floor_ms"`
+	Ratio      float64 `json:"ratio"`
+	PeakMB     float64 `json:"clickhouse_peak_mb"`
+	HeedRSSMB  float64 `json:"heed_rss_mb"`
+	Rows       int64   `json:"rows,omitempty"`
+	HeedRowsS  float64 `json:"heed_rows_per_s,omitempty"`
+	FloorRowsS float64 `json:"floor_rows_per_s,omitempty"`
+	RSSGrowMB  float64 `json:"heed_rss_growth_mb,omitempty"`
+}
+
+type benchSurvey struct {
+	id string
+	n  int
+}
+
+func runReports(args []string) error {
+	fs := flag.NewFlagSet("heedbench reports", flag.ExitOnError)
+	heedBin := fs.String("heed", "bin/heed", "the heed binary to measure")
+	chURL := fs.String("clickhouse-url", "clickhouse://127.0.0.1:19000/heed_bench_reports", "ClickHouse database for the run (dropped and recreated; must be heed_bench*)")
+	sizes := fs.String("sizes", "1000000,10000000", "responses of each generated survey")
+	runs := fs.Int("runs", 5, "timed runs of each request (the median is printed)")
+	chdbLib := fs.String("chdb", "", "libchdb.so for the current-ClickHouse table (default: what make compat fetched; none: skip)")
+	out := fs.String("out", ".data/bench/reports.json", "where to write the figures as JSON")
+	fs.Parse(args)
+	if !strings.Contains(*chURL, "/heed_bench") {
+		return errors.New("-clickhouse-url must name a heed_bench* database: it is dropped")
+	}
+	var surveys []benchSurvey
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1000 {
+			return fmt.Errorf("-sizes: %q is not a number of responses (1000 or more)", s)
+		}
+		surveys = append(surveys, benchSurvey{id: "bench_" + humanCount(n), n: n})
+	}
+	end := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1) // tomorrow: today is in every range
+	start := end.AddDate(0, 0, -730)
+	ctx := context.Background()
+
+	// The data, on the private server.
+	if err := resetDatabase(ctx, *chURL); err != nil {
+		return err
+	}
+	store, err := clickhouse.Open(*chURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx, nil); err != nil {
+		return err
+	}
+	conn, err := rawConn(*chURL, "")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, sv := range surveys {
+		t0 := time.Now()
+		if err := conn.Exec(ctx, stmts.GenerateAnswers, sv.id, start.Unix(), int64(730*86400), int64(sv.n), int64(sv.n)); err != nil {
+			return fmt.Errorf("generate %s: %w", sv.id, err)
+		}
+		var rows uint64
+		if err := conn.QueryRow(ctx, stmts.CountRawRows, sv.id).Scan(&rows); err != nil {
+			return err
+		}
+		d := time.Since(t0)
+		fmt.Fprintf(os.Stderr, "generated %s: %d responses, %d rows in %.1f s (%.0f rows/s, INSERT ... SELECT on the server)\n",
+			sv.id, sv.n, rows, d.Seconds(), float64(rows)/d.Seconds())
+		if err := store.SaveSurvey(ctx, benchReportSurvey(sv.id)); err != nil {
+			return err
+		}
+	}
+	t0 := time.Now()
+	n, err := store.RefreshDays(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "counted %d days of answers in %.1f s (MaintainDays' first run)\n", n, time.Since(t0).Seconds())
+
+	// Heed, on those surveys, with its queries logged (their peak memory).
+	work, err := os.MkdirTemp("", "heedbench-reports")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	const key = "bench-admin-key-0123456789"
+	addr := freeAddr()
+	base := "http://" + addr
+	heed := exec.Command(*heedBin, "serve", "--rate-limit", "0", "--survey-rate-limit", "0", "--addr", addr, "--admin-key", key,
+		"--clickhouse-url", *chURL+"?log_queries=1", "--data-dir", filepath.Join(work, "heed"))
+	heed.Stderr = newTail(64 << 10)
+	if err := startAndWait(heed, base+"/readyz"); err != nil {
+		return fmt.Errorf("start heed: %w\n%s", err, heed.Stderr)
+	}
+	defer stop(heed)
+	// Answers keep arriving while the reports run, as in production: today
+	// is always being written, so every report also reads it raw.
+	trafficCtx, stopTraffic := context.WithCancel(ctx)
+	var posted atomic.Int64
+	go traffic(trafficCtx, base, surveys, &posted)
+
+	var rows []ReportRow
+	for _, sv := range surveys {
+		for _, rc := range reportCases {
+			row, err := measureHeed(ctx, conn, base, key, heed.Process.Pid, sv, rc, end, *runs)
+			if err != nil {
+				stopTraffic()
+				return fmt.Errorf("%s, %s: %w", sv.id, rc.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "  18.16 %s %s: %.0f ms (floor %.0f ms)\n", sv.id, rc.name, row.HeedMS, row.FloorMS)
+			rows = append(rows, row)
+		}
+	}
+	stopTraffic()
+	fmt.Fprintf(os.Stderr, "(%d answers posted meanwhile)\n", posted.Load())
+
+	// Current ClickHouse: the same data and Heed's statements, in chDB.
+	lib := *chdbLib
+	if lib == "" {
+		matches, _ := filepath.Glob(".data/chdb/*/package/libchdb.so")
+		if len(matches) > 0 {
+			sort.Strings(matches)
+			lib = matches[len(matches)-1]
+		}
+	}
+	var chdbVersion string
+	if lib != "" && lib != "none" {
+		dir := filepath.Join(work, "chdb")
+		crows, version, err := measureChDB(lib, dir, surveys, start, end, *runs)
+		if err != nil {
+			return fmt.Errorf("chDB: %w", err)
+		}
+		rows, chdbVersion = append(rows, crows...), version
+	}
+	printReportTables(rows, chdbVersion)
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err == nil {
+		b, _ := json.MarshalIndent(map[string]any{"when": time.Now().UTC(), "rows": rows}, "", "  ")
+		os.WriteFile(*out, b, 0o644)
+		fmt.Printf("\nfigures written to %s\n", *out)
+	}
+	return nil
+}
+
+func humanCount(n int) string {
+	switch {
+	case n%1_000_000 == 0:
+		return strconv.Itoa(n/1_000_000) + "m"
+	case n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+func benchReportSurvey(id string) *analytics.Survey {
+	now := time.Now().UTC()
+	return &analytics.Survey{ID: id, Name: "Bench " + id, Question: analytics.DefaultQuestion, Widget: analytics.DefaultWidgetSettings(),
+		AllowedOrigins: []string{}, AlertEmails: []string{}, CreatedAt: now, UpdatedAt: now,
+		Reasons: []analytics.Reason{{ID: "rude_service", Label: "Rude or unhelpful service"}, {ID: "slow_service", Label: "Slow service"},
+			{ID: "price", Label: "Price"}, {ID: "product_quality", Label: "Product quality"}, {ID: "other", Label: "Other"}}}
+}
+
+// traffic posts about 20 answers a second, spread over the surveys.
+func traffic(ctx context.Context, base string, surveys []benchSurvey, posted *atomic.Int64) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		sv := surveys[i%len(surveys)]
+		body := fmt.Sprintf(`{"score":%d,"channel":"api","properties":{"plan":"pro"}}`, i%11)
+		resp, err := http.Post(base+"/api/v1/surveys/"+sv.id+"/responses", "application/json", strings.NewReader(body))
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				posted.Add(1)
+			}
+		}
+	}
+}
+
+// casePath is the API request of a case.
+func casePath(sv benchSurvey, rc reportCase, end time.Time) string {
+	from := end.AddDate(0, 0, -rc.days)
+	q := "from=" + from.Format(time.DateOnly) + "&to=" + end.Format(time.DateOnly)
+	switch rc.kind {
+	case "latest":
+		return "/api/v1/surveys/" + sv.id + "/responses?limit=20&" + q
+	case "csv":
+		return "/api/v1/surveys/" + sv.id + "/report.csv?interval=" + string(rc.interval) + "&" + q
+	case "export":
+		return "/api/v1/surveys/" + sv.id + "/responses.csv?" + q
+	}
+	return "/api/v1/surveys/" + sv.id + "/report?interval=" + string(rc.interval) + "&" + q
+}
+
+// floorStatement is the floor query of a case, and its arguments.
+func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any, error) {
+	from := end.AddDate(0, 0, -rc.days)
+	args := []any{sv.id, from.Unix(), end.Unix()}
+	if rc.kind == "latest" {
+		return stmts.FloorLatest, args, nil
+	}
+	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
+	sql, err := clickhouse.WithIdent(stmts.FloorReport, "period", fn)
+	return sql, args, err
+}
+
+// measureHeed times one case through the API on the private server.
+func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int, sv benchSurvey, rc reportCase, end time.Time, runs int) (ReportRow, error) {
+	row := ReportRow{Engine: "18.16", Survey: sv.id, Request: rc.name}
+	path := casePath(sv, rc, end)
+	get := func() (int64, time.Duration, error) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		t0 := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer resp.Body.Close()
+		var lines int64
+		if rc.kind == "export" || rc.kind == "csv" {
+			br := bufio.NewReaderSize(resp.Body, 1<<20)
+			for {
+				chunk, err := br.ReadSlice('\n')
+				if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+					lines++
+				}
+				if err == io.EOF {
+					break
+				}
+				if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+					return 0, 0, err
+				}
+			}
+		} else {
+			io.Copy(io.Discard, resp.Body)
+		}
+		d := time.Since(t0)
+		if resp.StatusCode != http.StatusOK {
+			return 0, d, fmt.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+		return lines, d, nil
+	}
+	n := runs
+	if rc.kind == "export" {
+		n = 1 // ten million rows: one run says enough
+	}
+	rssBefore, _ := rssMB(pid)
+	resetPeakRSS(pid)
+	if rc.kind != "export" {
+		if _, _, err := get(); err != nil { // warm-up
+			return row, err
+		}
+	}
+	windowFrom := time.Now().Add(-time.Second)
+	var times []time.Duration
+	for i := 0; i < n; i++ {
+		lines, d, err := get()
+		if err != nil {
+			return row, err
+		}
+		times = append(times, d)
+		if rc.kind == "export" {
+			row.Rows = lines - 1 // the header
+		}
+	}
+	windowTo := time.Now().Add(time.Second)
+	row.HeedMS = ms(median(times))
+	rss, peak := rssMB(pid)
+	row.HeedRSSMB = rss
+	if rc.kind == "export" {
+		row.RSSGrowMB = peak - rssBefore
+		row.HeedRowsS = float64(row.Rows) / median(times).Seconds()
+	}
+	// Peak memory of Heed's queries in that window.
+	conn.Exec(ctx, stmts.FlushLogs)
+	var peakMem, count uint64
+	if err := conn.QueryRow(ctx, stmts.QueryPeakMemory, windowFrom.Unix(), windowTo.Unix()).Scan(&peakMem, &count); err == nil {
+		row.PeakMB = float64(peakMem) / (1 << 20)
+	}
+	// The floor, on the same rows.
+	if rc.kind == "export" {
+		rate, err := clientCSVRate(ctx, sv, end.AddDate(0, 0, -rc.days), end)
+		if err != nil {
+			return row, err
+		}
+		row.FloorRowsS = rate
+		if rate > 0 {
+			row.Ratio = row.HeedRowsS / rate
+		}
+		row.FloorMS = float64(row.Rows) / rate * 1000
+		return row, nil
+	}
+	sql, args, err := floorStatement(sv, rc, end)
+	if err != nil {
+		return row, err
+	}
+	times = times[:0]
+	for i := 0; i < runs+1; i++ {
+		t0 := time.Now()
+		rows, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			return row, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		if i > 0 { // the first run warms the cache, as Heed's warm-up did
+			times = append(times, time.Since(t0))
+		}
+	}
+	row.FloorMS = ms(median(times))
+	if row.FloorMS > 0 {
+		row.Ratio = row.HeedMS / row.FloorMS
+	}
+	return row, nil
+}
+
+// clientCSVRate is the rows per second clickhouse-client writes as
+// CSVWithNames for responses.csv's own statement on the same rows.
+func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (float64, error) {
+	sql, err := chdb.Bind(heedStatement("select-export-answers"), []any{sv.id, from.Unix(), to.Unix(), []string{}}, false)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.CommandContext(ctx, "clickhouse-client", "--port", "19000", "--database", "heed_bench_reports", "--format", "CSVWithNames", "-q", sql)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	var lines int64
+	br := bufio.NewReaderSize(out, 1<<20)
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			lines++
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return 0, err
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return 0, err
+	}
+	return float64(lines-1) / time.Since(t0).Seconds(), nil
+}
+
+// resetPeakRSS makes VmHWM start again from the current RSS (Linux).
+func resetPeakRSS(pid int) {
+	os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// heedStatement is one of Heed's named statements (queries/*.sql).
+func heedStatement(name string) string {
+	sql, ok := clickhouse.Statement(name)
+	if !ok {
+		panic("no statement " + name)
+	}
+	return sql
+}
