@@ -129,7 +129,7 @@ func dateString(t time.Time) string { return t.Format(time.DateOnly) }
 // daySet is a set of days as 'YYYY-MM-DD', with their raw row counts.
 type daySet map[string]uint64
 
-// list is the set as the statements take it: sorted, after a '' that keeps
+// list is the set as the statements take it: sorted, after a ” that keeps
 // it typed when empty.
 func (s daySet) list() []string {
 	out := []string{""}

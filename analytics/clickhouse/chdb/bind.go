@@ -76,4 +76,3 @@ func literal(v any) (string, error) {
 	}
 	return "", fmt.Errorf("no literal for %T", v)
 }
-
