@@ -171,11 +171,29 @@ type Answer struct {
 // names past it are left out (the API says so).
 const MaxExportProperties = 100
 
+// ExportedAnswer is one response of an export (responses.csv): the answer
+// that counts, as text ready to write, millions of times.
+type ExportedAnswer struct {
+	ResponseID      string
+	FirstAnsweredAt string // RFC 3339, UTC
+	Score           uint8
+	Reasons         string // the reason ids joined by ';'
+	Comment         string
+	Channel         string
+	Respondent      string
+	Confirmed       bool
+	Flags           string
+	// PropertyValues are the values of the export's property names, in
+	// their order ("" where the answer has none).
+	PropertyValues []string
+}
+
 // AnswerExport receives an export as the store reads it: the property
-// names first (its columns, sorted), then every answer.
+// names first (its columns, sorted), then every answer. The answer passed
+// to Answer may be reused by the next call.
 type AnswerExport interface {
 	Columns(propertyKeys []string) error
-	Answer(a Answer) error
+	Answer(a *ExportedAnswer) error
 }
 
 // Dismissal is a widget closed without an answer.

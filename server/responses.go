@@ -206,24 +206,41 @@ func (s *Server) getResponsesCSV(c echo.Context) error {
 
 // answersCSV writes an export as responses.csv.
 type answersCSV struct {
-	c    echo.Context
-	sv   *analytics.Survey
-	name string
-	w    *csvWriter
-	keys []string
-	row  []string
+	c      echo.Context
+	sv     *analytics.Survey
+	name   string
+	w      *csvWriter
+	row    []string
+	labels map[string]string // reason ids joined -> labels joined
 }
 
 // The columns before the properties.
 var answerColumns = []string{"response_id", "first_answered_at", "score", "nps_group", "reasons", "reason_labels",
 	"comment", "channel", "respondent", "confirmed", "flags"}
 
+// scoreText and groupText are the score and NPS group cells of each score.
+var scoreText, groupText [analytics.MaxScore + 1]string
+
+func init() {
+	for s := range scoreText {
+		scoreText[s] = strconv.Itoa(s)
+		switch score := uint8(s); {
+		case analytics.IsPromoter(score):
+			groupText[s] = "promoter"
+		case analytics.IsDetractor(score):
+			groupText[s] = "detractor"
+		default:
+			groupText[s] = "passive"
+		}
+	}
+}
+
 func (a *answersCSV) Columns(keys []string) error {
 	w, err := startCSV(a.c, a.name)
 	if err != nil {
 		return err
 	}
-	a.w, a.keys = w, keys
+	a.w, a.labels = w, map[string]string{}
 	header := append([]string(nil), answerColumns...)
 	for _, k := range keys {
 		header = append(header, "property."+k)
@@ -232,20 +249,19 @@ func (a *answersCSV) Columns(keys []string) error {
 	return w.row(header)
 }
 
-func (a *answersCSV) Answer(ans analytics.Answer) error {
-	r := a.row[:0]
-	group := "passive"
-	switch {
-	case analytics.IsPromoter(ans.Score):
-		group = "promoter"
-	case analytics.IsDetractor(ans.Score):
-		group = "detractor"
+func (a *answersCSV) Answer(ans *analytics.ExportedAnswer) error {
+	labels, ok := a.labels[ans.Reasons]
+	if !ok {
+		if ans.Reasons != "" {
+			labels = strings.Join(a.sv.ReasonLabels(strings.Split(ans.Reasons, ";")), ";")
+		}
+		if len(a.labels) < 10_000 { // reason sets are few; the cache stays small anyway
+			a.labels[ans.Reasons] = labels
+		}
 	}
-	r = append(r, ans.ResponseID, ans.CreatedAt.UTC().Format(time.RFC3339), strconv.Itoa(int(ans.Score)), group,
-		strings.Join(ans.Reasons, ";"), strings.Join(a.sv.ReasonLabels(ans.Reasons), ";"), ans.Comment, ans.Channel,
-		ans.Respondent, strconv.FormatBool(ans.Confirmed), ans.Flags)
-	for _, k := range a.keys {
-		r = append(r, ans.Properties[k])
-	}
+	score := int(min(ans.Score, analytics.MaxScore))
+	r := append(a.row[:0], ans.ResponseID, ans.FirstAnsweredAt, scoreText[score], groupText[score], ans.Reasons, labels,
+		ans.Comment, ans.Channel, ans.Respondent, strconv.FormatBool(ans.Confirmed), ans.Flags)
+	r = append(r, ans.PropertyValues...)
 	return a.w.row(r)
 }

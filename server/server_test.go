@@ -279,6 +279,17 @@ func testBadRequests(t *testing.T, ts *testServer) {
 	}
 }
 
+// csvSafe applies the formula rule to a row, as a spreadsheet sees its
+// cells once the CSV is read.
+func csvSafe(row []string) []string {
+	for i, cell := range row {
+		if formulaCell(cell) {
+			row[i] = "'" + cell
+		}
+	}
+	return row
+}
+
 func TestCSVInjection(t *testing.T) {
 	cells := []struct{ in, want string }{
 		{"=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"},
@@ -411,4 +422,27 @@ func TestResponsesCSV(t *testing.T) {
 			t.Fatalf("without the key: %d", r.status)
 		}
 	})
+}
+
+// TestCSVCells: every cell the writer encodes reads back, through Go's
+// RFC 4180 reader, as the cell itself (formula cells with their quote).
+func TestCSVCells(t *testing.T) {
+	cells := []string{"plain", "", "with,comma", `with "quotes"`, "line\nbreak", "cr\rhere", " leading space", "\ttab",
+		"=1+1", "-73.4", "-2+3", "é ünïcode", `"`, ",", "@", "trailing space "}
+	var line []byte
+	for i, c := range cells {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVCell(line, c)
+	}
+	line = append(line, '\r', '\n')
+	got, err := csv.NewReader(bytes.NewReader(line)).Read()
+	if err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	want := csvSafe(append([]string(nil), cells...))
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("read back\n %q\nwant\n %q\nfrom %q", got, want, line)
+	}
 }

@@ -47,6 +47,7 @@ type queries struct {
 	SelectRollupReport        string `query:"select-rollup-report"`
 	SelectRollupSegmentReport string `query:"select-rollup-segment-report"`
 	SelectRawReport           string `query:"select-raw-report"`
+	SelectRawSegmentReport    string `query:"select-raw-segment-report"`
 	SelectRawReportFinal      string `query:"select-raw-report-final"`
 	// days.sql
 	SelectAnswerPartitions      string `query:"select-answer-partitions"`

@@ -2,8 +2,10 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"heed/analytics"
@@ -37,27 +39,25 @@ const rawFinalRows = 1_000_000
 // Report computes the NPS trend of rq.Survey: counted days from
 // answer_days, stale days (whose answers changed since they were counted)
 // from answers themselves, then analytics.Report turns the counts into NPS.
+// The statements of each step run at once: a report costs two round trips
+// of small queries, whatever the size of the survey.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	fn, err := periodFunction(rq.Interval)
 	if err != nil {
 		return nil, err
 	}
-	rollupStmt := q.SelectRollupReport
-	if len(rq.Properties) > 0 {
-		rollupStmt = q.SelectRollupSegmentReport
+	rollupStmt, rawStmt := q.SelectRollupReport, q.SelectRawReport
+	segment := len(rq.Properties) > 0
+	if segment {
+		rollupStmt, rawStmt = q.SelectRollupSegmentReport, q.SelectRawSegmentReport
 	}
-	rollup, err := WithIdent(rollupStmt, "period", fn)
-	if err != nil {
-		return nil, err
+	var stmts [3]string
+	for i, s := range []string{rollupStmt, rawStmt, q.SelectRawReportFinal} {
+		if stmts[i], err = WithIdent(s, "period", fn); err != nil {
+			return nil, err
+		}
 	}
-	raw, err := WithIdent(q.SelectRawReport, "period", fn)
-	if err != nil {
-		return nil, err
-	}
-	rawFinal, err := WithIdent(q.SelectRawReportFinal, "period", fn)
-	if err != nil {
-		return nil, err
-	}
+	rollup, raw, rawFinal := stmts[0], stmts[1], stmts[2]
 	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -67,29 +67,11 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		minConfirmed = 0
 	}
 	pairs := propertyPairs(rq.Properties)
-	rep := analytics.NewReport(rq)
-	add := func(stmt string, args ...any) error {
-		rows, err := db.conn.Query(ctx, stmt, args...)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				period  time.Time
-				score   uint8
-				reasons []string
-				n       uint64
-			)
-			if err := rows.Scan(&period, &score, &reasons, &n); err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-			if err := rep.Add(period, score, reasons, int(n)); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+	type query struct {
+		stmt string
+		args []any
 	}
+	var queries []query
 	// Whole days only live in answer_days; a range starting or ending within
 	// a day reads that day raw.
 	firstDay, endDay := dayOf(rq.From), dayOf(rq.To)
@@ -98,24 +80,77 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	}
 	if firstDay.Before(endDay) {
 		args := []any{rq.Survey.ID, dateString(firstDay), dateString(endDay), stale.list(), minConfirmed}
-		if len(rq.Properties) > 0 {
+		if segment {
 			args = append(args, pairs)
 		}
-		if err := add(rollup, args...); err != nil {
-			return nil, err
-		}
+		queries = append(queries, query{rollup, args})
 	}
 	for _, r := range stale.ranges(rq.From, rq.To, firstDay, endDay) {
-		stmt := raw
-		if stale.rowsIn(r) > rawFinalRows {
-			stmt = rawFinal
+		switch {
+		case stale.rowsIn(r) > rawFinalRows:
+			queries = append(queries, query{rawFinal, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs}})
+		case segment:
+			queries = append(queries, query{raw, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs}})
+		default:
+			queries = append(queries, query{raw, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed}})
 		}
-		if err := add(stmt, rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs); err != nil {
-			return nil, err
+	}
+	type count struct {
+		period  time.Time
+		score   uint8
+		reasons []string
+		n       uint64
+	}
+	counts := make([][]count, len(queries))
+	jobs := make([]func() error, len(queries))
+	for i, qu := range queries {
+		jobs[i] = func() error {
+			rows, err := db.conn.Query(ctx, qu.stmt, qu.args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var c count
+				if err := rows.Scan(&c.period, &c.score, &c.reasons, &c.n); err != nil {
+					return err
+				}
+				counts[i] = append(counts[i], c)
+			}
+			return rows.Err()
+		}
+	}
+	if err := parallel(jobs...); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	rep := analytics.NewReport(rq)
+	for _, cs := range counts {
+		for _, c := range cs {
+			if err := rep.Add(c.period, c.score, c.reasons, int(c.n)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	rep.Finish()
 	return rep, nil
+}
+
+// parallel runs fns at once and returns the first error.
+func parallel(fns ...func() error) error {
+	if len(fns) == 1 {
+		return fns[0]()
+	}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, f := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // dayOf is the UTC day that holds t.
@@ -201,26 +236,35 @@ type counted struct {
 // rows; in the other months (today's, at least) each day's fingerprint is
 // compared with its count's.
 func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time) (daySet, error) {
-	parts, err := db.partitions(ctx)
+	// The parts, the counts, and the fingerprints of the range's last month
+	// (the one being written, most likely) are read at once.
+	last := maxTime(monthStart(to.Add(-time.Second)), from)
+	var (
+		parts    map[string]uint64
+		counts   = map[string]counted{}
+		lastDays map[string]fingerprint
+	)
+	err := parallel(
+		func() (err error) { parts, err = db.partitions(ctx); return err },
+		func() error {
+			rows, err := db.conn.Query(ctx, q.SelectRollupFingerprints, survey, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)))
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var day string
+				var c counted
+				if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at); err != nil {
+					return err
+				}
+				counts[day] = c
+			}
+			return rows.Err()
+		},
+		func() (err error) { lastDays, err = db.dayFingerprints(ctx, survey, last, to); return err },
+	)
 	if err != nil {
-		return nil, err
-	}
-	counts := map[string]counted{}
-	rows, err := db.conn.Query(ctx, q.SelectRollupFingerprints, survey, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)))
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var day string
-		var c counted
-		if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		counts[day] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	stale := daySet{}
@@ -245,9 +289,11 @@ func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time) 
 		if fresh || !hasParts {
 			continue
 		}
-		now, err := db.dayFingerprints(ctx, survey, lo, hi)
-		if err != nil {
-			return nil, err
+		now := lastDays
+		if !lo.Equal(last) {
+			if now, err = db.dayFingerprints(ctx, survey, lo, hi); err != nil {
+				return nil, err
+			}
 		}
 		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
 			day := dateString(d)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
 	"heed/analytics"
@@ -143,14 +145,53 @@ func (db *DB) ExportAnswers(ctx context.Context, rq analytics.ReportQuery, out a
 	if err != nil {
 		return fmt.Errorf("export answers: %w", err)
 	}
+	if keys == nil {
+		keys = []string{}
+	}
 	if err := out.Columns(keys); err != nil {
 		return err
 	}
-	rows, err := db.conn.Query(ctx, q.SelectExportAnswers, rq.Survey.ID, from, to, propertyPairs(rq.Properties))
+	// Small blocks: the driver holds a whole block decoded, and an export
+	// must not grow Heed's memory with the survey.
+	ctx = chgo.Context(ctx, chgo.WithSettings(chgo.Settings{"max_block_size": exportBlockRows}))
+	names := append(keys[:len(keys):len(keys)], "") // typed when keys is empty
+	rows, err := db.conn.Query(ctx, q.SelectExportAnswers, names, rq.Survey.ID, from, to, propertyPairs(rq.Properties))
 	if err != nil {
 		return fmt.Errorf("export answers: %w", err)
 	}
-	return scanAnswers(rows, out.Answer)
+	defer rows.Close()
+	var (
+		a         = analytics.ExportedAnswer{PropertyValues: make([]string, len(keys))}
+		confirmed uint8
+		props     string
+	)
+	for rows.Next() {
+		if err := rows.Scan(&a.ResponseID, &a.FirstAnsweredAt, &a.Score, &a.Reasons, &a.Comment, &a.Channel, &a.Respondent,
+			&confirmed, &a.Flags, &props); err != nil {
+			return fmt.Errorf("export answers: %w", err)
+		}
+		a.Confirmed = confirmed == 1
+		splitInto(a.PropertyValues, props)
+		if err := out.Answer(&a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exportBlockRows is the block size of an export's query.
+const exportBlockRows = 8192
+
+// splitInto fills dst with the NUL-separated fields of s.
+func splitInto(dst []string, s string) {
+	for i := range dst {
+		j := strings.IndexByte(s, 0)
+		if j < 0 {
+			dst[i], s = s, ""
+			continue
+		}
+		dst[i], s = s[:j], s[j+1:]
+	}
 }
 
 // rowsScanner is the part of driver.Rows scanAnswers needs.
@@ -161,8 +202,7 @@ type rowsScanner interface {
 	Close() error
 }
 
-// scanAnswers reads rows of select-latest-answers / select-export-answers
-// and closes them.
+// scanAnswers reads rows of select-latest-answers and closes them.
 func scanAnswers(rows rowsScanner, each func(analytics.Answer) error) error {
 	defer rows.Close()
 	for rows.Next() {

@@ -42,7 +42,7 @@ var samples = map[string][]sample{
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
 	},
-	"select-export-answers":       {{args: []any{"s1", sampleFrom, sampleTo, noPairs}}, {args: []any{"s1", sampleFrom, sampleTo, somePairs}}},
+	"select-export-answers":       {{args: []any{[]string{"plan", ""}, "s1", sampleFrom, sampleTo, noPairs}}, {args: []any{[]string{""}, "s1", sampleFrom, sampleTo, somePairs}}},
 	"select-answer-property-keys": {{args: []any{"s1", sampleFrom, sampleTo, 100}}},
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
 	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
@@ -62,9 +62,12 @@ var samples = map[string][]sample{
 	},
 	"select-server-time": {{}},
 	"select-raw-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), noPairs}},
+		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0)}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
+	},
+	"select-raw-segment-report": {
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), noPairs}},
 	},
 	// days.sql
 	"select-answer-partitions":       {{}},

@@ -10,6 +10,7 @@ package mock
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -280,7 +281,13 @@ func (s *Store) ExportAnswers(ctx context.Context, q analytics.ReportQuery, out 
 		return err
 	}
 	for _, a := range answers {
-		if err := out.Answer(a); err != nil {
+		e := analytics.ExportedAnswer{ResponseID: a.ResponseID, FirstAnsweredAt: a.CreatedAt.UTC().Format(time.RFC3339), Score: a.Score,
+			Reasons: strings.Join(a.Reasons, ";"), Comment: a.Comment, Channel: a.Channel, Respondent: a.Respondent,
+			Confirmed: a.Confirmed, Flags: a.Flags, PropertyValues: make([]string, len(names))}
+		for i, k := range names {
+			e.PropertyValues[i] = a.Properties[k]
+		}
+		if err := out.Answer(&e); err != nil {
 			return err
 		}
 	}

@@ -57,8 +57,21 @@ GROUP BY period, s, r;
 -- Responses per (period, score, reasons) of [from, to) counted from the
 -- answers themselves: each response's counting answer is its row of the
 -- highest version (rows of a response share created_at, so the range holds
--- all of them); the filters apply to it. A GROUP BY, not FINAL: these
--- ranges are a few days, and FINAL costs 18.16 hundreds of MB.
+-- all of them). A GROUP BY, not FINAL: these ranges are a few days, and
+-- FINAL costs 18.16 far more memory.
+-- args: survey, from, to, min confirmed
+SELECT {period}(created_at) AS period, score, reasons, count()
+FROM (
+	SELECT created_at, argMax(score, version) AS score, argMax(reasons, version) AS reasons,
+		argMax(confirmed, version) AS confirmed
+	FROM answers
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+	GROUP BY response_id, created_at)
+WHERE confirmed >= ?
+GROUP BY period, score, reasons;
+
+-- name: select-raw-segment-report
+-- select-raw-report for a segment, which the counting answer must hold.
 -- args: survey, from, to, min confirmed, segment pairs
 SELECT {period}(created_at) AS period, score, reasons, count()
 FROM (

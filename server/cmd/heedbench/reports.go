@@ -383,7 +383,7 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 // clientCSVRate is the rows per second clickhouse-client writes as
 // CSVWithNames for responses.csv's own statement on the same rows.
 func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (float64, error) {
-	sql, err := chdb.Bind(heedStatement("select-export-answers"), []any{sv.id, from.Unix(), to.Unix(), []string{}}, false)
+	sql, err := chdb.Bind(heedStatement("select-export-answers"), []any{[]string{"plan", ""}, sv.id, from.Unix(), to.Unix(), []string{}}, false)
 	if err != nil {
 		return 0, err
 	}

@@ -118,7 +118,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 				export := func(sql string) func() error {
 					return func() error {
 						os.Remove(file)
-						_, err := run(sql+" INTO OUTFILE '"+file+"' FORMAT CSVWithNames", []any{sv.id, from.Unix(), end.Unix(), []string{}}, false, "TSV")
+						_, err := run(sql+" INTO OUTFILE '"+file+"' FORMAT CSVWithNames", []any{[]string{"plan", ""}, sv.id, from.Unix(), end.Unix(), []string{}}, false, "TSV")
 						return err
 					}
 				}
