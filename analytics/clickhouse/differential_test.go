@@ -127,6 +127,14 @@ func TestReportsMatchReference(t *testing.T) {
 	surveys := []string{"d1", "d2"}
 	base := time.Date(2026, 1, 31, 20, 0, 0, 0, time.UTC) // a Saturday evening; February starts on Sunday, the week on Monday
 	events := genEvents(rng, surveys, 3000, base, 40*24*time.Hour)
+	// And a few hundred today, which reports read as stale from the start.
+	now := time.Now().UTC()
+	recent := genEvents(rng, surveys, 300, now.Add(-6*time.Hour), 12*time.Hour)
+	for _, e := range recent {
+		if e.r.Version < uint64(now.UnixNano()) { // nothing from the future
+			events = append(events, e)
+		}
+	}
 	ref := mock.New()
 	spool := t.TempDir()
 	phases := 3
@@ -153,7 +161,7 @@ func TestReportsMatchReference(t *testing.T) {
 			refresh(t, db)
 		}
 	}
-	t.Logf("%d answers of %d responses written", len(events), 3000)
+	t.Logf("%d answers of %d responses written", len(events), 3300)
 
 	compare := func(stage string) {
 		t.Helper()
@@ -165,6 +173,7 @@ func TestReportsMatchReference(t *testing.T) {
 				{day(2026, 2, 1), day(2026, 3, 1)},  // February only: follow-ups from January stay out
 				{day(2026, 1, 26), day(2026, 2, 9)}, // two weeks across the month
 				{day(2026, 1, 31), day(2026, 2, 1)}, // one day
+				{dayOf(now).AddDate(0, 0, -6), dayOf(now).AddDate(0, 0, 1)}, // the last week, today in it
 			}
 			for _, rg := range ranges {
 				for _, iv := range []analytics.Interval{analytics.Day, analytics.Week, analytics.Month} {
@@ -241,6 +250,11 @@ func refresh(t *testing.T, db *chtest.DB) {
 	if _, err := db.RefreshDays(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func dayOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 func mustJSON(t *testing.T, v any) string {

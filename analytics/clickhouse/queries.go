@@ -48,7 +48,6 @@ type queries struct {
 	SelectRollupSegmentReport string `query:"select-rollup-segment-report"`
 	SelectRawReport           string `query:"select-raw-report"`
 	SelectRawSegmentReport    string `query:"select-raw-segment-report"`
-	SelectRawReportFinal      string `query:"select-raw-report-final"`
 	// days.sql
 	SelectAnswerPartitions      string `query:"select-answer-partitions"`
 	SelectServerTime            string `query:"select-server-time"`

@@ -31,79 +31,127 @@ func periodFunction(i analytics.Interval) (string, error) {
 // deletions), so any change moves it.
 type fingerprint struct{ rows, versionSum uint64 }
 
-// rawFinalRows: stale ranges holding more raw rows than this are read with
-// FINAL (bounded memory, one thread on 18.16) rather than grouped by
-// response (fast, but memory grows with the responses).
-const rawFinalRows = 1_000_000
-
 // Report computes the NPS trend of rq.Survey: counted days from
 // answer_days, stale days (whose answers changed since they were counted)
 // from answers themselves, then analytics.Report turns the counts into NPS.
-// The statements of each step run at once: a report costs two round trips
-// of small queries, whatever the size of the survey.
+// Today is taken as stale from the start, so that the usual report (only
+// today stale) costs one round of small queries at once: what tells which
+// days are stale, the counted days but today, today raw. When other days
+// turn out stale too, a second round reads them so.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
+	p, err := newReportPlan(rq)
+	if err != nil {
+		return nil, err
+	}
+	assumed := daySet{}
+	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
+		assumed[dateString(today)] = 0
+	}
+	counts, read := db.reportCounts(ctx, p.queries(assumed))
+	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To, read)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if !stale.within(assumed) {
+		for d := range assumed {
+			stale[d] = 0
+		}
+		counts, read = db.reportCounts(ctx, p.queries(stale))
+		if err := read(); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+	}
+	rep := analytics.NewReport(rq)
+	for _, cs := range *counts {
+		for _, c := range cs {
+			if err := rep.Add(c.period, c.score, c.reasons, int(c.n)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rep.Finish()
+	return rep, nil
+}
+
+// reportPlan is how a report reads its counts, given its stale days.
+type reportPlan struct {
+	rq               analytics.ReportQuery
+	rollup, raw      string
+	segment          bool
+	pairs            []string
+	minConfirmed     uint8
+	firstDay, endDay time.Time // the whole days of the range
+}
+
+func newReportPlan(rq analytics.ReportQuery) (*reportPlan, error) {
 	fn, err := periodFunction(rq.Interval)
 	if err != nil {
 		return nil, err
 	}
-	rollupStmt, rawStmt := q.SelectRollupReport, q.SelectRawReport
-	segment := len(rq.Properties) > 0
-	if segment {
-		rollupStmt, rawStmt = q.SelectRollupSegmentReport, q.SelectRawSegmentReport
+	p := &reportPlan{rq: rq, segment: len(rq.Properties) > 0, pairs: propertyPairs(rq.Properties), minConfirmed: 1}
+	rollup, raw := q.SelectRollupReport, q.SelectRawReport
+	if p.segment {
+		rollup, raw = q.SelectRollupSegmentReport, q.SelectRawSegmentReport
 	}
-	var stmts [3]string
-	for i, s := range []string{rollupStmt, rawStmt, q.SelectRawReportFinal} {
-		if stmts[i], err = WithIdent(s, "period", fn); err != nil {
-			return nil, err
-		}
+	if p.rollup, err = WithIdent(rollup, "period", fn); err != nil {
+		return nil, err
 	}
-	rollup, raw, rawFinal := stmts[0], stmts[1], stmts[2]
-	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To)
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+	if p.raw, err = WithIdent(raw, "period", fn); err != nil {
+		return nil, err
 	}
-	minConfirmed := uint8(1)
 	if rq.IncludeUnconfirmed {
-		minConfirmed = 0
+		p.minConfirmed = 0
 	}
-	pairs := propertyPairs(rq.Properties)
-	type query struct {
-		stmt string
-		args []any
-	}
-	var queries []query
 	// Whole days only live in answer_days; a range starting or ending within
 	// a day reads that day raw.
-	firstDay, endDay := dayOf(rq.From), dayOf(rq.To)
-	if !firstDay.Equal(rq.From) {
-		firstDay = firstDay.AddDate(0, 0, 1)
+	p.firstDay, p.endDay = dayOf(rq.From), dayOf(rq.To)
+	if !p.firstDay.Equal(rq.From) {
+		p.firstDay = p.firstDay.AddDate(0, 0, 1)
 	}
-	if firstDay.Before(endDay) {
-		args := []any{rq.Survey.ID, dateString(firstDay), dateString(endDay), stale.list(), minConfirmed}
-		if segment {
-			args = append(args, pairs)
+	return p, nil
+}
+
+type reportQuery struct {
+	stmt string
+	args []any
+}
+
+// queries are the statements that count the report when the given days
+// are stale: the counted days but those, and those raw.
+func (p *reportPlan) queries(stale daySet) []reportQuery {
+	rq := p.rq
+	var out []reportQuery
+	if p.firstDay.Before(p.endDay) {
+		args := []any{rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay), stale.list(), p.minConfirmed}
+		if p.segment {
+			args = append(args, p.pairs)
 		}
-		queries = append(queries, query{rollup, args})
+		out = append(out, reportQuery{p.rollup, args})
 	}
-	for _, r := range stale.ranges(rq.From, rq.To, firstDay, endDay) {
-		switch {
-		case stale.rowsIn(r) > rawFinalRows:
-			queries = append(queries, query{rawFinal, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs}})
-		case segment:
-			queries = append(queries, query{raw, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed, pairs}})
-		default:
-			queries = append(queries, query{raw, []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), minConfirmed}})
+	for _, r := range stale.ranges(rq.From, rq.To, p.firstDay, p.endDay) {
+		args := []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed}
+		if p.segment {
+			args = append(args, p.pairs)
 		}
+		out = append(out, reportQuery{p.raw, args})
 	}
-	type count struct {
-		period  time.Time
-		score   uint8
-		reasons []string
-		n       uint64
-	}
-	counts := make([][]count, len(queries))
-	jobs := make([]func() error, len(queries))
-	for i, qu := range queries {
+	return out
+}
+
+// count is one row of a report statement.
+type count struct {
+	period  time.Time
+	score   uint8
+	reasons []string
+	n       uint64
+}
+
+// reportCounts returns where the counts of qs will be, and the function
+// that reads them all at once (to run beside other reads).
+func (db *DB) reportCounts(ctx context.Context, qs []reportQuery) (*[][]count, func() error) {
+	counts := make([][]count, len(qs))
+	jobs := make([]func() error, len(qs))
+	for i, qu := range qs {
 		jobs[i] = func() error {
 			rows, err := db.conn.Query(ctx, qu.stmt, qu.args...)
 			if err != nil {
@@ -120,24 +168,15 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 			return rows.Err()
 		}
 	}
-	if err := parallel(jobs...); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	rep := analytics.NewReport(rq)
-	for _, cs := range counts {
-		for _, c := range cs {
-			if err := rep.Add(c.period, c.score, c.reasons, int(c.n)); err != nil {
-				return nil, err
-			}
-		}
-	}
-	rep.Finish()
-	return rep, nil
+	return &counts, func() error { return parallel(jobs...) }
 }
 
-// parallel runs fns at once and returns the first error.
+// parallel runs fns at once and returns their errors.
 func parallel(fns ...func() error) error {
-	if len(fns) == 1 {
+	switch len(fns) {
+	case 0:
+		return nil
+	case 1:
 		return fns[0]()
 	}
 	errs := make([]error, len(fns))
@@ -175,13 +214,14 @@ func (s daySet) list() []string {
 	return out
 }
 
-// rowsIn counts the raw rows of the set's days in r.
-func (s daySet) rowsIn(r timeRange) uint64 {
-	var n uint64
-	for d := dayOf(r.from); d.Before(r.to); d = d.AddDate(0, 0, 1) {
-		n += s[dateString(d)]
+// within reports whether every day of s is in t.
+func (s daySet) within(t daySet) bool {
+	for d := range s {
+		if _, ok := t[d]; !ok {
+			return false
+		}
 	}
-	return n
+	return true
 }
 
 type timeRange struct{ from, to time.Time }
@@ -234,8 +274,8 @@ type counted struct {
 // with their raw row counts. A month none of whose parts was written after
 // its days were counted (every one of them) is fresh without a look at its
 // rows; in the other months (today's, at least) each day's fingerprint is
-// compared with its count's.
-func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time) (daySet, error) {
+// compared with its count's. alongside runs with the first reads.
+func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, alongside ...func() error) (daySet, error) {
 	// The parts, the counts, and the fingerprints of the range's last month
 	// (the one being written, most likely) are read at once.
 	last := maxTime(monthStart(to.Add(-time.Second)), from)
@@ -263,6 +303,7 @@ func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time) 
 			return rows.Err()
 		},
 		func() (err error) { lastDays, err = db.dayFingerprints(ctx, survey, last, to); return err },
+		func() error { return parallel(alongside...) },
 	)
 	if err != nil {
 		return nil, err

@@ -57,9 +57,6 @@ var samples = map[string][]sample{
 	"select-rollup-segment-report": {
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0), somePairs}},
 	},
-	"select-raw-report-final": {
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1), somePairs}},
-	},
 	"select-server-time": {{}},
 	"select-raw-report": {
 		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},

@@ -55,38 +55,21 @@ GROUP BY period, s, r;
 
 -- name: select-raw-report
 -- Responses per (period, score, reasons) of [from, to) counted from the
--- answers themselves: each response's counting answer is its row of the
--- highest version (rows of a response share created_at, so the range holds
--- all of them). A GROUP BY, not FINAL: these ranges are a few days, and
--- FINAL costs 18.16 far more memory.
+-- answers themselves: FINAL keeps each response's counting answer (its
+-- row of the highest version: the rows of a response share the sort key).
+-- These ranges are short (today, a day with a late follow-up), so FINAL
+-- is quick; after a merge rewrote months, longer, and FINAL still reads
+-- them in bounded memory where grouping by response would not.
 -- args: survey, from, to, min confirmed
 SELECT {period}(created_at) AS period, score, reasons, count()
 FROM (
-	SELECT created_at, argMax(score, version) AS score, argMax(reasons, version) AS reasons,
-		argMax(confirmed, version) AS confirmed
-	FROM answers
-	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
-	GROUP BY response_id, created_at)
+	SELECT created_at, score, reasons, confirmed FROM answers FINAL
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
 WHERE confirmed >= ?
 GROUP BY period, score, reasons;
 
 -- name: select-raw-segment-report
 -- select-raw-report for a segment, which the counting answer must hold.
--- args: survey, from, to, min confirmed, segment pairs
-SELECT {period}(created_at) AS period, score, reasons, count()
-FROM (
-	SELECT created_at, argMax(score, version) AS score, argMax(reasons, version) AS reasons,
-		argMax(confirmed, version) AS confirmed, argMax(property_keys, version) AS keys, argMax(property_values, version) AS vals
-	FROM answers
-	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
-	GROUP BY response_id, created_at)
-WHERE confirmed >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), keys, vals), ?)
-GROUP BY period, score, reasons;
-
--- name: select-raw-report-final
--- select-raw-report for long stale ranges (after a merge or an OPTIMIZE
--- rewrote months, until they are counted again): FINAL reads them in
--- bounded memory, where grouping millions of responses would not fit.
 -- args: survey, from, to, min confirmed, segment pairs
 SELECT {period}(created_at) AS period, score, reasons, count()
 FROM (

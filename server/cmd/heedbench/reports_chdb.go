@@ -99,7 +99,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 						{heedStatement("select-rollup-fingerprints"), []any{sv.id, from.Format(time.DateOnly), end.AddDate(0, 0, 1).Format(time.DateOnly)}},
 						{heedStatement("select-day-fingerprints"), []any{sv.id, maxTime(from, monthOf(today)).Unix(), end.Unix()}},
 						{rollup, []any{sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly), []string{"", today.Format(time.DateOnly)}, uint8(1)}},
-						{raw, []any{sv.id, today.Unix(), end.Unix(), uint8(1), []string{}}},
+						{raw, []any{sv.id, today.Unix(), end.Unix(), uint8(1)}},
 					} {
 						if _, err := run(st.sql, st.args, false, "Null"); err != nil {
 							return err
