@@ -169,10 +169,10 @@ func TestReportsMatchReference(t *testing.T) {
 			sv := &analytics.Survey{ID: survey, Reasons: []analytics.Reason{{ID: "rude_service"}, {ID: "price"}, {ID: "slow_service"}}}
 			day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 			ranges := [][2]time.Time{
-				{day(2025, 12, 1), day(2026, 4, 1)}, // everything
-				{day(2026, 2, 1), day(2026, 3, 1)},  // February only: follow-ups from January stay out
-				{day(2026, 1, 26), day(2026, 2, 9)}, // two weeks across the month
-				{day(2026, 1, 31), day(2026, 2, 1)}, // one day
+				{day(2025, 12, 1), day(2026, 4, 1)},                         // everything
+				{day(2026, 2, 1), day(2026, 3, 1)},                          // February only: follow-ups from January stay out
+				{day(2026, 1, 26), day(2026, 2, 9)},                         // two weeks across the month
+				{day(2026, 1, 31), day(2026, 2, 1)},                         // one day
 				{dayOf(now).AddDate(0, 0, -6), dayOf(now).AddDate(0, 0, 1)}, // the last week, today in it
 			}
 			for _, rg := range ranges {
