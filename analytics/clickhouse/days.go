@@ -113,51 +113,26 @@ func monthOf(partition string) (time.Time, error) {
 // were never counted (every day of such a month gets a count, empty ones
 // too, so that reports can trust the month as a whole).
 func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error) {
-	type key struct{ survey, day string }
-	now := map[key]fingerprint{}
-	rows, err := db.conn.Query(ctx, q.SelectAllDayFingerprints, from.Unix(), to.Unix())
+	now, err := db.surveyDayFingerprints(ctx, q.SelectAllDayFingerprints, from.Unix(), to.Unix())
 	if err != nil {
-		return 0, fmt.Errorf("day fingerprints: %w", err)
+		return 0, err
+	}
+	counts, err := db.surveyDayFingerprints(ctx, q.SelectAllRollupFingerprints, dateString(from), dateString(to))
+	if err != nil {
+		return 0, err
 	}
 	surveys := map[string]bool{}
-	for rows.Next() {
-		var k key
-		var fp fingerprint
-		if err := rows.Scan(&k.survey, &k.day, &fp.rows, &fp.versionSum); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("day fingerprints: %w", err)
-		}
-		now[k] = fp
+	for k := range now {
 		surveys[k.survey] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("day fingerprints: %w", err)
-	}
-	rows, err = db.conn.Query(ctx, q.SelectAllRollupFingerprints, dateString(from), dateString(to))
-	if err != nil {
-		return 0, fmt.Errorf("day fingerprints: %w", err)
-	}
-	counts := map[key]fingerprint{}
-	for rows.Next() {
-		var k key
-		var fp fingerprint
-		if err := rows.Scan(&k.survey, &k.day, &fp.rows, &fp.versionSum); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("day fingerprints: %w", err)
-		}
-		counts[k] = fp
+	for k := range counts {
 		surveys[k.survey] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("day fingerprints: %w", err)
 	}
 	counted := 0
 	for survey := range surveys {
 		stale := daySet{}
 		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-			k := key{survey, dateString(d)}
+			k := surveyDay{survey, dateString(d)}
 			if c, ok := counts[k]; !ok || c != now[k] {
 				stale[k.day] = now[k].rows
 			}
@@ -171,6 +146,28 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 		}
 	}
 	return counted, nil
+}
+
+// surveyDay names one day of one survey.
+type surveyDay struct{ survey, day string }
+
+// surveyDayFingerprints reads (survey, day, rows, version sum) rows.
+func (db *DB) surveyDayFingerprints(ctx context.Context, stmt string, args ...any) (map[surveyDay]fingerprint, error) {
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("day fingerprints: %w", err)
+	}
+	defer rows.Close()
+	out := map[surveyDay]fingerprint{}
+	for rows.Next() {
+		var k surveyDay
+		var fp fingerprint
+		if err := rows.Scan(&k.survey, &k.day, &fp.rows, &fp.versionSum); err != nil {
+			return nil, fmt.Errorf("day fingerprints: %w", err)
+		}
+		out[k] = fp
+	}
+	return out, rows.Err()
 }
 
 // countChunk is the most days one count reads at once: grouping by

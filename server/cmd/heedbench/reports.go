@@ -283,18 +283,8 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 		defer resp.Body.Close()
 		var lines int64
 		if rc.kind == "export" || rc.kind == "csv" {
-			br := bufio.NewReaderSize(resp.Body, 1<<20)
-			for {
-				chunk, err := br.ReadSlice('\n')
-				if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
-					lines++
-				}
-				if err == io.EOF {
-					break
-				}
-				if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-					return 0, 0, err
-				}
+			if lines, err = countLines(resp.Body); err != nil {
+				return 0, 0, err
 			}
 		} else {
 			io.Copy(io.Discard, resp.Body)
@@ -396,24 +386,32 @@ func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (flo
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
+	lines, err := countLines(out)
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Wait(); err != nil {
+		return 0, err
+	}
+	return float64(lines-1) / time.Since(t0).Seconds(), nil
+}
+
+// countLines reads r to its end and counts its lines.
+func countLines(r io.Reader) (int64, error) {
 	var lines int64
-	br := bufio.NewReaderSize(out, 1<<20)
+	br := bufio.NewReaderSize(r, 1<<20)
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
 			lines++
 		}
 		if err == io.EOF {
-			break
+			return lines, nil
 		}
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			return 0, err
+			return lines, err
 		}
 	}
-	if err := cmd.Wait(); err != nil {
-		return 0, err
-	}
-	return float64(lines-1) / time.Since(t0).Seconds(), nil
 }
 
 // resetPeakRSS makes VmHWM start again from the current RSS (Linux).
