@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 // over each cell: responses.csv writes millions.
 type csvWriter struct {
 	c    echo.Context
+	log  *slog.Logger
 	w    *bufio.Writer
 	line []byte
 	rows int
@@ -25,14 +27,14 @@ type csvWriter struct {
 // startCSV sends the headers of a CSV download named name; with ?excel=1
 // the body starts with a UTF-8 byte order mark, which Excel needs to read
 // UTF-8.
-func startCSV(c echo.Context, name string) (*csvWriter, error) {
+func startCSV(c echo.Context, name string, log *slog.Logger) (*csvWriter, error) {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	c.Response().WriteHeader(http.StatusOK)
-	w := &csvWriter{c: c, w: bufio.NewWriterSize(c.Response(), 64<<10), head: isHead(c.Request())}
+	w := &csvWriter{c: c, log: log, w: bufio.NewWriterSize(c.Response(), 64<<10), head: isHead(c.Request())}
 	if !w.head && c.QueryParam("excel") == "1" {
 		w.w.WriteString("\ufeff")
 	}
@@ -67,12 +69,13 @@ func (w *csvWriter) row(cells []string) error {
 
 func (w *csvWriter) finish() error { return w.w.Flush() }
 
-// fail ends a download that broke after its headers went out: the status
-// can no longer change, so the error is returned for the log and the body
-// stops where it is.
+// fail ends a download that broke after its headers went out. The status
+// can no longer change, so the error is logged and the connection cut
+// (http.ErrAbortHandler, which Echo's Recover passes on): the client sees a
+// broken transfer, never a short file that looks whole.
 func (w *csvWriter) fail(err error) error {
-	w.w.Flush()
-	return err
+	w.log.Error("download broken off", "path", w.c.Request().URL.Path, "rows", w.rows, "err", err)
+	panic(http.ErrAbortHandler)
 }
 
 // csvSpecial marks the bytes that make a cell need quotes, and formulaStart

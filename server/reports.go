@@ -130,7 +130,7 @@ func (s *Server) getReportCSV(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
-	w, err := startCSV(c, name)
+	w, err := startCSV(c, name, s.log)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -189,7 +190,7 @@ func (s *Server) getResponsesCSV(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("heed-%s-responses-%s-%s.csv", sv.ID, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
-	out := &answersCSV{c: c, sv: sv, name: name}
+	out := &answersCSV{c: c, sv: sv, name: name, log: s.log}
 	if err := s.store.ExportAnswers(c.Request().Context(), q, out); err != nil {
 		if out.w != nil {
 			return out.w.fail(err)
@@ -207,6 +208,7 @@ func (s *Server) getResponsesCSV(c echo.Context) error {
 // answersCSV writes an export as responses.csv.
 type answersCSV struct {
 	c      echo.Context
+	log    *slog.Logger
 	sv     *analytics.Survey
 	name   string
 	w      *csvWriter
@@ -236,7 +238,7 @@ func init() {
 }
 
 func (a *answersCSV) Columns(keys []string) error {
-	w, err := startCSV(a.c, a.name)
+	w, err := startCSV(a.c, a.name, a.log)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -444,5 +447,33 @@ func TestCSVCells(t *testing.T) {
 	want := csvSafe(append([]string(nil), cells...))
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("read back\n %q\nwant\n %q\nfrom %q", got, want, line)
+	}
+}
+
+// TestBrokenExportIsNoFile: an export that fails half-way (the store went
+// away) breaks the transfer, so nobody saves a short file that looks whole.
+func TestBrokenExportIsNoFile(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	id := ts.createSurvey(t, shopSurvey)
+	ts.fake.ExportFn = func(ctx context.Context, q analytics.ReportQuery, out analytics.AnswerExport) error {
+		if err := out.Columns(nil); err != nil {
+			return err
+		}
+		for i := 0; i < 10000; i++ { // past the first flush
+			if err := out.Answer(&analytics.ExportedAnswer{ResponseID: "r", FirstAnsweredAt: "2026-01-01T00:00:00Z", Score: 3}); err != nil {
+				return err
+			}
+		}
+		return errors.New("ClickHouse went away")
+	}
+	req, _ := http.NewRequest("GET", ts.url+"/api/v1/surveys/"+id+"/responses.csv", nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Fatal("a broken export read as a complete file")
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"heed/analytics/clickhouse"
 	"heed/analytics/clickhouse/chdb"
@@ -44,18 +47,28 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 	}
 	// The migrations as written (current ClickHouse knows ADD COLUMN IF
 	// NOT EXISTS), twice: they must be re-runnable.
-	// Before 0005 moves the previous layout, that layout holds an answer:
-	// a confirmed one, which must arrive with the confirmed bit set.
-	legacy, err := chdb.Bind(legacyInsert, []any{"s1", sampleAt, sampleID, uint64(sampleAt.UnixNano()), uint8(3), []string{"price"},
-		"too dear", "email", "c1", []string{"plan"}, []string{"pro"}, uint8(1), ""}, true)
-	if err != nil {
-		t.Fatal(err)
+	// Before 0005 moves the previous layout, that layout holds answers: a
+	// scanner's click, then the person's confirmed answer five minutes later
+	// (which must win, the confirmed bit set), and another response.
+	var legacy []string
+	for _, row := range [][]any{
+		{"s1", sampleAt, sampleID, uint64(sampleAt.UnixNano()), uint8(10), []string{}, "", "email", "c1", []string{}, []string{}, uint8(0), "scanner_agent"},
+		{"s1", sampleAt, sampleID, uint64(sampleAt.Add(5 * time.Minute).UnixNano()), uint8(3), []string{"price"}, "too dear", "email", "c1", []string{"plan"}, []string{"pro"}, uint8(1), ""},
+		{"s1", sampleAt, uuid.MustParse("00000000-0000-0000-0000-000000000002"), uint64(sampleAt.UnixNano()), uint8(9), []string{}, "", "api", "", []string{}, []string{}, uint8(1), ""},
+	} {
+		sql, err := chdb.Bind(legacyInsert, row, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy = append(legacy, sql)
 	}
 	for run := 0; run < 2; run++ {
 		for _, m := range clickhouse.MigrationFiles() {
 			if run == 0 && strings.HasPrefix(m.Name, "0005") {
-				if e := exec(legacy); e != "" {
-					t.Fatalf("legacy answer: %s", e)
+				for _, sql := range legacy {
+					if e := exec(sql); e != "" {
+						t.Fatalf("legacy answer: %s", e)
+					}
 				}
 			}
 			for _, stmt := range m.Statements {
@@ -65,12 +78,19 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 			}
 		}
 	}
-	moved, err := c.Query("SELECT count(), min(version) >= 9223372036854775808, any(comment) FROM answers FINAL", "TSV")
+	// Each response's counting answer (confirmed first, then the last) is
+	// moved. (Current ClickHouse folds the superseded click at once, as if
+	// merged: optimize_on_insert; 18.16 keeps every row until a merge, and
+	// TestMigrateFromPreviousLayout checks that none is lost.)
+	moved, err := c.Query("SELECT (SELECT count() FROM (SELECT response_id, argMax(version, (confirmed, version)) AS v FROM responses GROUP BY response_id) "+
+		"WHERE (response_id, v) NOT IN (SELECT response_id, bitAnd(version, 9223372036854775807) FROM answers)) = 0, "+
+		"(SELECT count() FROM answers FINAL), "+
+		"(SELECT concat(toString(score), ' ', comment, ' ', toString(version >= 9223372036854775808)) FROM answers FINAL WHERE response_id = toUUID('"+sampleID.String()+"'))", "TSV")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(string(moved.Output)); got != "1\t1\ttoo dear" {
-		t.Errorf("the previous layout's answer after migrating: %q, want one confirmed answer", got)
+	if got := strings.TrimSpace(string(moved.Output)); got != "1\t2\t3 too dear 1" {
+		t.Errorf("the previous layout's answers after migrating (counting answers moved, responses, the counting one): %q, want 1, 2, the confirmed 3", got)
 	}
 	ran := 0
 	for _, st := range clickhouse.Statements() {
@@ -89,6 +109,19 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 			}
 			ran++
 		}
+	}
+	// What responses.csv reads, as text, is the same on both generations.
+	export, _ := clickhouse.Statement("select-export-answers")
+	sql, err := chdb.Bind(export, []any{[]string{"plan", ""}, "s1", sampleFrom, sampleTo, []string{}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Query(sql, "TSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out.Output), "\t2026-11-02T10:00:00Z\t3\tprice\ttoo dear\temail\tc1\t1\t\tpro\\0") {
+		t.Errorf("responses.csv's statement on current ClickHouse gave:\n%s", out.Output)
 	}
 	t.Logf("%d named statements (%d samples) and every migration ran on current ClickHouse", len(clickhouse.Statements()), ran)
 }

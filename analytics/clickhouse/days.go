@@ -55,25 +55,19 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	if db.days.seen == nil {
 		db.days.seen, db.days.force = map[string]uint64{}, true
 	}
-	rows, err := db.conn.Query(ctx, q.SelectAnswerPartitions)
+	var now uint64
+	if err := db.conn.QueryRow(ctx, q.SelectServerTime).Scan(&now); err != nil {
+		return 0, fmt.Errorf("server time: %w", err)
+	}
+	parts, err := db.partitions(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("answer partitions: %w", err)
+		return 0, err
 	}
 	changed := map[string]uint64{}
-	for rows.Next() {
-		var partition string
-		var newest uint64
-		if err := rows.Scan(&partition, &newest); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("answer partitions: %w", err)
-		}
+	for partition, newest := range parts {
 		if db.days.force || db.days.seen[partition] != newest {
 			changed[partition] = newest
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("answer partitions: %w", err)
 	}
 	months := make([]string, 0, len(changed))
 	for p := range changed {
@@ -92,8 +86,11 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 			return counted, err
 		}
 		// Only now: a month that failed is looked at again next run. A part
-		// written while this ran has a newer time and is seen then too.
-		db.days.seen[p] = changed[p]
+		// written while this ran has a newer time and is seen then, except
+		// in the second of the last part: such a month is looked at again.
+		if changed[p]+1 < now {
+			db.days.seen[p] = changed[p]
+		}
 	}
 	db.days.force = false
 	return counted, nil
@@ -134,10 +131,10 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
 			k := surveyDay{survey, dateString(d)}
 			if c, ok := counts[k]; !ok || c != now[k] {
-				stale[k.day] = now[k].rows
+				stale[k.day] = true
 			}
 		}
-		for _, r := range stale.ranges(from, to, from, to) {
+		for _, r := range stale.ranges(from, to, from, to, false) {
 			n, err := db.countDays(ctx, survey, r.from, r.to)
 			counted += n
 			if err != nil {

@@ -42,12 +42,11 @@ type queries struct {
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`
 	// reports.sql
-	SelectDayFingerprints     string `query:"select-day-fingerprints"`
-	SelectRollupFingerprints  string `query:"select-rollup-fingerprints"`
-	SelectRollupReport        string `query:"select-rollup-report"`
-	SelectRollupSegmentReport string `query:"select-rollup-segment-report"`
-	SelectRawReport           string `query:"select-raw-report"`
-	SelectRawSegmentReport    string `query:"select-raw-segment-report"`
+	SelectDayFingerprints   string `query:"select-day-fingerprints"`
+	SelectRollupDays        string `query:"select-rollup-days"`
+	SelectRollupSegmentDays string `query:"select-rollup-segment-days"`
+	SelectRawReport         string `query:"select-raw-report"`
+	SelectRawSegmentReport  string `query:"select-raw-segment-report"`
 	// days.sql
 	SelectAnswerPartitions      string `query:"select-answer-partitions"`
 	SelectServerTime            string `query:"select-server-time"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -35,9 +34,10 @@ type fingerprint struct{ rows, versionSum uint64 }
 // answer_days, stale days (whose answers changed since they were counted)
 // from answers themselves, then analytics.Report turns the counts into NPS.
 // Today is taken as stale from the start, so that the usual report (only
-// today stale) costs one round of small queries at once: what tells which
-// days are stale, the counted days but today, today raw. When other days
-// turn out stale too, a second round reads them so.
+// today stale) costs one round of small queries at once: the months' part
+// times, the counted days with their fingerprints, the fingerprints of the
+// range's last month, today raw. When other days turn out stale, a second
+// round reads them raw.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	p, err := newReportPlan(rq)
 	if err != nil {
@@ -45,24 +45,52 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	}
 	assumed := daySet{}
 	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
-		assumed[dateString(today)] = 0
+		assumed[dateString(today)] = true
 	}
-	counts, read := db.reportCounts(ctx, p.queries(assumed))
-	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To, read)
+	last := maxTime(monthStart(rq.To.Add(-time.Second)), rq.From)
+	var (
+		parts   map[string]uint64
+		days    map[string]countedDay
+		lastFps map[string]fingerprint
+	)
+	raw, readRaw := db.rawCounts(ctx, p.rawQueries(assumed, true))
+	err = parallel(
+		func() (err error) { parts, err = db.partitions(ctx); return err },
+		func() (err error) { days, err = db.countedDays(ctx, p); return err },
+		func() (err error) { lastFps, err = db.dayFingerprints(ctx, rq.Survey.ID, last, rq.To); return err },
+		readRaw,
+	)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	if !stale.within(assumed) {
-		for d := range assumed {
-			stale[d] = 0
-		}
-		counts, read = db.reportCounts(ctx, p.queries(stale))
-		if err := read(); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
+	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To, parts, days, last, lastFps)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	more := daySet{}
+	for d := range stale {
+		if !assumed[d] {
+			more[d] = true
 		}
 	}
+	raw2, readRaw2 := db.rawCounts(ctx, p.rawQueries(more, false))
+	if err := readRaw2(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	rep := analytics.NewReport(rq)
-	for _, cs := range *counts {
+	for day, c := range days {
+		d, err := time.Parse(time.DateOnly, day)
+		if err != nil || d.Before(p.firstDay) || !d.Before(p.endDay) || stale[day] || assumed[day] {
+			continue
+		}
+		start := rq.Interval.Start(d)
+		for i := range c.scores {
+			if err := rep.Add(start, c.scores[i], c.reasons[i], int(c.ns[i])); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, cs := range append(*raw, *raw2...) {
 		for _, c := range cs {
 			if err := rep.Add(c.period, c.score, c.reasons, int(c.n)); err != nil {
 				return nil, err
@@ -73,10 +101,10 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	return rep, nil
 }
 
-// reportPlan is how a report reads its counts, given its stale days.
+// reportPlan is how a report reads its counts.
 type reportPlan struct {
 	rq               analytics.ReportQuery
-	rollup, raw      string
+	raw              string
 	segment          bool
 	pairs            []string
 	minConfirmed     uint8
@@ -89,12 +117,9 @@ func newReportPlan(rq analytics.ReportQuery) (*reportPlan, error) {
 		return nil, err
 	}
 	p := &reportPlan{rq: rq, segment: len(rq.Properties) > 0, pairs: propertyPairs(rq.Properties), minConfirmed: 1}
-	rollup, raw := q.SelectRollupReport, q.SelectRawReport
+	raw := q.SelectRawReport
 	if p.segment {
-		rollup, raw = q.SelectRollupSegmentReport, q.SelectRawSegmentReport
-	}
-	if p.rollup, err = WithIdent(rollup, "period", fn); err != nil {
-		return nil, err
+		raw = q.SelectRawSegmentReport
 	}
 	if p.raw, err = WithIdent(raw, "period", fn); err != nil {
 		return nil, err
@@ -116,19 +141,12 @@ type reportQuery struct {
 	args []any
 }
 
-// queries are the statements that count the report when the given days
-// are stale: the counted days but those, and those raw.
-func (p *reportPlan) queries(stale daySet) []reportQuery {
+// rawQueries are the statements that count the given days raw (and, with
+// ends, the partial days at either end of the range).
+func (p *reportPlan) rawQueries(days daySet, ends bool) []reportQuery {
 	rq := p.rq
 	var out []reportQuery
-	if p.firstDay.Before(p.endDay) {
-		args := []any{rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay), stale.list(), p.minConfirmed}
-		if p.segment {
-			args = append(args, p.pairs)
-		}
-		out = append(out, reportQuery{p.rollup, args})
-	}
-	for _, r := range stale.ranges(rq.From, rq.To, p.firstDay, p.endDay) {
+	for _, r := range days.ranges(rq.From, rq.To, p.firstDay, p.endDay, ends) {
 		args := []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed}
 		if p.segment {
 			args = append(args, p.pairs)
@@ -138,7 +156,7 @@ func (p *reportPlan) queries(stale daySet) []reportQuery {
 	return out
 }
 
-// count is one row of a report statement.
+// count is one row of a raw report statement.
 type count struct {
 	period  time.Time
 	score   uint8
@@ -146,9 +164,9 @@ type count struct {
 	n       uint64
 }
 
-// reportCounts returns where the counts of qs will be, and the function
-// that reads them all at once (to run beside other reads).
-func (db *DB) reportCounts(ctx context.Context, qs []reportQuery) (*[][]count, func() error) {
+// rawCounts returns where the counts of qs will be, and the function that
+// reads them all at once (to run beside other reads).
+func (db *DB) rawCounts(ctx context.Context, qs []reportQuery) (*[][]count, func() error) {
 	counts := make([][]count, len(qs))
 	jobs := make([]func() error, len(qs))
 	for i, qu := range qs {
@@ -169,6 +187,44 @@ func (db *DB) reportCounts(ctx context.Context, qs []reportQuery) (*[][]count, f
 		}
 	}
 	return &counts, func() error { return parallel(jobs...) }
+}
+
+// countedDay is a day's latest count: the fingerprint it was made from,
+// when, and its groups that the report keeps.
+type countedDay struct {
+	fingerprint
+	at      uint64 // the server's clock, Unix seconds
+	scores  []uint8
+	reasons [][]string
+	ns      []uint64
+}
+
+// countedDays reads the latest count of each whole day of p's range.
+func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]countedDay, error) {
+	out := map[string]countedDay{}
+	if !p.firstDay.Before(p.endDay) {
+		return out, nil
+	}
+	rq := p.rq
+	stmt, args := q.SelectRollupDays, []any{p.minConfirmed, rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay)}
+	if p.segment {
+		stmt, args = q.SelectRollupSegmentDays, []any{p.minConfirmed, p.pairs, rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay)}
+	}
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day string
+		var c countedDay
+		var keep []uint8
+		if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at, &keep, &c.scores, &c.reasons, &c.ns); err != nil {
+			return nil, err
+		}
+		out[day] = c
+	}
+	return out, rows.Err()
 }
 
 // parallel runs fns at once and returns their errors.
@@ -200,37 +256,16 @@ func dayOf(t time.Time) time.Time {
 
 func dateString(t time.Time) string { return t.Format(time.DateOnly) }
 
-// daySet is a set of days as 'YYYY-MM-DD', with their raw row counts.
-type daySet map[string]uint64
-
-// list is the set as the statements take it: sorted, after a ” that keeps
-// it typed when empty.
-func (s daySet) list() []string {
-	out := []string{""}
-	for d := range s {
-		out = append(out, d)
-	}
-	sort.Strings(out[1:])
-	return out
-}
-
-// within reports whether every day of s is in t.
-func (s daySet) within(t daySet) bool {
-	for d := range s {
-		if _, ok := t[d]; !ok {
-			return false
-		}
-	}
-	return true
-}
+// daySet is a set of days as 'YYYY-MM-DD'.
+type daySet map[string]bool
 
 type timeRange struct{ from, to time.Time }
 
 // ranges returns the stretches of [from, to) to count raw: every day of
-// the set, and the partial days at either end (outside [firstDay,
-// endDay)), merged where they touch so that one query reads each run of
-// days.
-func (s daySet) ranges(from, to, firstDay, endDay time.Time) []timeRange {
+// the set and, with ends, the partial days at either end (outside
+// [firstDay, endDay)), merged where they touch so that one query reads
+// each run of days.
+func (s daySet) ranges(from, to, firstDay, endDay time.Time, ends bool) []timeRange {
 	var out []timeRange
 	push := func(a, b time.Time) {
 		if a.Before(from) {
@@ -250,64 +285,27 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time) []timeRange {
 		}
 		out = append(out, timeRange{a, b})
 	}
-	if from.Before(firstDay) {
+	if ends && from.Before(firstDay) {
 		push(from, firstDay)
 	}
 	for d := firstDay; d.Before(endDay); d = d.AddDate(0, 0, 1) {
-		if _, ok := s[dateString(d)]; ok {
+		if s[dateString(d)] {
 			push(d, d.AddDate(0, 0, 1))
 		}
 	}
-	if endDay.Before(to) {
+	if ends && endDay.Before(to) {
 		push(endDay, to)
 	}
 	return out
 }
 
-// counted is a day's latest count: its fingerprint and when it was read.
-type counted struct {
-	fingerprint
-	at uint64 // the server's clock, Unix seconds
-}
-
-// staleDays returns the days of [from, to) that answer_days cannot serve,
-// with their raw row counts. A month none of whose parts was written after
-// its days were counted (every one of them) is fresh without a look at its
-// rows; in the other months (today's, at least) each day's fingerprint is
-// compared with its count's. alongside runs with the first reads.
-func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, alongside ...func() error) (daySet, error) {
-	// The parts, the counts, and the fingerprints of the range's last month
-	// (the one being written, most likely) are read at once.
-	last := maxTime(monthStart(to.Add(-time.Second)), from)
-	var (
-		parts    map[string]uint64
-		counts   = map[string]counted{}
-		lastDays map[string]fingerprint
-	)
-	err := parallel(
-		func() (err error) { parts, err = db.partitions(ctx); return err },
-		func() error {
-			rows, err := db.conn.Query(ctx, q.SelectRollupFingerprints, survey, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)))
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var day string
-				var c counted
-				if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at); err != nil {
-					return err
-				}
-				counts[day] = c
-			}
-			return rows.Err()
-		},
-		func() (err error) { lastDays, err = db.dayFingerprints(ctx, survey, last, to); return err },
-		func() error { return parallel(alongside...) },
-	)
-	if err != nil {
-		return nil, err
-	}
+// staleDays returns the days of [from, to) whose count answer_days cannot
+// serve. A month none of whose parts was written after its days were
+// counted (every one of them) is trusted without a look at its rows; in the
+// other months each day's fingerprint is compared with its count's (last
+// holds those of the range's last month, read already).
+func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, parts map[string]uint64,
+	counts map[string]countedDay, last time.Time, lastFps map[string]fingerprint) (daySet, error) {
 	stale := daySet{}
 	for m := monthStart(from); m.Before(to); m = m.AddDate(0, 1, 0) {
 		lo, hi := maxTime(m, from), minTime(m.AddDate(0, 1, 0), to)
@@ -317,7 +315,7 @@ func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, 
 			c, ok := counts[dateString(d)]
 			if !hasParts { // no answers that month: a count of some is stale
 				if ok && c.fingerprint != (fingerprint{}) {
-					stale[dateString(d)] = 0
+					stale[dateString(d)] = true
 				}
 				continue
 			}
@@ -330,8 +328,9 @@ func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, 
 		if fresh || !hasParts {
 			continue
 		}
-		now := lastDays
+		now := lastFps
 		if !lo.Equal(last) {
+			var err error
 			if now, err = db.dayFingerprints(ctx, survey, lo, hi); err != nil {
 				return nil, err
 			}
@@ -339,7 +338,7 @@ func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, 
 		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
 			day := dateString(d)
 			if c, ok := counts[day]; !ok && now[day] != (fingerprint{}) || ok && c.fingerprint != now[day] {
-				stale[day] = now[day].rows
+				stale[day] = true
 			}
 		}
 	}

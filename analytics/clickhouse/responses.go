@@ -37,11 +37,11 @@ type responseKey struct {
 }
 
 // InsertResponses writes rows in one batch, each with its response's first
-// answer time: the earliest of the rows' own CreatedAt, of the other rows of
-// the batch, and of what answer_firsts holds for the response (looked up
-// unless the row is a response's First answer). So every row of a response
-// shares the sort key, across batches, restarts and periods. The writer
-// (analytics/ingest) calls it; so do tools and tests.
+// answer time: what answer_firsts holds for the response (looked up unless
+// the row is a response's First answer), else the earliest CreatedAt of its
+// rows in the batch. So every row of a response shares the sort key,
+// across batches, restarts and periods. The writer (analytics/ingest)
+// calls it; so do tools and tests.
 func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) error {
 	if len(rows) == 0 {
 		return nil
@@ -80,7 +80,7 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 	})
 }
 
-// firstAnswers lowers first[k] to the stored first answer of each listed
+// firstAnswers sets first[k] to the stored first answer of each listed
 // response of survey that has one.
 func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, first map[responseKey]time.Time) error {
 	for len(ids) > 0 {
@@ -96,8 +96,9 @@ func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, fir
 				rows.Close()
 				return fmt.Errorf("first answers: %w", err)
 			}
-			k := responseKey{survey, uuid.MustParse(id)}
-			if t, ok := first[k]; ok && at.Before(t) {
+			// The stored first answer wins, even over an earlier time in
+			// this batch (a clock set back): the response keeps its sort key.
+			if k := (responseKey{survey, uuid.MustParse(id)}); !first[k].IsZero() {
 				first[k] = at.UTC()
 			}
 		}

@@ -48,16 +48,8 @@ var samples = map[string][]sample{
 	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
 	// reports.sql
 	"select-day-fingerprints":    {{args: []any{"s1", sampleFrom, sampleTo}}},
-	"select-rollup-fingerprints": {{args: []any{"s1", "2026-10-26", "2026-11-09"}}},
-	"select-rollup-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1)}},
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0)}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{""}, uint8(1)}},
-	},
-	"select-rollup-segment-report": {
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", "2026-10-26", "2026-11-09", []string{"", "2026-11-02"}, uint8(0), somePairs}},
-	},
-	"select-server-time": {{}},
+	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09"}}},
 	"select-raw-report": {
 		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0)}},
@@ -67,6 +59,7 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
 	},
 	// days.sql
+	"select-server-time":             {{}},
 	"select-answer-partitions":       {{}},
 	"select-all-day-fingerprints":    {{args: []any{sampleFrom, sampleTo}}},
 	"select-all-rollup-fingerprints": {{args: []any{"2026-10-26", "2026-11-09"}}},

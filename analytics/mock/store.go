@@ -2,9 +2,9 @@
 // handler, validation and job tests that need no ClickHouse. It applies
 // Heed's answer rules in plain Go (Fold), so it doubles as the reference
 // the real store is checked against (analytics/clickhouse's differential
-// test). ReportFn replaces Report (as the Fn fields of benbjohnson/wtf's
-// mock package do), and Err makes every call fail, like a store that is
-// down.
+// test). ReportFn and ExportFn replace Report and ExportAnswers (as the Fn
+// fields of benbjohnson/wtf's mock package do), and Err makes every call
+// fail, like a store that is down.
 package mock
 
 import (
@@ -24,8 +24,9 @@ import (
 type Store struct {
 	// Err, when set, is returned by every call: a store that is down.
 	Err error
-	// ReportFn replaces Report when set.
+	// ReportFn replaces Report when set; ExportFn, ExportAnswers.
 	ReportFn func(ctx context.Context, q analytics.ReportQuery) (*analytics.Report, error)
+	ExportFn func(ctx context.Context, q analytics.ReportQuery, out analytics.AnswerExport) error
 
 	mu          sync.Mutex
 	surveys     map[string]*analytics.Survey
@@ -256,6 +257,9 @@ func AnswerOf(id uuid.UUID, f Folded) analytics.Answer {
 
 // ExportAnswers implements analytics.ResponseStore.
 func (s *Store) ExportAnswers(ctx context.Context, q analytics.ReportQuery, out analytics.AnswerExport) error {
+	if s.ExportFn != nil {
+		return s.ExportFn(ctx, q, out)
+	}
 	s.mu.Lock()
 	if s.Err != nil {
 		s.mu.Unlock()

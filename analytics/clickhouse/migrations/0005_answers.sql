@@ -76,10 +76,12 @@ ORDER BY (survey_id, day);
 -- Move the answers of the previous layout (responses, kept as it was):
 -- each row gets its response's first answer time and the new version. Run
 -- again after a crash, it inserts the same rows again, which fold away.
+-- ALL, not ANY: current ClickHouse's ANY keeps one row per key of the left
+-- side too (the right side has one row per response either way).
 INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel,
     respondent, property_keys, property_values, confirmed, flags)
 SELECT survey_id, first_at, response_id, bitOr(version, if(confirmed = 1, 9223372036854775808, 0)),
     score, reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags
 FROM responses
-ANY INNER JOIN (SELECT survey_id, response_id, min(created_at) AS first_at FROM responses GROUP BY survey_id, response_id) AS firsts
+ALL INNER JOIN (SELECT survey_id, response_id, min(created_at) AS first_at FROM responses GROUP BY survey_id, response_id) AS firsts
 USING (survey_id, response_id);

@@ -6,7 +6,8 @@
 -- written since, or the same fingerprint: raw row count and sum of
 -- versions); the other days ("stale": today, a day with a late follow-up,
 -- one merged since) are counted from the answers themselves. See
--- README.md, "The answer store".
+-- README.md, "The answer store". {period} is for the raw statements; the
+-- counted days come back per day and Go puts them in their periods.
 
 -- name: select-day-fingerprints
 -- The fingerprint of each day's raw answer rows, now.
@@ -15,43 +16,33 @@ SELECT toString(toDate(created_at)) AS day, count(), sum(version) FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 GROUP BY day;
 
--- name: select-rollup-fingerprints
--- The fingerprint each counted day was made from, and when. The latest
--- count of a day wins (LIMIT 1 BY, not FINAL: FINAL costs 18.16 hundreds
--- of MB here).
--- args: survey, first day, day after the last
-SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at) FROM answer_days
+-- name: select-rollup-days
+-- The latest count of each day (LIMIT 1 BY, not FINAL: FINAL costs 18.16
+-- hundreds of MB here) with the fingerprint it was made from, and its
+-- groups that pass min confirmed: a day's counts and its fingerprint come
+-- from the same row, so a recount between two reads can never pair one
+-- day's fingerprint with another count.
+-- args: min confirmed, survey, first day, day after the last
+SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at),
+	arrayMap(c -> c >= ?, confirmed) AS keep,
+	arrayFilter((x, k) -> k, score, keep), arrayFilter((x, k) -> k, reasons, keep), arrayFilter((x, k) -> k, responses, keep)
+FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
 ORDER BY day, computed DESC
 LIMIT 1 BY day;
 
--- name: select-rollup-report
--- Responses per (period, score, reasons) from the counted days, leaving out
--- the stale ones (a list of 'YYYY-MM-DD' that starts with '' so that it is
--- never empty: an empty literal has no type on 18.16).
--- args: survey, first day, day after the last, stale days, min confirmed (1, or 0 with unconfirmed)
-SELECT {period}(day) AS period, s, r, sum(n)
-FROM (
-	SELECT day, score, reasons, confirmed, responses FROM answer_days
-	WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
-	ORDER BY day, computed DESC
-	LIMIT 1 BY day)
-ARRAY JOIN score AS s, reasons AS r, confirmed AS c, responses AS n
-WHERE NOT has(?, toString(day)) AND c >= ?
-GROUP BY period, s, r;
-
--- name: select-rollup-segment-report
--- select-rollup-report for a segment: the counts by channel and properties.
--- args: survey, first day, day after the last, stale days, min confirmed, segment pairs
-SELECT {period}(day) AS period, s, r, sum(n)
-FROM (
-	SELECT day, seg_score, seg_reasons, seg_confirmed, seg_keys, seg_values, seg_responses FROM answer_days
-	WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
-	ORDER BY day, computed DESC
-	LIMIT 1 BY day)
-ARRAY JOIN seg_score AS s, seg_reasons AS r, seg_confirmed AS c, seg_keys AS pk, seg_values AS pv, seg_responses AS n
-WHERE NOT has(?, toString(day)) AND c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?)
-GROUP BY period, s, r;
+-- name: select-rollup-segment-days
+-- select-rollup-days for a segment: the groups by channel and properties
+-- that pass min confirmed and hold every pair.
+-- args: min confirmed, segment pairs, survey, first day, day after the last
+SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at),
+	arrayMap((c, pk, pv) -> c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
+		seg_confirmed, seg_keys, seg_values) AS keep,
+	arrayFilter((x, k) -> k, seg_score, keep), arrayFilter((x, k) -> k, seg_reasons, keep), arrayFilter((x, k) -> k, seg_responses, keep)
+FROM answer_days
+WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+ORDER BY day, computed DESC
+LIMIT 1 BY day;
 
 -- name: select-raw-report
 -- Responses per (period, score, reasons) of [from, to) counted from the

@@ -38,14 +38,15 @@ LIMIT ?;
 -- Every counting answer first given in [from, to), for responses.csv,
 -- streamed as ClickHouse reads it (in time order within each month), in
 -- scalar columns only, mostly text (decoding arrays row by row costs Heed
--- more than the rest): the time as RFC 3339, the reasons joined by ';'
--- (ids are [a-z0-9_]), the values of the
+-- more than the rest): the time as RFC 3339 (from toString, the same on
+-- every version; formatDateTime's %M is minutes on 18.16, the month's name
+-- since 23.4), the reasons joined by ';' (ids are [a-z0-9_]), the values of the
 -- export's property names (in their order) joined by NUL, a NUL inside a
 -- value shown as U+FFFD. The names end with '' (no property has it), so
 -- that the list is never an empty literal, which has no type on 18.16.
 -- args: property names, survey, from, to, segment pairs
-SELECT id, formatDateTime(created_at, '%Y-%m-%dT%H:%M:%SZ'), score, arrayStringConcat(reasons, ';'), comment, channel, respondent,
-	confirmed, flags,
+SELECT id, concat(replaceOne(toString(created_at), ' ', 'T'), 'Z'), score, arrayStringConcat(reasons, ';'), comment, channel,
+	respondent, confirmed, flags,
 	arrayStringConcat(arrayMap(k -> replaceAll(property_values[indexOf(property_keys, k)], '\0', '\xEF\xBF\xBD'), ?), '\0')
 FROM (
 	SELECT toString(response_id) AS id, created_at, score, reasons, comment, channel, respondent, confirmed, flags,

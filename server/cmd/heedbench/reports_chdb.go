@@ -86,19 +86,18 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			var heed func() error
 			switch rc.kind {
 			case "report", "csv":
-				rollup, raw := ident("select-rollup-report"), ident("select-raw-report")
+				raw := ident("select-raw-report")
 				heed = func() error {
 					for _, st := range []struct {
 						sql  string
 						args []any
 					}{
-						// What Report runs: the parts, the counts' fingerprints, the
-						// fingerprints of the month being written, the counted days,
-						// today raw.
+						// What Report runs (at once; here one after another): the
+						// parts, the counted days with their fingerprints, the
+						// fingerprints of the month being written, today raw.
 						{heedStatement("select-answer-partitions"), nil},
-						{heedStatement("select-rollup-fingerprints"), []any{sv.id, from.Format(time.DateOnly), end.AddDate(0, 0, 1).Format(time.DateOnly)}},
+						{heedStatement("select-rollup-days"), []any{uint8(1), sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}},
 						{heedStatement("select-day-fingerprints"), []any{sv.id, maxTime(from, monthOf(today)).Unix(), end.Unix()}},
-						{rollup, []any{sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly), []string{"", today.Format(time.DateOnly)}, uint8(1)}},
 						{raw, []any{sv.id, today.Unix(), end.Unix(), uint8(1)}},
 					} {
 						if _, err := run(st.sql, st.args, false, "Null"); err != nil {
