@@ -3,6 +3,8 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"hash"
+	"hash/fnv"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -11,18 +13,18 @@ import (
 	"time"
 )
 
-// answer_days holds, per survey and day, the counts a report needs, and the
-// fingerprint of the raw answers they were counted from (see reports.go).
-// Reports never depend on it being current: a day whose answers changed is
-// read raw. Keeping it current is what keeps reports fast, and is the job
-// of RefreshDays, which `heed serve` runs every few seconds (MaintainDays).
+// answer_days holds, per survey and day, the counts a report needs, and
+// which parts of answers they were counted from (see answerParts in
+// reports.go). Reports never depend on it being current: a day whose parts
+// changed is read raw. Keeping it current is what keeps reports fast, and
+// is the job of RefreshDays, which `heed serve` runs every few seconds
+// (MaintainDays).
 
-// days remembers, between runs of RefreshDays, the newest part of each
-// month of answers it has looked at.
+// days remembers, between runs of RefreshDays, the parts of each month of
+// answers it has looked at.
 type days struct {
-	mu    sync.Mutex
-	seen  map[string]uint64 // partition (YYYYMM) -> newest part's time
-	force bool              // look at every month (first run)
+	mu   sync.Mutex
+	seen map[string]uint64 // partition (YYYYMM) -> its parts (partitionIDs)
 }
 
 // MaintainDays refreshes answer_days every interval until ctx ends.
@@ -46,27 +48,40 @@ func (db *DB) MaintainDays(ctx context.Context, every time.Duration, log *slog.L
 	}
 }
 
-// RefreshDays counts again every day whose answers changed since it was
-// counted, in the months whose parts changed since the last run (every
-// month on the first run), and returns how many days it counted.
+// RefreshDays counts again every day whose parts of answers are no
+// longer those it was counted from, in the months whose parts changed
+// since the last run (on the first run, every month of answers or counts),
+// and returns how many days it counted.
 func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	db.days.mu.Lock()
 	defer db.days.mu.Unlock()
-	if db.days.seen == nil {
-		db.days.seen, db.days.force = map[string]uint64{}, true
-	}
-	var now uint64
-	if err := db.conn.QueryRow(ctx, q.SelectServerTime).Scan(&now); err != nil {
-		return 0, fmt.Errorf("server time: %w", err)
-	}
-	parts, err := db.partitions(ctx)
+	// The parts are read before any row: a part written after is either
+	// counted too or not, and in both cases is not among the parts a count
+	// records, so the count never passes for one of it.
+	parts, err := db.answerParts(ctx)
 	if err != nil {
 		return 0, err
 	}
-	changed := map[string]uint64{}
-	for partition, newest := range parts {
-		if db.days.force || db.days.seen[partition] != newest {
-			changed[partition] = newest
+	ids := parts.partitionIDs()
+	changed := map[string]bool{}
+	if db.days.seen == nil {
+		db.days.seen = map[string]uint64{}
+		counted, err := db.countPartitions(ctx)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range counted {
+			changed[p] = true
+		}
+	}
+	for p, id := range ids {
+		if seen, ok := db.days.seen[p]; !ok || seen != id {
+			changed[p] = true
+		}
+	}
+	for p := range db.days.seen {
+		if _, ok := ids[p]; !ok { // every part of the month gone
+			changed[p] = true
 		}
 	}
 	months := make([]string, 0, len(changed))
@@ -80,20 +95,56 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 		if err != nil {
 			return counted, err
 		}
-		n, err := db.refreshMonth(ctx, from, from.AddDate(0, 1, 0))
+		n, err := db.refreshMonth(ctx, parts, from, from.AddDate(0, 1, 0))
 		counted += n
 		if err != nil {
 			return counted, err
 		}
-		// Only now: a month that failed is looked at again next run. A part
-		// written while this ran has a newer time and is seen then, except
-		// in the second of the last part: such a month is looked at again.
-		if changed[p]+1 < now {
-			db.days.seen[p] = changed[p]
+		// Only now: a month that failed is looked at again next run.
+		if id, ok := ids[p]; ok {
+			db.days.seen[p] = id
+		} else {
+			delete(db.days.seen, p)
 		}
 	}
-	db.days.force = false
 	return counted, nil
+}
+
+// partitionIDs identifies the parts of each month: any part added or
+// taken away changes its month's id.
+func (ps answerParts) partitionIDs() map[string]uint64 {
+	hs := map[string]hash.Hash64{}
+	for _, p := range ps {
+		h, ok := hs[p.partition]
+		if !ok {
+			h = fnv.New64a()
+			hs[p.partition] = h
+		}
+		p.hashInto(h)
+	}
+	out := make(map[string]uint64, len(hs))
+	for p, h := range hs {
+		out[p] = h.Sum64()
+	}
+	return out
+}
+
+// countPartitions lists the months answer_days holds counts of.
+func (db *DB) countPartitions(ctx context.Context) ([]string, error) {
+	rows, err := db.conn.Query(ctx, q.SelectCountPartitions)
+	if err != nil {
+		return nil, fmt.Errorf("count partitions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("count partitions: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // monthOf reads a partition id of toYYYYMM(created_at).
@@ -106,36 +157,61 @@ func monthOf(partition string) (time.Time, error) {
 }
 
 // refreshMonth counts again the days of [from, to) (a month) of every
-// survey with answers or counts in it, whose fingerprint changed or which
-// were never counted (every day of such a month gets a count, empty ones
-// too, so that reports can trust the month as a whole).
-func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error) {
-	now, err := db.surveyDayFingerprints(ctx, q.SelectAllDayFingerprints, from.Unix(), to.Unix())
-	if err != nil {
-		return 0, err
-	}
-	counts, err := db.surveyDayFingerprints(ctx, q.SelectAllRollupFingerprints, dateString(from), dateString(to))
-	if err != nil {
-		return 0, err
-	}
+// survey with answers or counts in it that parts no longer serve. Days
+// holding none of the survey's answers get an empty count when a part may
+// hold rows of them (another survey's), so that reports can trust them.
+func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time.Time) (int, error) {
 	surveys := map[string]bool{}
-	for k := range now {
+	rows, err := db.conn.Query(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("month surveys: %w", err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("month surveys: %w", err)
+		}
+		surveys[s] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("month surveys: %w", err)
+	}
+	counts := map[surveyDay]uint64{}
+	rows, err = db.conn.Query(ctx, q.SelectMonthCounts, dateString(from), dateString(to))
+	if err != nil {
+		return 0, fmt.Errorf("month counts: %w", err)
+	}
+	for rows.Next() {
+		var k surveyDay
+		var id uint64
+		if err := rows.Scan(&k.survey, &k.day, &id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("month counts: %w", err)
+		}
+		counts[k] = id
 		surveys[k.survey] = true
 	}
-	for k := range counts {
-		surveys[k.survey] = true
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("month counts: %w", err)
+	}
+	var month []dayParts // the same for every survey
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		month = append(month, parts.day(d))
 	}
 	counted := 0
 	for survey := range surveys {
-		stale := daySet{}
-		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-			k := surveyDay{survey, dateString(d)}
-			if c, ok := counts[k]; !ok || c != now[k] {
-				stale[k.day] = true
+		changed := daySet{}
+		for i, d := 0, from; d.Before(to); i, d = i+1, d.AddDate(0, 0, 1) {
+			id, ok := counts[surveyDay{survey, dateString(d)}]
+			if !month[i].serves(id, ok) {
+				changed[dateString(d)] = true
 			}
 		}
-		for _, r := range stale.ranges(from, to, from, to, false) {
-			n, err := db.countDays(ctx, survey, r.from, r.to)
+		for _, r := range changed.ranges(from, to, from, to, false) {
+			n, err := db.countDays(ctx, parts, survey, r.from, r.to)
 			counted += n
 			if err != nil {
 				return counted, err
@@ -147,25 +223,6 @@ func (db *DB) refreshMonth(ctx context.Context, from, to time.Time) (int, error)
 
 // surveyDay names one day of one survey.
 type surveyDay struct{ survey, day string }
-
-// surveyDayFingerprints reads (survey, day, rows, version sum) rows.
-func (db *DB) surveyDayFingerprints(ctx context.Context, stmt string, args ...any) (map[surveyDay]fingerprint, error) {
-	rows, err := db.conn.Query(ctx, stmt, args...)
-	if err != nil {
-		return nil, fmt.Errorf("day fingerprints: %w", err)
-	}
-	defer rows.Close()
-	out := map[surveyDay]fingerprint{}
-	for rows.Next() {
-		var k surveyDay
-		var fp fingerprint
-		if err := rows.Scan(&k.survey, &k.day, &fp.rows, &fp.versionSum); err != nil {
-			return nil, fmt.Errorf("day fingerprints: %w", err)
-		}
-		out[k] = fp
-	}
-	return out, rows.Err()
-}
 
 // countChunk is the most days one count reads at once: grouping by
 // response needs memory for each response of them.
@@ -182,14 +239,12 @@ type group struct {
 }
 
 // countDays counts the days of [from, to) of one survey again, a few at a
-// time, and stores them with their fingerprint. The server's clock and then
-// the fingerprint are read first: rows added after are counted too and only
-// make the day stale again, never pass as counted.
-func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) (int, error) {
+// time, and stores them with the parts (read before) they came from.
+func (db *DB) countDays(ctx context.Context, parts answerParts, survey string, from, to time.Time) (int, error) {
 	counted := 0
 	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
 		hi := minTime(lo.AddDate(0, 0, countChunk), to)
-		if err := db.countChunk(ctx, survey, lo, hi); err != nil {
+		if err := db.countChunk(ctx, parts, survey, lo, hi); err != nil {
 			return counted, err
 		}
 		counted += int(hi.Sub(lo).Hours()+23) / 24
@@ -197,15 +252,7 @@ func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) 
 	return counted, nil
 }
 
-func (db *DB) countChunk(ctx context.Context, survey string, from, to time.Time) error {
-	var at uint64
-	if err := db.conn.QueryRow(ctx, q.SelectServerTime).Scan(&at); err != nil {
-		return fmt.Errorf("count days: %w", err)
-	}
-	fps, err := db.dayFingerprints(ctx, survey, from, to)
-	if err != nil {
-		return fmt.Errorf("count days: %w", err)
-	}
+func (db *DB) countChunk(ctx context.Context, parts answerParts, survey string, from, to time.Time) error {
 	groups := map[string][]group{}
 	rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, from.Unix(), to.Unix())
 	if err != nil {
@@ -224,14 +271,12 @@ func (db *DB) countChunk(ctx context.Context, survey string, from, to time.Time)
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("count days: %w", err)
 	}
-	// Every day of the range gets a row, those without answers too: their
-	// empty counts and zero fingerprint match their (absent) answers.
+	// Every day of the range gets a row, those without answers too.
 	var days []time.Time
 	for d := dayOf(from); d.Before(to); d = d.AddDate(0, 0, 1) {
 		days = append(days, d)
 	}
 	computed := uint64(time.Now().UnixNano())
-	countedAt := time.Unix(int64(at), 0).UTC()
 	return db.insert(ctx, "count days", q.InsertAnswerDays, len(days), func(i int) []any {
 		day := dateString(days[i])
 		gs := groups[day]
@@ -248,8 +293,7 @@ func (db *DB) countChunk(ctx context.Context, survey string, from, to time.Time)
 		for j, g := range gs {
 			scores[j], reasons[j], confirmed[j], channels[j], keys[j], vals[j], ns[j] = g.score, g.reasons, g.confirmed, g.channel, g.keys, g.vals, g.n
 		}
-		fp := fps[day]
-		return []any{survey, days[i], computed, countedAt, fp.rows, fp.versionSum, t.scores, t.reasons, t.confirmed, t.ns,
+		return []any{survey, days[i], computed, parts.day(days[i]).id, t.scores, t.reasons, t.confirmed, t.ns,
 			scores, reasons, confirmed, channels, keys, vals, ns}
 	})
 }

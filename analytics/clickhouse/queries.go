@@ -42,18 +42,17 @@ type queries struct {
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`
 	// reports.sql
-	SelectDayFingerprints   string `query:"select-day-fingerprints"`
 	SelectRollupDays        string `query:"select-rollup-days"`
 	SelectRollupSegmentDays string `query:"select-rollup-segment-days"`
 	SelectRawReport         string `query:"select-raw-report"`
 	SelectRawSegmentReport  string `query:"select-raw-segment-report"`
 	// days.sql
-	SelectAnswerPartitions      string `query:"select-answer-partitions"`
-	SelectServerTime            string `query:"select-server-time"`
-	SelectAllDayFingerprints    string `query:"select-all-day-fingerprints"`
-	SelectAllRollupFingerprints string `query:"select-all-rollup-fingerprints"`
-	SelectDayGroups             string `query:"select-day-groups"`
-	InsertAnswerDays            string `query:"insert-answer-days"`
+	SelectAnswerParts     string `query:"select-answer-parts"`
+	SelectCountPartitions string `query:"select-count-partitions"`
+	SelectMonthSurveys    string `query:"select-month-surveys"`
+	SelectMonthCounts     string `query:"select-month-counts"`
+	SelectDayGroups       string `query:"select-day-groups"`
+	InsertAnswerDays      string `query:"insert-answer-days"`
 	// dismissals.sql
 	InsertDismissals string `query:"insert-dismissals"`
 	// contacts.sql

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/fnv"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,19 +29,13 @@ func periodFunction(i analytics.Interval) (string, error) {
 	return "", fmt.Errorf("report: unknown interval %q", i)
 }
 
-// fingerprint identifies the raw answer rows of a day: what answer_days
-// counted them from. Rows are only added (inserts) or removed (merges,
-// deletions), so any change moves it.
-type fingerprint struct{ rows, versionSum uint64 }
-
-// Report computes the NPS trend of rq.Survey: counted days from
-// answer_days, stale days (whose answers changed since they were counted)
-// from answers themselves, then analytics.Report turns the counts into NPS.
-// Today is taken as stale from the start, so that the usual report (only
-// today stale) costs one round of small queries at once: the months' part
-// times, the counted days with their fingerprints, the fingerprints of the
-// range's last month, today raw. When other days turn out stale, a second
-// round reads them raw.
+// Report computes the NPS trend of rq.Survey: whole days from their counts
+// in answer_days while those still hold (see dayParts.serves), the other
+// days from answers themselves, then analytics.Report turns the counts into
+// NPS. Today is taken as changed from the start, so that the usual report
+// (only today changed) costs one round of small queries at once: the parts
+// of answers, the counted days, today raw. When other days turn out
+// changed, a second round reads them raw.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	p, err := newReportPlan(rq)
 	if err != nil {
@@ -47,30 +45,25 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
 		assumed[dateString(today)] = true
 	}
-	last := maxTime(monthStart(rq.To.Add(-time.Second)), rq.From)
 	var (
-		parts   map[string]uint64
-		days    map[string]countedDay
-		lastFps map[string]fingerprint
+		parts answerParts
+		days  map[string]countedDay
 	)
 	raw, readRaw := db.rawCounts(ctx, p.rawQueries(assumed, true))
 	err = parallel(
-		func() (err error) { parts, err = db.partitions(ctx); return err },
+		func() (err error) { parts, err = db.answerParts(ctx); return err },
 		func() (err error) { days, err = db.countedDays(ctx, p); return err },
-		func() (err error) { lastFps, err = db.dayFingerprints(ctx, rq.Survey.ID, last, rq.To); return err },
 		readRaw,
 	)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	stale, err := db.staleDays(ctx, rq.Survey.ID, rq.From, rq.To, parts, days, last, lastFps)
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	more := daySet{}
-	for d := range stale {
-		if !assumed[d] {
-			more[d] = true
+	for d := p.firstDay; d.Before(p.endDay); d = d.AddDate(0, 0, 1) {
+		day := dateString(d)
+		c, ok := days[day]
+		if !assumed[day] && !parts.day(d).serves(c.parts, ok) {
+			more[day] = true
 		}
 	}
 	raw2, readRaw2 := db.rawCounts(ctx, p.rawQueries(more, false))
@@ -80,12 +73,12 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	rep := analytics.NewReport(rq)
 	for day, c := range days {
 		d, err := time.Parse(time.DateOnly, day)
-		if err != nil || d.Before(p.firstDay) || !d.Before(p.endDay) || stale[day] || assumed[day] {
+		if err != nil || d.Before(p.firstDay) || !d.Before(p.endDay) || more[day] || assumed[day] {
 			continue
 		}
 		start := rq.Interval.Start(d)
-		for i := range c.scores {
-			if err := rep.Add(start, c.scores[i], c.reasons[i], int(c.ns[i])); err != nil {
+		for _, g := range c.groups {
+			if err := rep.Add(start, g.score, g.reasons, int(g.n)); err != nil {
 				return nil, err
 			}
 		}
@@ -189,14 +182,11 @@ func (db *DB) rawCounts(ctx context.Context, qs []reportQuery) (*[][]count, func
 	return &counts, func() error { return parallel(jobs...) }
 }
 
-// countedDay is a day's latest count: the fingerprint it was made from,
-// when, and its groups that the report keeps.
+// countedDay is a day's latest count: the parts of answers it was counted
+// from (answerParts.day) and its groups that the report keeps.
 type countedDay struct {
-	fingerprint
-	at      uint64 // the server's clock, Unix seconds
-	scores  []uint8
-	reasons [][]string
-	ns      []uint64
+	parts  uint64
+	groups []count // period unset
 }
 
 // countedDays reads the latest count of each whole day of p's range.
@@ -215,16 +205,139 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 		return nil, err
 	}
 	defer rows.Close()
+	reasons := map[string][]string{} // the few reason lists, decoded once
 	for rows.Next() {
-		var day string
+		var day, groups string
 		var c countedDay
-		var keep []uint8
-		if err := rows.Scan(&day, &c.rows, &c.versionSum, &c.at, &keep, &c.scores, &c.reasons, &c.ns); err != nil {
+		if err := rows.Scan(&day, &c.parts, &groups); err != nil {
 			return nil, err
+		}
+		if c.groups, err = parseGroups(groups, reasons); err != nil {
+			return nil, fmt.Errorf("count of %s: %w", day, err)
 		}
 		out[day] = c
 	}
 	return out, rows.Err()
+}
+
+// parseGroups reads select-rollup-days' text of a day's groups:
+// 'score:reason;reason:n' joined by ',', with ” for a group left out.
+func parseGroups(s string, reasons map[string][]string) ([]count, error) {
+	var out []count
+	for s != "" {
+		var g string
+		g, s, _ = strings.Cut(s, ",")
+		if g == "" {
+			continue
+		}
+		score, rest, ok1 := strings.Cut(g, ":")
+		rs, n, ok2 := strings.Cut(rest, ":")
+		sc, err1 := strconv.ParseUint(score, 10, 8)
+		num, err2 := strconv.ParseUint(n, 10, 64)
+		if !ok1 || !ok2 || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("bad group %q", g)
+		}
+		list, ok := reasons[rs]
+		if !ok {
+			list = []string{}
+			if rs != "" {
+				list = strings.Split(rs, ";")
+			}
+			reasons[rs] = list
+		}
+		out = append(out, count{score: uint8(sc), reasons: list, n: num})
+	}
+	return out, nil
+}
+
+// answerPart is one active part of answers, as system.parts has it.
+type answerPart struct {
+	partition, name string
+	from, to        int64 // the range of created_at it holds, both ends in
+	written         uint64
+}
+
+// answerParts are the active parts of answers, by name. They tell whether
+// a day's count still holds without reading a row: an insert, a merge, a
+// mutation or an attached part adds parts under new names, a dropped or
+// detached one takes its name away, so the parts holding rows of a day
+// are the same parts (names and times) exactly while its rows are.
+type answerParts []answerPart
+
+func (db *DB) answerParts(ctx context.Context) (answerParts, error) {
+	rows, err := db.conn.Query(ctx, q.SelectAnswerParts)
+	if err != nil {
+		return nil, fmt.Errorf("answer parts: %w", err)
+	}
+	defer rows.Close()
+	var out answerParts
+	for rows.Next() {
+		var p answerPart
+		var from, to uint64
+		if err := rows.Scan(&p.partition, &p.name, &from, &to, &p.written); err != nil {
+			return nil, fmt.Errorf("answer parts: %w", err)
+		}
+		p.from, p.to = int64(from), int64(to)
+		if err := p.spanMonthIfUnknown(); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// spanMonthIfUnknown gives a part whose range of created_at is unknown (an
+// empty part has none) the whole of its month.
+func (p *answerPart) spanMonthIfUnknown() error {
+	if p.from != 0 || p.to != 0 {
+		return nil
+	}
+	m, err := monthOf(p.partition)
+	if err != nil {
+		return err
+	}
+	p.from, p.to = m.Unix(), m.AddDate(0, 1, 0).Unix()-1
+	return nil
+}
+
+// dayParts identifies the parts that may hold rows of a day (of any
+// survey): a hash of their names and times, and how many there are.
+type dayParts struct {
+	id uint64
+	n  int
+}
+
+func (ps answerParts) day(d time.Time) dayParts {
+	lo, hi := d.Unix(), d.AddDate(0, 0, 1).Unix()
+	h := fnv.New64a()
+	n := 0
+	for _, p := range ps {
+		if p.from < hi && p.to >= lo {
+			p.hashInto(h)
+			n++
+		}
+	}
+	return dayParts{h.Sum64(), n}
+}
+
+// serves reports whether a count of the day made from the parts id (ok:
+// there is a count) still holds: the day's parts are the ones it was
+// counted from, or, without a count, no part may hold rows of the day.
+func (dp dayParts) serves(id uint64, ok bool) bool {
+	if !ok {
+		return dp.n == 0
+	}
+	return dp.id == id
+}
+
+// hashInto adds what identifies p to h: its name and, should a name come
+// again (block numbers start over when a table's parts were all dropped
+// and the server restarted), when it was written.
+func (p answerPart) hashInto(h hash.Hash) {
+	h.Write([]byte(p.name))
+	h.Write([]byte{0})
+	h.Write(strconv.AppendUint(nil, p.written, 10))
+	h.Write([]byte{0})
 }
 
 // parallel runs fns at once and returns their errors.
@@ -299,102 +412,9 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time, ends bool) []timeRa
 	return out
 }
 
-// staleDays returns the days of [from, to) whose count answer_days cannot
-// serve. A month none of whose parts was written after its days were
-// counted (every one of them) is trusted without a look at its rows; in the
-// other months each day's fingerprint is compared with its count's (last
-// holds those of the range's last month, read already).
-func (db *DB) staleDays(ctx context.Context, survey string, from, to time.Time, parts map[string]uint64,
-	counts map[string]countedDay, last time.Time, lastFps map[string]fingerprint) (daySet, error) {
-	stale := daySet{}
-	for m := monthStart(from); m.Before(to); m = m.AddDate(0, 1, 0) {
-		lo, hi := maxTime(m, from), minTime(m.AddDate(0, 1, 0), to)
-		newest, hasParts := parts[m.Format("200601")]
-		fresh := hasParts
-		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
-			c, ok := counts[dateString(d)]
-			if !hasParts { // no answers that month: a count of some is stale
-				if ok && c.fingerprint != (fingerprint{}) {
-					stale[dateString(d)] = true
-				}
-				continue
-			}
-			// Parts are stamped in whole seconds: one written in the second
-			// of the count may hold rows it did not see.
-			if !ok || newest+1 >= c.at {
-				fresh = false
-			}
-		}
-		if fresh || !hasParts {
-			continue
-		}
-		now := lastFps
-		if !lo.Equal(last) {
-			var err error
-			if now, err = db.dayFingerprints(ctx, survey, lo, hi); err != nil {
-				return nil, err
-			}
-		}
-		for d := dayOf(lo); d.Before(hi); d = d.AddDate(0, 0, 1) {
-			day := dateString(d)
-			if c, ok := counts[day]; !ok && now[day] != (fingerprint{}) || ok && c.fingerprint != now[day] {
-				stale[day] = true
-			}
-		}
-	}
-	return stale, nil
-}
-
-// partitions maps each month of answers (YYYYMM) to when its newest part
-// was written (the server's clock, Unix seconds).
-func (db *DB) partitions(ctx context.Context) (map[string]uint64, error) {
-	rows, err := db.conn.Query(ctx, q.SelectAnswerPartitions)
-	if err != nil {
-		return nil, fmt.Errorf("answer partitions: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]uint64{}
-	for rows.Next() {
-		var partition string
-		var newest uint64
-		if err := rows.Scan(&partition, &newest); err != nil {
-			return nil, fmt.Errorf("answer partitions: %w", err)
-		}
-		out[partition] = newest
-	}
-	return out, rows.Err()
-}
-
-// dayFingerprints reads the fingerprint of each day of one survey in
-// [from, to).
-func (db *DB) dayFingerprints(ctx context.Context, survey string, from, to time.Time) (map[string]fingerprint, error) {
-	rows, err := db.conn.Query(ctx, q.SelectDayFingerprints, survey, from.Unix(), to.Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]fingerprint{}
-	for rows.Next() {
-		var day string
-		var fp fingerprint
-		if err := rows.Scan(&day, &fp.rows, &fp.versionSum); err != nil {
-			return nil, err
-		}
-		out[day] = fp
-	}
-	return out, rows.Err()
-}
-
 func monthStart(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 func minTime(a, b time.Time) time.Time {

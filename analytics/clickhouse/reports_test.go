@@ -192,3 +192,85 @@ func TestReportFollowUpAcrossPeriods(t *testing.T) {
 		t.Fatalf("february answers: %v %v", answers, err)
 	}
 }
+
+// TestReportTrustsCountsWhilePartsHold checks both sides of the rule that
+// lets a report use answer_days: a count serves while the day's parts of
+// answers are those it was counted from (a count made 100 times too big
+// shows, which proves the report read it), and not once a part came, parts
+// merged or a partition was dropped.
+func TestReportTrustsCountsWhilePartsHold(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_trust")
+	ctx := context.Background()
+	sv := testSurvey()
+	day := time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC)
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n)}).String() }
+	total := func(stage string, want int) {
+		t.Helper()
+		rep, err := db.Report(ctx, analytics.ReportQuery{Survey: sv, From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 3), Interval: analytics.Week})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Responses != want {
+			t.Errorf("%s: %d responses, want %d", stage, rep.Total.Responses, want)
+		}
+	}
+	refresh := func() {
+		t.Helper()
+		if _, err := db.RefreshDays(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Counts of the day made 100 times too big, with the same parts.
+	inflate := func() {
+		t.Helper()
+		if err := db.Exec(ctx, `INSERT INTO answer_days SELECT survey_id, day, computed + 1, parts, score, reasons, confirmed,
+			arrayMap(n -> n * 100, responses), seg_score, seg_reasons, seg_confirmed, seg_channel, seg_keys, seg_values,
+			arrayMap(n -> n * 100, seg_responses) FROM answer_days FINAL WHERE survey_id = 'rep'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, at := range []time.Time{day.Add(time.Hour), day.Add(2 * time.Hour)} {
+		if err := db.InsertResponses(ctx, []analytics.Response{response("rep", id(i), at, 1, 9)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total("nothing counted", 2)
+	refresh()
+	total("counted", 2)
+	inflate()
+	total("inflated counts, same parts", 200)
+
+	// Another day's part leaves the count standing; one of the day does not.
+	if err := db.InsertResponses(ctx, []analytics.Response{response("rep", id(5), day.AddDate(0, 0, 2), 1, 9)}); err != nil {
+		t.Fatal(err)
+	}
+	total("a part of another day", 201)
+	if err := db.InsertResponses(ctx, []analytics.Response{response("rep", id(6), day.Add(3*time.Hour), 1, 9)}); err != nil {
+		t.Fatal(err)
+	}
+	total("a part of the day", 4)
+
+	refresh()
+	inflate()
+	total("counted and inflated again", 400)
+	if err := db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	total("parts merged", 4)
+
+	refresh()
+	inflate()
+	if err := db.Exec(ctx, "ALTER TABLE answers DROP PARTITION 202610"); err != nil {
+		t.Fatal(err)
+	}
+	total("partition dropped", 0)
+	refresh() // looks at the month that has no parts any more
+	total("counted after the drop", 0)
+	var left uint64
+	if err := db.QueryRow(ctx, "SELECT toUInt64(sum(arraySum(responses))) FROM answer_days FINAL WHERE survey_id = 'rep'").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("after the drop and a refresh, answer_days still counts %d responses", left)
+	}
+}

@@ -47,7 +47,6 @@ var samples = map[string][]sample{
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
 	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
 	// reports.sql
-	"select-day-fingerprints":    {{args: []any{"s1", sampleFrom, sampleTo}}},
 	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09"}}},
 	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09"}}},
 	"select-raw-report": {
@@ -59,12 +58,12 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
 	},
 	// days.sql
-	"select-server-time":             {{}},
-	"select-answer-partitions":       {{}},
-	"select-all-day-fingerprints":    {{args: []any{sampleFrom, sampleTo}}},
-	"select-all-rollup-fingerprints": {{args: []any{"2026-10-26", "2026-11-09"}}},
-	"select-day-groups":              {{args: []any{"s1", sampleFrom, sampleTo}}},
-	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), sampleAt, uint64(2), uint64(3), []uint8{3}, [][]string{{"price"}}, []uint8{1}, []uint64{1},
+	"select-answer-parts":     {{}},
+	"select-count-partitions": {{}},
+	"select-month-surveys":    {{args: []any{sampleFrom, sampleTo}}},
+	"select-month-counts":     {{args: []any{"2026-10-26", "2026-11-09"}}},
+	"select-day-groups":       {{args: []any{"s1", sampleFrom, sampleTo}}},
+	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), uint64(2), []uint8{3}, [][]string{{"price"}}, []uint8{1}, []uint64{1},
 		[]uint8{3}, [][]string{{"price"}}, []uint8{1}, []string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},

@@ -2,30 +2,20 @@
 -- analytics.Interval in Go (toStartOfWeek does not exist on 18.16).
 --
 -- A report is exact and reads little: the counts of answer_days serve every
--- day whose answers are as they were when counted (no part of the month
--- written since, or the same fingerprint: raw row count and sum of
--- versions); the other days ("stale": today, a day with a late follow-up,
--- one merged since) are counted from the answers themselves. See
--- README.md, "The answer store". {period} is for the raw statements; the
--- counted days come back per day and Go puts them in their periods.
-
--- name: select-day-fingerprints
--- The fingerprint of each day's raw answer rows, now.
--- args: survey, from, to
-SELECT toString(toDate(created_at)) AS day, count(), sum(version) FROM answers
-WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
-GROUP BY day;
+-- day whose parts of answers (system.parts: see days.sql) are still those
+-- it was counted from; the other days (today, a day with a late follow-up,
+-- days a merge rewrote) are counted from the answers themselves. See
+-- README.md, "The answer store".
 
 -- name: select-rollup-days
 -- The latest count of each day (LIMIT 1 BY, not FINAL: FINAL costs 18.16
--- hundreds of MB here) with the fingerprint it was made from, and its
--- groups that pass min confirmed: a day's counts and its fingerprint come
--- from the same row, so a recount between two reads can never pair one
--- day's fingerprint with another count.
+-- hundreds of MB here), the parts it was counted from, and its groups that
+-- pass min confirmed as text, 'score:reason;reason:n' joined by ',' (reason
+-- ids are [a-z0-9_]; decoding arrays row by row costs Heed more than this).
 -- args: min confirmed, survey, first day, day after the last
-SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at),
-	arrayMap(c -> c >= ?, confirmed) AS keep,
-	arrayFilter((x, k) -> k, score, keep), arrayFilter((x, k) -> k, reasons, keep), arrayFilter((x, k) -> k, responses, keep)
+SELECT toString(day), parts,
+	arrayStringConcat(arrayMap((s, r, n, c) -> if(c >= ?, concat(toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
+		score, reasons, responses, confirmed), ',')
 FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
 ORDER BY day, computed DESC
@@ -35,10 +25,11 @@ LIMIT 1 BY day;
 -- select-rollup-days for a segment: the groups by channel and properties
 -- that pass min confirmed and hold every pair.
 -- args: min confirmed, segment pairs, survey, first day, day after the last
-SELECT toString(day), raw_rows, raw_version_sum, toUInt64(counted_at),
-	arrayMap((c, pk, pv) -> c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
-		seg_confirmed, seg_keys, seg_values) AS keep,
-	arrayFilter((x, k) -> k, seg_score, keep), arrayFilter((x, k) -> k, seg_reasons, keep), arrayFilter((x, k) -> k, seg_responses, keep)
+SELECT toString(day), parts,
+	arrayStringConcat(arrayMap((s, r, n, c, pk, pv) ->
+		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
+			concat(toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
+		seg_score, seg_reasons, seg_responses, seg_confirmed, seg_keys, seg_values), ',')
 FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
 ORDER BY day, computed DESC

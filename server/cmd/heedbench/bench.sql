@@ -80,12 +80,12 @@ WHERE type = 2 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?);
 
 -- name: build-answer-days
 -- chDB only (Heed's Go code, MaintainDays, does this on the private
--- server): every day of a survey counted into answer_days, with the
--- fingerprint of its raw rows, in one statement.
--- args: survey, survey, survey
-INSERT INTO answer_days (survey_id, day, computed, counted_at, raw_rows, raw_version_sum, score, reasons, confirmed, responses,
+-- server): every day of a survey counted into answer_days, in one
+-- statement (parts 0: chDB's timings need no trust).
+-- args: survey, survey
+INSERT INTO answer_days (survey_id, day, computed, parts, score, reasons, confirmed, responses,
 	seg_score, seg_reasons, seg_confirmed, seg_channel, seg_keys, seg_values, seg_responses)
-SELECT survey_id, day, 1, now(), rows, vsum, t_score, t_reasons, t_confirmed, t_n, score, reasons, confirmed, channel, keys, vals, n
+SELECT survey_id, day, 1, 0, t_score, t_reasons, t_confirmed, t_n, score, reasons, confirmed, channel, keys, vals, n
 FROM (
 	SELECT survey_id, day, groupArray(score) AS score, groupArray(reasons) AS reasons, groupArray(confirmed) AS confirmed,
 		groupArray(channel) AS channel, groupArray(property_keys) AS keys, groupArray(property_values) AS vals, groupArray(n) AS n
@@ -96,14 +96,10 @@ FROM (
 	GROUP BY survey_id, day) AS g
 ANY INNER JOIN (
 	SELECT survey_id, day, groupArray(score) AS t_score, groupArray(reasons) AS t_reasons, groupArray(confirmed) AS t_confirmed,
-		groupArray(n) AS t_n, sum(n) AS total
+		groupArray(n) AS t_n
 	FROM (
 		SELECT survey_id, toDate(created_at) AS day, score, reasons, confirmed, count() AS n
 		FROM answers FINAL WHERE survey_id = ?
 		GROUP BY survey_id, day, score, reasons, confirmed)
 	GROUP BY survey_id, day) AS t
-USING (survey_id, day)
-ANY INNER JOIN (
-	SELECT survey_id, toDate(created_at) AS day, count() AS rows, sum(version) AS vsum FROM answers WHERE survey_id = ?
-	GROUP BY survey_id, day) AS f
 USING (survey_id, day);

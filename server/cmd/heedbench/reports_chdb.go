@@ -14,7 +14,7 @@ import (
 
 // measureChDB builds the same surveys in chDB (current ClickHouse, in this
 // process) and times, for each case, the statements Heed runs for it (the
-// report's fingerprints, counted days and today raw; the list's first
+// report's parts, counted days and today raw; the list's first
 // window; the export) beside the floor query. Heed's Go code cannot speak
 // to chDB, so its statements run here bound as literals.
 func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, runs int) ([]ReportRow, string, error) {
@@ -51,7 +51,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			return nil, "", fmt.Errorf("generate: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "  generated %s in %.1f s\n", sv.id, time.Since(t0).Seconds())
-		if _, err := run(stmts.BuildAnswerDays, []any{sv.id, sv.id, sv.id}, false, "TSV"); err != nil {
+		if _, err := run(stmts.BuildAnswerDays, []any{sv.id, sv.id}, false, "TSV"); err != nil {
 			return nil, "", fmt.Errorf("count days: %w", err)
 		}
 	}
@@ -93,11 +93,9 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 						args []any
 					}{
 						// What Report runs (at once; here one after another): the
-						// parts, the counted days with their fingerprints, the
-						// fingerprints of the month being written, today raw.
-						{heedStatement("select-answer-partitions"), nil},
+						// parts of answers, the counted days, today raw.
+						{heedStatement("select-answer-parts"), nil},
 						{heedStatement("select-rollup-days"), []any{uint8(1), sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}},
-						{heedStatement("select-day-fingerprints"), []any{sv.id, maxTime(from, monthOf(today)).Unix(), end.Unix()}},
 						{raw, []any{sv.id, today.Unix(), end.Unix(), uint8(1)}},
 					} {
 						if _, err := run(st.sql, st.args, false, "Null"); err != nil {
@@ -156,15 +154,6 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 		}
 	}
 	return rows, version, nil
-}
-
-func monthOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) }
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // printReportTables prints the figures, one table per engine.
