@@ -37,20 +37,18 @@ LIMIT ?;
 -- name: select-export-answers
 -- Every counting answer first given in [from, to), for responses.csv,
 -- streamed as ClickHouse reads it (in time order within each month), in
--- scalar columns only, mostly text (decoding arrays row by row costs Heed
--- more than the rest): the time as RFC 3339 (from toString, the same on
--- every version; formatDateTime's %M is minutes on 18.16, the month's name
--- since 23.4), the reasons joined by ';' (ids are [a-z0-9_]), the values of the
--- export's property names (in their order) joined by NUL, a NUL inside a
--- value shown as U+FFFD. The names end with '' (no property has it), so
--- that the list is never an empty literal, which has no type on 18.16.
+-- scalar columns only (decoding arrays row by row costs Heed more than the
+-- rest): the id and the time as they are (18.16 spends more on toString
+-- of them than on reading the rows; Heed writes them as text), the reasons
+-- joined by ';' (ids are [a-z0-9_]), the values of the export's property
+-- names (in their order) joined by NUL, a NUL inside a value shown as
+-- U+FFFD. The names end with '' (no property has it), so that the list is
+-- never an empty literal, which has no type on 18.16.
 -- args: property names, survey, from, to, segment pairs
-SELECT id, concat(replaceOne(toString(created_at), ' ', 'T'), 'Z'), score, arrayStringConcat(reasons, ';'), comment, channel,
-	respondent, confirmed, flags,
+SELECT response_id, toUInt32(created_at), score, arrayStringConcat(reasons, ';'), comment, channel, respondent, confirmed, flags,
 	arrayStringConcat(arrayMap(k -> replaceAll(property_values[indexOf(property_keys, k)], '\0', '\xEF\xBF\xBD'), ?), '\0')
 FROM (
-	SELECT toString(response_id) AS id, created_at, score, reasons, comment, channel, respondent, confirmed, flags,
-		property_keys, property_values
+	SELECT response_id, created_at, score, reasons, comment, channel, respondent, confirmed, flags, property_keys, property_values
 	FROM answers FINAL
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
 WHERE hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?);

@@ -77,7 +77,7 @@ func runReports(args []string) error {
 	heedBin := fs.String("heed", "bin/heed", "the heed binary to measure")
 	chURL := fs.String("clickhouse-url", "clickhouse://127.0.0.1:19000/heed_bench_reports", "ClickHouse database for the run (dropped and recreated; must be heed_bench*)")
 	sizes := fs.String("sizes", "1000000,10000000", "responses of each generated survey")
-	runs := fs.Int("runs", 5, "timed runs of each request (the median is printed)")
+	runs := fs.Int("runs", 11, "timed runs of each request (the median is printed; short requests vary by a few ms with the merges of the traffic)")
 	chdbLib := fs.String("chdb", "", "libchdb.so for the current-ClickHouse table (default: what make compat fetched; none: skip)")
 	out := fs.String("out", ".data/bench/reports.json", "where to write the figures as JSON")
 	fs.Parse(args)
