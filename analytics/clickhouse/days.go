@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash"
 	"hash/fnv"
@@ -48,24 +49,17 @@ func (db *DB) MaintainDays(ctx context.Context, every time.Duration, log *slog.L
 	}
 }
 
-// RefreshDays counts again every day whose parts of answers are no
-// longer those it was counted from, in the months whose parts changed
-// since the last run (on the first run, every month of answers or counts),
-// and returns how many days it counted.
+// RefreshDays counts again every day before today whose parts of answers
+// are no longer those it was counted from, in the months whose parts
+// changed since the last run (on the first run, every month of answers or
+// counts), and returns how many days it counted. Today is left out: reports
+// read it raw anyway, and every insert changes it. A month that fails does
+// not hold the others back; it is looked at again next run.
 func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	db.days.mu.Lock()
 	defer db.days.mu.Unlock()
-	// The parts are read before any row: a part written after is either
-	// counted too or not, and in both cases is not among the parts a count
-	// records, so the count never passes for one of it.
-	parts, err := db.answerParts(ctx)
-	if err != nil {
-		return 0, err
-	}
-	ids := parts.partitionIDs()
 	changed := map[string]bool{}
-	if db.days.seen == nil {
-		db.days.seen = map[string]uint64{}
+	if db.days.seen == nil { // first run (again, until this succeeds)
 		counted, err := db.countPartitions(ctx)
 		if err != nil {
 			return 0, err
@@ -74,6 +68,14 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 			changed[p] = true
 		}
 	}
+	parts, err := db.answerParts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if db.days.seen == nil {
+		db.days.seen = map[string]uint64{}
+	}
+	ids := parts.partitionIDs()
 	for p, id := range ids {
 		if seen, ok := db.days.seen[p]; !ok || seen != id {
 			changed[p] = true
@@ -89,26 +91,37 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 		months = append(months, p)
 	}
 	sort.Strings(months)
+	today := dayOf(time.Now())
 	counted := 0
+	var errs []error
 	for _, p := range months {
 		from, err := monthOf(p)
 		if err != nil {
-			return counted, err
+			errs = append(errs, err)
+			continue
 		}
-		n, err := db.refreshMonth(ctx, parts, from, from.AddDate(0, 1, 0))
+		to := from.AddDate(0, 1, 0)
+		n, err := db.refreshMonth(ctx, parts, from, minTime(to, today))
 		counted += n
-		if err != nil {
-			return counted, err
-		}
-		// Only now: a month that failed is looked at again next run.
-		if id, ok := ids[p]; ok {
+		id, ok := ids[p]
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("count days of %s: %w", p, err))
+			db.days.seen[p] = lookAgain
+		case to.After(today): // today and later still to count
+			db.days.seen[p] = lookAgain
+		case ok:
 			db.days.seen[p] = id
-		} else {
+		default:
 			delete(db.days.seen, p)
 		}
 	}
-	return counted, nil
+	return counted, errors.Join(errs...)
 }
+
+// lookAgain marks in days.seen a month to look at next run: no month's
+// parts hash to it (or, once in 2^64, the month is looked at once more).
+const lookAgain = 0
 
 // partitionIDs identifies the parts of each month: any part added or
 // taken away changes its month's id.
@@ -156,11 +169,17 @@ func monthOf(partition string) (time.Time, error) {
 	return time.Date(n/100, time.Month(n%100), 1, 0, 0, 0, 0, time.UTC), nil
 }
 
-// refreshMonth counts again the days of [from, to) (a month) of every
-// survey with answers or counts in it that parts no longer serve. Days
-// holding none of the survey's answers get an empty count when a part may
-// hold rows of them (another survey's), so that reports can trust them.
+// refreshMonth counts again the days of [from, to) (within a month) of
+// every survey with answers or counts in the month that parts (read before)
+// no longer serve, and stores them in one insert. Days holding none of the
+// survey's answers get an empty count when a part may hold rows of them
+// (another survey's), so that reports can trust them. A day whose parts
+// changed while it was counted is not stored: a part that came and went
+// meanwhile could be in its count and not in its parts.
 func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time.Time) (int, error) {
+	if !from.Before(to) {
+		return 0, nil
+	}
 	surveys := map[string]bool{}
 	rows, err := db.conn.Query(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
 	if err != nil {
@@ -197,28 +216,48 @@ func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("month counts: %w", err)
 	}
-	var month []dayParts // the same for every survey
+	var before []dayParts // the same for every survey
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-		month = append(month, parts.day(d))
+		before = append(before, parts.day(d))
 	}
-	counted := 0
+	var out []countedGroups
+	var errs []error
 	for survey := range surveys {
 		changed := daySet{}
 		for i, d := 0, from; d.Before(to); i, d = i+1, d.AddDate(0, 0, 1) {
 			id, ok := counts[surveyDay{survey, dateString(d)}]
-			if !month[i].serves(id, ok) {
+			if !before[i].serves(id, ok) {
 				changed[dateString(d)] = true
 			}
 		}
 		for _, r := range changed.ranges(from, to, from, to, false) {
-			n, err := db.countDays(ctx, parts, survey, r.from, r.to)
-			counted += n
+			days, err := db.countDays(ctx, survey, r.from, r.to)
 			if err != nil {
-				return counted, err
+				errs = append(errs, err)
+				break
 			}
+			out = append(out, days...)
 		}
 	}
-	return counted, nil
+	if len(out) > 0 {
+		after, err := db.answerParts(ctx)
+		if err != nil {
+			return 0, err
+		}
+		kept := out[:0]
+		for _, c := range out {
+			i := int(c.day.Sub(from).Hours()) / 24
+			if c.parts = before[i].id; after.day(c.day) == before[i] {
+				kept = append(kept, c)
+			}
+		}
+		out = kept
+	}
+	if err := db.insertCounts(ctx, out); err != nil {
+		errs = append(errs, err)
+		out = nil
+	}
+	return len(out), errors.Join(errs...)
 }
 
 // surveyDay names one day of one survey.
@@ -238,48 +277,51 @@ type group struct {
 	n          uint64
 }
 
-// countDays counts the days of [from, to) of one survey again, a few at a
-// time, and stores them with the parts (read before) they came from.
-func (db *DB) countDays(ctx context.Context, parts answerParts, survey string, from, to time.Time) (int, error) {
-	counted := 0
-	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
-		hi := minTime(lo.AddDate(0, 0, countChunk), to)
-		if err := db.countChunk(ctx, parts, survey, lo, hi); err != nil {
-			return counted, err
-		}
-		counted += int(hi.Sub(lo).Hours()+23) / 24
-	}
-	return counted, nil
+// countedGroups is a day of one survey, counted, before it is stored.
+type countedGroups struct {
+	survey string
+	day    time.Time
+	parts  uint64
+	groups []group
 }
 
-func (db *DB) countChunk(ctx context.Context, parts answerParts, survey string, from, to time.Time) error {
-	groups := map[string][]group{}
-	rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, from.Unix(), to.Unix())
-	if err != nil {
-		return fmt.Errorf("count days: %w", err)
-	}
-	for rows.Next() {
-		var day string
-		var g group
-		if err := rows.Scan(&day, &g.score, &g.reasons, &g.confirmed, &g.channel, &g.keys, &g.vals, &g.n); err != nil {
-			rows.Close()
-			return fmt.Errorf("count days: %w", err)
+// countDays counts the days of [from, to) of one survey again, a few at a
+// time (every day gets a count, those without answers too).
+func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) ([]countedGroups, error) {
+	var out []countedGroups
+	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
+		hi := minTime(lo.AddDate(0, 0, countChunk), to)
+		groups := map[string][]group{}
+		rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, lo.Unix(), hi.Unix())
+		if err != nil {
+			return nil, fmt.Errorf("count days: %w", err)
 		}
-		groups[day] = append(groups[day], g)
+		for rows.Next() {
+			var day string
+			var g group
+			if err := rows.Scan(&day, &g.score, &g.reasons, &g.confirmed, &g.channel, &g.keys, &g.vals, &g.n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("count days: %w", err)
+			}
+			groups[day] = append(groups[day], g)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("count days: %w", err)
+		}
+		for d := lo; d.Before(hi); d = d.AddDate(0, 0, 1) {
+			out = append(out, countedGroups{survey: survey, day: d, groups: groups[dateString(d)]})
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count days: %w", err)
-	}
-	// Every day of the range gets a row, those without answers too.
-	var days []time.Time
-	for d := dayOf(from); d.Before(to); d = d.AddDate(0, 0, 1) {
-		days = append(days, d)
-	}
+	return out, nil
+}
+
+// insertCounts stores counted days in answer_days.
+func (db *DB) insertCounts(ctx context.Context, cs []countedGroups) error {
 	computed := uint64(time.Now().UnixNano())
-	return db.insert(ctx, "count days", q.InsertAnswerDays, len(days), func(i int) []any {
-		day := dateString(days[i])
-		gs := groups[day]
+	return db.insert(ctx, "count days", q.InsertAnswerDays, len(cs), func(i int) []any {
+		c := cs[i]
+		gs := c.groups
 		t := totals(gs)
 		var (
 			scores    = make([]uint8, len(gs))
@@ -293,7 +335,7 @@ func (db *DB) countChunk(ctx context.Context, parts answerParts, survey string, 
 		for j, g := range gs {
 			scores[j], reasons[j], confirmed[j], channels[j], keys[j], vals[j], ns[j] = g.score, g.reasons, g.confirmed, g.channel, g.keys, g.vals, g.n
 		}
-		return []any{survey, days[i], computed, parts.day(days[i]).id, t.scores, t.reasons, t.confirmed, t.ns,
+		return []any{c.survey, c.day, computed, c.parts, t.scores, t.reasons, t.confirmed, t.ns,
 			scores, reasons, confirmed, channels, keys, vals, ns}
 	})
 }

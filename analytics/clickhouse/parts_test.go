@@ -35,14 +35,14 @@ func TestPartsServe(t *testing.T) {
 		{"empty count, still no part", answerParts{other}, empty, true, true},
 		{"empty count, a part came", answerParts{a, other}, empty, true, false},
 		{"range unknown: the whole month", answerParts{{"202611", "202611_5_5_0", 0, 0, 106}}, 0, false, false},
+		{"range unknown, another month", answerParts{{"202612", "202612_5_5_0", 0, 0, 106}}, 0, false, true},
+		{"range and month unknown: all time", answerParts{{"all", "all_5_5_0", 0, 0, 106}}, 0, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ps := c.now
 			for i := range ps { // as answerParts reads them
-				if err := ps[i].spanMonthIfUnknown(); err != nil {
-					t.Fatal(err)
-				}
+				ps[i].spanIfUnknown()
 			}
 			if got := ps.day(day).serves(c.id, c.count); got != c.want {
 				t.Errorf("serves = %v, want %v", got, c.want)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -278,26 +279,24 @@ func (db *DB) answerParts(ctx context.Context) (answerParts, error) {
 			return nil, fmt.Errorf("answer parts: %w", err)
 		}
 		p.from, p.to = int64(from), int64(to)
-		if err := p.spanMonthIfUnknown(); err != nil {
-			return nil, err
-		}
+		p.spanIfUnknown()
 		out = append(out, p)
 	}
 	return out, rows.Err()
 }
 
-// spanMonthIfUnknown gives a part whose range of created_at is unknown (an
-// empty part has none) the whole of its month.
-func (p *answerPart) spanMonthIfUnknown() error {
+// spanIfUnknown gives a part whose range of created_at is unknown (an
+// empty part has none) the whole of its month, or of time when its
+// partition is not a month.
+func (p *answerPart) spanIfUnknown() {
 	if p.from != 0 || p.to != 0 {
-		return nil
+		return
 	}
-	m, err := monthOf(p.partition)
-	if err != nil {
-		return err
+	if m, err := monthOf(p.partition); err == nil {
+		p.from, p.to = m.Unix(), m.AddDate(0, 1, 0).Unix()-1
+	} else {
+		p.from, p.to = math.MinInt64, math.MaxInt64
 	}
-	p.from, p.to = m.Unix(), m.AddDate(0, 1, 0).Unix()-1
-	return nil
 }
 
 // dayParts identifies the parts that may hold rows of a day (of any

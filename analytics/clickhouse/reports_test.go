@@ -274,3 +274,37 @@ func TestReportTrustsCountsWhilePartsHold(t *testing.T) {
 		t.Errorf("after the drop and a refresh, answer_days still counts %d responses", left)
 	}
 }
+
+// TestRefreshDaysLeavesToday: today changes with every insert and reports
+// read it raw, so RefreshDays counts the days before it only.
+func TestRefreshDaysLeavesToday(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_today")
+	ctx := context.Background()
+	now := time.Now().UTC()
+	today := now.Truncate(24 * time.Hour)
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n)}).String() }
+	if err := db.InsertResponses(ctx, []analytics.Response{
+		response("rep", id(1), now.Add(-time.Minute), 1, 9),
+		response("rep", id(2), today.AddDate(0, 0, -40), 1, 3),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RefreshDays(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var todays, before uint64
+	if err := db.QueryRow(ctx, "SELECT toUInt64(countIf(day >= toDate(?))), toUInt64(countIf(day < toDate(?))) FROM answer_days",
+		today.Format(time.DateOnly), today.Format(time.DateOnly)).Scan(&todays, &before); err != nil {
+		t.Fatal(err)
+	}
+	if todays != 0 || before == 0 {
+		t.Errorf("answer_days holds %d counts of today and later, %d before; want none and some", todays, before)
+	}
+	rep, err := db.Report(ctx, analytics.ReportQuery{Survey: testSurvey(), From: today.AddDate(0, 0, -60), To: today.AddDate(0, 0, 1), Interval: analytics.Month})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Responses != 2 {
+		t.Errorf("report: %d responses, want 2", rep.Total.Responses)
+	}
+}

@@ -45,17 +45,19 @@ AS SELECT survey_id, response_id, created_at FROM answers;
 -- of responses per (score, reasons, confirmed) of the answer that counts
 -- (score, reasons, confirmed, responses: what a plain report reads), and
 -- per (score, reasons, confirmed, channel, properties) for segments (the
--- seg_ arrays), as parallel arrays; parts identifies the parts of answers
--- they were counted from (names and times of those that may hold rows of
--- the day); computed orders recounts. A report uses a day's count only
--- while the day's parts are still those, and reads the other days from
--- answers themselves, so a report is exact whatever the state of this
--- table.
+-- seg_ arrays), as parallel arrays. raw_rows and raw_version_sum
+-- fingerprint the answers rows the counts came from, read just after
+-- counted_at (the server's clock); computed orders recounts. A report uses
+-- a day only while its answers still have that fingerprint (or no part of
+-- their month was written since counted_at), and reads the other days from
+-- answers, so a report is exact whatever the state of this table.
 CREATE TABLE IF NOT EXISTS answer_days (
     survey_id String,
     day Date,
     computed UInt64,
-    parts UInt64,
+    counted_at DateTime('UTC'),
+    raw_rows UInt64,
+    raw_version_sum UInt64,
     score Array(UInt8),
     reasons Array(Array(String)),
     confirmed Array(UInt8),
