@@ -60,9 +60,9 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	defer db.days.mu.Unlock()
 	changed := map[string]bool{}
 	if db.days.seen == nil { // first run (again, until this succeeds)
-		counted, err := db.countPartitions(ctx)
+		counted, err := db.strings(ctx, q.SelectCountPartitions)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("count partitions: %w", err)
 		}
 		for _, p := range counted {
 			changed[p] = true
@@ -142,24 +142,6 @@ func (ps answerParts) partitionIDs() map[string]uint64 {
 	return out
 }
 
-// countPartitions lists the months answer_days holds counts of.
-func (db *DB) countPartitions(ctx context.Context) ([]string, error) {
-	rows, err := db.conn.Query(ctx, q.SelectCountPartitions)
-	if err != nil {
-		return nil, fmt.Errorf("count partitions: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, fmt.Errorf("count partitions: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
 // monthOf reads a partition id of toYYYYMM(created_at).
 func monthOf(partition string) (time.Time, error) {
 	n, err := strconv.Atoi(partition)
@@ -180,25 +162,12 @@ func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time
 	if !from.Before(to) {
 		return 0, nil
 	}
-	surveys := map[string]bool{}
-	rows, err := db.conn.Query(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
+	surveys, err := db.idSet(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("month surveys: %w", err)
 	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("month surveys: %w", err)
-		}
-		surveys[s] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("month surveys: %w", err)
-	}
 	counts := map[surveyDay]uint64{}
-	rows, err = db.conn.Query(ctx, q.SelectMonthCounts, dateString(from), dateString(to))
+	rows, err := db.conn.Query(ctx, q.SelectMonthCounts, dateString(from), dateString(to))
 	if err != nil {
 		return 0, fmt.Errorf("month counts: %w", err)
 	}
@@ -244,10 +213,14 @@ func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time
 		if err != nil {
 			return 0, err
 		}
+		same := make([]bool, len(before))
+		for i, d := 0, from; d.Before(to); i, d = i+1, d.AddDate(0, 0, 1) {
+			same[i] = after.day(d) == before[i]
+		}
 		kept := out[:0]
 		for _, c := range out {
 			i := int(c.day.Sub(from).Hours()) / 24
-			if c.parts = before[i].id; after.day(c.day) == before[i] {
+			if c.parts = before[i].id; same[i] {
 				kept = append(kept, c)
 			}
 		}

@@ -261,8 +261,8 @@ type answerPart struct {
 // answerParts are the active parts of answers, by name. They tell whether
 // a day's count still holds without reading a row: an insert, a merge, a
 // mutation or an attached part adds parts under new names, a dropped or
-// detached one takes its name away, so the parts holding rows of a day
-// are the same parts (names and times) exactly while its rows are.
+// detached one takes its name away, so the parts that may hold rows of a
+// day (names and times) change whenever its rows do.
 type answerParts []answerPart
 
 func (db *DB) answerParts(ctx context.Context) (answerParts, error) {
