@@ -23,8 +23,21 @@ import (
 // test sets it to the private server.
 const URLEnv = "HEED_TEST_CLICKHOUSE_URL"
 
-// URL returns the DSN of a test database called name on the test server.
+// SuffixEnv names an optional variable ([a-z0-9]{1,8}) appended to every
+// test database's name, so that two checkouts can run their tests on one
+// server at once without wiping each other's databases.
+const SuffixEnv = "HEED_TEST_DB_SUFFIX"
+
+var suffix = regexp.MustCompile(`^[a-z0-9]{0,8}$`)
+
+// URL returns the DSN of a test database called name (plus the suffix of
+// SuffixEnv) on the test server.
 func URL(name string) string {
+	if s := os.Getenv(SuffixEnv); suffix.MatchString(s) {
+		name += s
+	} else {
+		panic(fmt.Sprintf("%s=%q: use at most 8 of a-z and 0-9", SuffixEnv, s))
+	}
 	base := os.Getenv(URLEnv)
 	if base == "" {
 		base = "clickhouse://127.0.0.1:19000"
@@ -43,7 +56,7 @@ type DB struct {
 	raw driver.Conn
 }
 
-var testName = regexp.MustCompile(`^heed_test[A-Za-z0-9_]{0,53}$`)
+var testName = regexp.MustCompile(`^heed_test[A-Za-z0-9_]{0,61}$`)
 
 // Open drops and recreates the database name (which must start with
 // "heed_test", so a test can never wipe real data), migrates it and returns
