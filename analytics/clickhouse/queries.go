@@ -46,6 +46,8 @@ type queries struct {
 	SelectRollupSegmentDays string `query:"select-rollup-segment-days"`
 	SelectRawReport         string `query:"select-raw-report"`
 	SelectRawSegmentReport  string `query:"select-raw-segment-report"`
+	SelectRollupGroupedDays string `query:"select-rollup-grouped-days"`
+	SelectRawGroupedReport  string `query:"select-raw-grouped-report"`
 	// days.sql
 	SelectAnswerParts     string `query:"select-answer-parts"`
 	SelectCountPartitions string `query:"select-count-partitions"`

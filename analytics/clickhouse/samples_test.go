@@ -49,13 +49,21 @@ var samples = map[string][]sample{
 	// reports.sql
 	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09"}}},
 	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-grouped-days": {
+		{args: []any{uint8(0), noPairs, "", "", "s1", "2026-10-26", "2026-11-09"}},
+		{args: []any{uint8(1), somePairs, "plan", "plan", "s1", "2026-10-26", "2026-11-09"}},
+	},
 	"select-raw-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0)}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toDate"}, args: []any{"UTC", "s1", sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"America/New_York", "s1", sampleFrom, sampleTo, uint8(0)}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"Asia/Kolkata", "s1", sampleFrom, sampleTo, uint8(1)}},
 	},
 	"select-raw-segment-report": {
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"UTC", "s1", sampleFrom, sampleTo, uint8(0), somePairs}},
+	},
+	"select-raw-grouped-report": {
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"UTC", "", "", "s1", sampleFrom, sampleTo, uint8(0), noPairs}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"Europe/Paris", "plan", "plan", "s1", sampleFrom, sampleTo, uint8(1), somePairs}},
 	},
 	// days.sql
 	"select-answer-parts":     {{}},

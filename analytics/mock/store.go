@@ -203,7 +203,14 @@ func (s *Store) Report(ctx context.Context, q analytics.ReportQuery) (*analytics
 		if !f.Confirmed() && !q.IncludeUnconfirmed {
 			continue
 		}
-		if err := rep.Add(q.Interval.Start(f.First), f.Answer.Score, f.Answer.Reasons, 1); err != nil {
+		start := q.Interval.Start(f.First.In(q.Zone()))
+		var err error
+		if q.GroupBy.Set() {
+			err = rep.AddSegment(q.GroupBy.Of(f.Answer), start, f.Answer.Score, f.Answer.Reasons, 1)
+		} else {
+			err = rep.Add(start, f.Answer.Score, f.Answer.Reasons, 1)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
