@@ -73,6 +73,10 @@ type queries struct {
 	SelectEmailedContacts  string `query:"select-emailed-contacts"`
 	InsertEmailEvents      string `query:"insert-email-events"`
 	SelectEmailEventCounts string `query:"select-email-event-counts"`
+	// rates.sql
+	SelectSendEmailed string `query:"select-send-emailed"`
+	SelectSendEvents  string `query:"select-send-events"`
+	SelectSendAnswers string `query:"select-send-answers"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

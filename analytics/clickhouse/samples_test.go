@@ -73,6 +73,10 @@ var samples = map[string][]sample{
 	"select-day-groups":       {{args: []any{"s1", sampleFrom, sampleTo}}},
 	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), uint64(2), []uint8{3}, [][]string{{"price"}}, []uint8{1}, []uint64{1},
 		[]uint8{3}, [][]string{{"price"}}, []uint8{1}, []string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
+	// rates.sql
+	"select-send-emailed": {{args: []any{"s1", sampleFrom, sampleTo}}},
+	"select-send-events":  {{args: []any{"s1", []string{"send1", "send2"}}}},
+	"select-send-answers": {{args: []any{"s1", sampleFrom, sampleTo, []string{"send1"}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql
