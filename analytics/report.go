@@ -73,6 +73,8 @@ type ReportQuery struct {
 	// segment, e.g. plan=pro: contact properties for email answers,
 	// identify properties for the widget).
 	Properties map[string]string
+	// Respondent keeps only one person's answers (answer lists).
+	Respondent string
 	// GroupBy splits the report into segments as well.
 	GroupBy GroupBy
 	// MinSample is the sample size below which figures are flagged small;

@@ -66,6 +66,12 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		}
 		q.GroupBy = g
 	}
+	if v := c.QueryParam("respondent"); v != "" {
+		if analytics.TooLong(v, analytics.MaxRespondent) {
+			fields["respondent"] = fmt.Sprintf("must be at most %d characters", analytics.MaxRespondent)
+		}
+		q.Respondent = v
+	}
 	if v := c.QueryParam("min_n"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1_000_000 {

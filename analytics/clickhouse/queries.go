@@ -38,6 +38,7 @@ type queries struct {
 	SelectFirstAnswers        string `query:"select-first-answers"`
 	SelectLatestAnswers       string `query:"select-latest-answers"`
 	SelectExportAnswers       string `query:"select-export-answers"`
+	SelectRespondentAnswers   string `query:"select-respondent-answers"`
 	SelectAnswerPropertyKeys  string `query:"select-answer-property-keys"`
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`

@@ -42,6 +42,7 @@ var samples = map[string][]sample{
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
 	},
+	"select-respondent-answers":   {{args: []any{"s1", "c1", sampleFrom, sampleTo, noPairs, 20}}},
 	"select-export-answers":       {{args: []any{[]string{"plan", ""}, "s1", sampleFrom, sampleTo, noPairs}}, {args: []any{[]string{""}, "s1", sampleFrom, sampleTo, somePairs}}},
 	"select-answer-property-keys": {{args: []any{"s1", sampleFrom, sampleTo, 100}}},
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},

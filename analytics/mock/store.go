@@ -179,7 +179,7 @@ func (s *Store) folded(q analytics.ReportQuery) map[uuid.UUID]Folded {
 	}
 	out := Fold(rows)
 	for id, f := range out {
-		if !inRange(f.First, q) || !InSegment(f.Answer, q.Properties) {
+		if !inRange(f.First, q) || !InSegment(f.Answer, q.Properties) || (q.Respondent != "" && f.Answer.Respondent != q.Respondent) {
 			delete(out, id)
 		}
 	}
