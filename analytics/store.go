@@ -33,6 +33,9 @@ type ResponseStore interface {
 	ListAnswers(ctx context.Context, q ReportQuery, limit int) ([]Answer, error)
 	// ExportAnswers streams every answer of q to out, in constant memory.
 	ExportAnswers(ctx context.Context, q ReportQuery, out AnswerExport) error
+	// SegmentKeys returns up to most property names of the answers of a
+	// survey in [from, to): what a report can be grouped by.
+	SegmentKeys(ctx context.Context, surveyID string, from, to time.Time, most int) ([]string, error)
 	// LastContact returns when a respondent last answered and last
 	// dismissed a survey (zero times when never): the widget's recontact rule.
 	LastContact(ctx context.Context, surveyID, respondent string) (answered, dismissed time.Time, err error)

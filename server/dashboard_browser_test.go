@@ -1,11 +1,16 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"heed/analytics"
 )
 
 // TestDashboardInBrowser: a manager opens the dashboard with the admin key
@@ -55,4 +60,97 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText("#dash-status", "key")
+}
+
+// TestDashboardStatisticsInBrowser: three weeks of answers, steady then a
+// real fall (NPS 45, 43, then -15, with rude service rising among
+// detractors). The trend marks the fall and not the noise, the reason bar
+// says rude service rose significantly, a segment can be picked and is in
+// the address, and a person's answers open from their comment.
+func TestDashboardStatisticsInBrowser(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_dashstats")
+	id := ts.createSurvey(t, shopSurvey)
+	now := time.Now().UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	var rows []analytics.Response
+	n := 0
+	add := func(week int, score uint8, count int, reasons ...string) {
+		for i := 0; i < count; i++ {
+			n++
+			at := monday.AddDate(0, 0, 7*week).Add(time.Duration(n) * time.Minute)
+			channel := []string{analytics.ChannelWidget, analytics.ChannelAPI}[n%2]
+			rows = append(rows, analytics.Response{SurveyID: id, ResponseID: uuid.NewSHA1(uuid.Nil, []byte(fmt.Sprint(id, n))), CreatedAt: at,
+				Version: uint64(at.UnixNano()), Score: score, Reasons: reasons, Channel: channel, Respondent: fmt.Sprintf("cust-%d", n),
+				Properties: map[string]string{"plan": []string{"free", "pro"}[n%2]}})
+		}
+	}
+	for _, w := range []struct{ week, p, pa, d, rude int }{{-3, 60, 25, 15, 3}, {-2, 58, 27, 15, 3}, {-1, 30, 25, 45, 30}} {
+		add(w.week, 10, w.p)
+		add(w.week, 8, w.pa)
+		add(w.week, 2, w.rude, "rude_service")
+		add(w.week, 4, w.d-w.rude, "price")
+	}
+	rows[len(rows)-1].Comment = "Nobody answered the phone"
+	if err := ts.Server.store.InsertResponses(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	// What heed serve's MaintainDays does within seconds: count the days
+	// (the segment picker reads their property names).
+	if _, err := ts.db.RefreshDays(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html#key="+testKey)); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(expr, what string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if evalString(t, ctx, `String(`+expr+`)`) == "true" {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("never: %s; status %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`))
+	}
+	wait(`document.querySelectorAll('#dash-chart .dash-chart-point').length === 3`, "three weeks on the chart")
+	fall := monday.AddDate(0, 0, -7).Format(time.DateOnly)
+	marks := evalString(t, ctx, `[...document.querySelectorAll('#dash-chart .dash-chart-sig')].map((m) => m.getAttribute('data-start') + ':' + m.getAttribute('class')).join(',')`)
+	if marks != fall+":dash-chart-sig dash-chart-sig-down" {
+		t.Errorf("significance marks %q, want only the fall in the week of %s", marks, fall)
+	}
+	if got := evalString(t, ctx, `document.querySelector('#dash-table').textContent`); !strings.Contains(got, "within noise") || !strings.Contains(got, "significant at 95%") {
+		t.Errorf("the table does not say which change is noise: %q", got)
+	}
+	if got := evalString(t, ctx, `document.querySelector('#dash-reasons').textContent`); !strings.Contains(got, "significant at 95%") || !strings.Contains(got, "of detractors (36 of 75)") {
+		t.Errorf("reasons: %q", got)
+	}
+	// A segment: by plan, then the address holds it and a reload keeps it.
+	wait(`[...document.querySelectorAll('#dash-group option')].some((o) => o.value === 'property:plan')`, "plan offered as a segment")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#dash-group`), "property:plan"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('dash-group').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!document.getElementById('dash-segments-section').hidden && document.querySelectorAll('#dash-segment-table tbody tr').length === 2`, "a row per plan")
+	if !strings.Contains(evalString(t, ctx, `location.search`), "group=property%3Aplan") {
+		t.Errorf("the segment is not in the address: %s", evalString(t, ctx, `location.href`))
+	}
+	wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "the page loaded")
+	saveElementScreenshot(t, ctx, "#dash-app", "dashboard-statistics.png")
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-group').value === 'property:plan' && document.querySelectorAll('#dash-segment-table tbody tr').length === 2`, "the segment kept by a reload")
+	// One person's answers, from their comment.
+	wait(`!!document.querySelector('#dash-comments button[data-respondent]')`, "a link to a person's answers")
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#dash-comments button[data-respondent]')].find((b) => b.closest('li').textContent.includes('Nobody answered the phone')).click()`)); err != nil {
+		t.Fatal(err)
+	}
+	who := fmt.Sprintf("cust-%d", n)
+	wait(`document.getElementById('dash-comments-title').textContent.includes('`+who+`') && document.querySelectorAll('#dash-comments li.dash-comment').length === 1`, "that person's one answer")
+	if !strings.Contains(evalString(t, ctx, `location.search`), "person="+who) {
+		t.Errorf("the person is not in the address: %s", evalString(t, ctx, `location.href`))
+	}
 }

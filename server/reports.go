@@ -327,3 +327,29 @@ func (s *Server) compare(c echo.Context) error {
 		Change:   reps[1].Total.Compare(&reps[0].Total, base.From.Format(time.DateOnly), minN),
 	})
 }
+
+// maxSegmentKeys bounds the property names the dashboard offers to group by.
+const maxSegmentKeys = 50
+
+// getSegmentKeys handles GET /api/v1/surveys/:id/segments: what a report
+// of the range (from, to as the report's) can be grouped by: the channel,
+// and the property names of its answers.
+func (s *Server) getSegmentKeys(c echo.Context) error {
+	sv, err := s.survey(c)
+	if err != nil {
+		return err
+	}
+	q, err := reportQuery(c, sv)
+	if err != nil {
+		return err
+	}
+	keys, err := s.store.SegmentKeys(c.Request().Context(), sv.ID, q.From, q.To, maxSegmentKeys)
+	if err != nil {
+		return err
+	}
+	groups := []string{"channel"}
+	for _, k := range keys {
+		groups = append(groups, "property:"+k)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"survey_id": sv.ID, "group_by": groups})
+}

@@ -35,6 +35,7 @@ func (s *Server) routes(e *echo.Echo) {
 	api.Match(getHead, "/surveys/:id/report.csv", s.getReportCSV, admin)
 	api.Match(getHead, "/surveys/:id/compare", s.compare, admin)
 	api.Match(getHead, "/surveys/:id/response-rates", s.getResponseRates, admin)
+	api.Match(getHead, "/surveys/:id/segments", s.getSegmentKeys, admin)
 	api.Match(getHead, "/surveys/:id/responses", s.listAnswers, admin)
 	api.Match(getHead, "/surveys/:id/responses.csv", s.getResponsesCSV, admin)
 

@@ -146,6 +146,21 @@ func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeScreenshot(t, png, name)
+}
+
+// saveElementScreenshot saves a picture of one element, whole.
+func saveElementScreenshot(t *testing.T, ctx context.Context, selector, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeScreenshot(t, png, name)
+}
+
+func writeScreenshot(t *testing.T, png []byte, name string) {
+	t.Helper()
 	dir := filepath.Join("..", ".data", "test-output")
 	os.MkdirAll(dir, 0o755)
 	path := filepath.Join(dir, name)

@@ -49,6 +49,7 @@ type queries struct {
 	SelectRawSegmentReport  string `query:"select-raw-segment-report"`
 	SelectRollupGroupedDays string `query:"select-rollup-grouped-days"`
 	SelectRawGroupedReport  string `query:"select-raw-grouped-report"`
+	SelectSegmentKeys       string `query:"select-segment-keys"`
 	// days.sql
 	SelectAnswerParts     string `query:"select-answer-parts"`
 	SelectCountPartitions string `query:"select-count-partitions"`

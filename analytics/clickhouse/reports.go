@@ -99,6 +99,25 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	return rep, nil
 }
 
+// SegmentKeys returns up to most property names the answers of [from, to)
+// have, to group a report by: from the counted days, and from the answers
+// of the last two days, which may not be counted yet.
+func (db *DB) SegmentKeys(ctx context.Context, surveyID string, from, to time.Time, most int) ([]string, error) {
+	recent := time.Now().Add(-48 * time.Hour)
+	if recent.Before(from) {
+		recent = from
+	}
+	keys, err := db.strings(ctx, q.SelectSegmentKeys, surveyID, dateString(dayOf(from)), dateString(dayOf(to).AddDate(0, 0, 1)),
+		surveyID, recent.Unix(), to.Unix(), most)
+	if err != nil {
+		return nil, fmt.Errorf("segment keys: %w", err)
+	}
+	if keys == nil {
+		keys = []string{}
+	}
+	return keys, nil
+}
+
 // add counts groups in the period starting at start.
 func (p *reportPlan) add(rep *analytics.Report, start time.Time, groups []count) error {
 	for _, g := range groups {

@@ -54,6 +54,7 @@ var samples = map[string][]sample{
 		{args: []any{uint8(0), noPairs, "", "", "s1", "2026-10-26", "2026-11-09"}},
 		{args: []any{uint8(1), somePairs, "plan", "plan", "s1", "2026-10-26", "2026-11-09"}},
 	},
+	"select-segment-keys": {{args: []any{"s1", "2026-10-26", "2026-11-09", "s1", sampleFrom, sampleTo, 50}}},
 	"select-raw-report": {
 		{idents: map[string]string{"period": "toDate"}, args: []any{"UTC", "s1", sampleFrom, sampleTo, uint8(1)}},
 		{idents: map[string]string{"period": "toMonday"}, args: []any{"America/New_York", "s1", sampleFrom, sampleTo, uint8(0)}},

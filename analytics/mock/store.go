@@ -220,6 +220,34 @@ func (s *Store) Report(ctx context.Context, q analytics.ReportQuery) (*analytics
 	return rep, nil
 }
 
+// SegmentKeys implements analytics.ResponseStore.
+func (s *Store) SegmentKeys(ctx context.Context, surveyID string, from, to time.Time, most int) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	seen := map[string]bool{}
+	for _, r := range s.responses {
+		at := time.Unix(0, int64(r.Version))
+		if r.SurveyID != surveyID || at.Before(from) || !at.Before(to) {
+			continue
+		}
+		for k := range r.Properties {
+			seen[k] = true
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > most {
+		keys = keys[:most]
+	}
+	return keys, nil
+}
+
 // ListAnswers implements analytics.ResponseStore with Fold.
 func (s *Store) ListAnswers(ctx context.Context, q analytics.ReportQuery, limit int) ([]analytics.Answer, error) {
 	s.mu.Lock()

@@ -3,7 +3,7 @@
 // axes, and a text summary of it for screen readers.
 
 import { els, svg } from './dom.js';
-import { INTERVALS, MINUS, capitalize, fmtCI, fmtDate, fmtInt, fmtNps, periodLabel, periodName, plural } from './format.js';
+import { INTERVALS, MINUS, capitalize, fmtCI, fmtDate, fmtInt, fmtNps, fmtSigned, periodLabel, periodName, plural } from './format.js';
 import { state } from './state.js';
 
 function chartSummary(periods, interval) {
@@ -22,11 +22,21 @@ function chartSummary(periods, interval) {
     `${fmtInt(known.length)} with answers`,
   ];
   parts.push(`latest ${fmtNps(latest.nps)} (${periodName(latest.start, interval)}${latest.nps_ci95 ? `, 95% CI ${fmtCI(latest.nps_ci95)}` : ''})`);
+  const sig = periods.filter((p) => significant(p));
+  parts.push(sig.length
+    ? `significant changes at 95%: ${sig.map((p) => `${periodName(p.start, interval)} ${fmtSigned(p.change.nps.diff)} points`).join(', ')}`
+    : 'no change from one period to the next is significant at 95%');
   if (known.length > 1) {
     parts.push(`lowest ${fmtNps(low.nps)} (${periodName(low.start, interval)})`);
     parts.push(`highest ${fmtNps(high.nps)} (${periodName(high.start, interval)})`);
   }
   return `${parts.join('; ')}.`;
+}
+
+// significant reports whether a period's NPS moved from the period before
+// by more than noise (95%).
+function significant(p) {
+  return !!(p && p.change && p.change.nps && p.change.nps.significant);
 }
 
 export function renderChart(periods, interval) {
@@ -85,6 +95,7 @@ export function renderChart(periods, interval) {
   const band = svg('g', { class: 'dash-chart-bands' });
   const lines = svg('g', { class: 'dash-chart-lines' });
   const points = svg('g', { class: 'dash-chart-points' });
+  const marks = svg('g', { class: 'dash-chart-marks' });
   const slot = n > 0 ? pw / n : pw;
   for (const idx of runs) {
     const withCI = idx.filter((i) => Array.isArray(periods[i].nps_ci95));
@@ -109,6 +120,19 @@ export function renderChart(periods, interval) {
         d: `M${idx.map((i) => `${r1(x(i))},${r1(y(periods[i].nps))}`).join('L')}`,
       }));
     }
+    // A triangle over (under) a period whose NPS rose (fell) significantly.
+    for (const i of idx) {
+      const p = periods[i];
+      if (!significant(p)) continue;
+      const down = p.change.nps.diff < 0;
+      const cx = x(i);
+      const cy = y(p.nps) + (down ? 12 : -12);
+      const d = down ? `M${r1(cx - 6)},${r1(cy - 4)}L${r1(cx + 6)},${r1(cy - 4)}L${r1(cx)},${r1(cy + 5)}Z`
+        : `M${r1(cx - 6)},${r1(cy + 4)}L${r1(cx + 6)},${r1(cy + 4)}L${r1(cx)},${r1(cy - 5)}Z`;
+      const c = p.change.nps;
+      marks.append(svg('path', { class: `dash-chart-sig ${down ? 'dash-chart-sig-down' : 'dash-chart-sig-up'}`, d, 'data-start': p.start },
+        svg('title', null, `${capitalize(periodName(p.start, interval))}: ${fmtSigned(c.diff)} points from the period before, significant at 95% (95% CI ${fmtSigned(c.ci95[0])} to ${fmtSigned(c.ci95[1])})`)));
+    }
     // Many periods (days over months): the line alone, plus lone points.
     const dense = n > 90;
     if (dense && idx.length > 1) continue;
@@ -122,7 +146,7 @@ export function renderChart(periods, interval) {
         svg('title', null, tip)));
     }
   }
-  chart.append(band, lines, points);
+  chart.append(band, lines, points, marks);
 
   // X labels with the period starts, thinned to fit; the latest is always labelled.
   const xAxis = svg('g', { class: 'dash-chart-axis', 'aria-hidden': 'true' });

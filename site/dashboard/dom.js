@@ -24,6 +24,16 @@ export const els = {
   interval: $('dash-interval'),
   range: $('dash-range'),
   unconfirmed: $('dash-unconfirmed'),
+  group: $('dash-group'),
+  tz: $('dash-tz'),
+  segmentsSection: $('dash-segments-section'),
+  segmentsLead: $('dash-segments-lead'),
+  segments: $('dash-segments'),
+  ratesSection: $('dash-rates-section'),
+  rates: $('dash-rates'),
+  commentsTitle: $('dash-comments-title'),
+  commentsLead: $('dash-comments-lead'),
+  personClear: $('dash-person-clear'),
   csv: $('dash-csv'),
   rangeNote: $('dash-range-note'),
   total: $('dash-total'),
@@ -36,7 +46,7 @@ export const els = {
   comments: $('dash-comments'),
 };
 // The regions a load refills.
-export const regions = [els.total, els.chartBox, els.table, els.reasons, els.comments];
+export const regions = [els.total, els.chartBox, els.table, els.reasons, els.comments, els.segments, els.rates];
 
 // el('p', {class: 'x', id: 'y'}, 'text', child...) — strings become text nodes.
 export function el(tag, attrs, ...children) {

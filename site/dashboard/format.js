@@ -102,3 +102,36 @@ export function periodLabel(start, interval) {
 export function capitalize(s) {
   return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 }
+
+// "24%–58%": a share's interval.
+export function fmtPctCI(ci) {
+  if (!Array.isArray(ci) || ci.length !== 2) return '';
+  return `${fmtPct(ci[0])}–${fmtPct(ci[1])}`;
+}
+
+// "+3.1" / "−20.0": a signed change with one decimal.
+export function fmtSigned(v) {
+  const n = Number(v || 0);
+  const s = Math.abs(n).toFixed(1);
+  if (s === '0.0') return '0.0';
+  return (n < 0 ? MINUS : '+') + s;
+}
+
+// Today's date (YYYY-MM-DD, as a UTC date) in a time zone.
+export function todayIn(tz) {
+  try {
+    const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    return parseDate(parts) || todayUTC();
+  } catch (_) {
+    return todayUTC();
+  }
+}
+
+// The browser's own time zone, or '' when it cannot tell.
+export function browserZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  } catch (_) {
+    return '';
+  }
+}

@@ -3,13 +3,16 @@
 // controls ask for, and the CSV download. Every load cancels the one before.
 
 import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
-import { els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
-import { INTERVALS, addDays, addMonths, fmtNps, plural, todayUTC, ymd } from './format.js';
+import { el, els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
+import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './format.js';
+import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
+import { writeView } from './url.js';
 import { fillSurveys, renderComments, renderReport, showNoSurveys } from './views.js';
 
 const COMMENTS_LIMIT = 20;
+const PERSON_LIMIT = 100;
 
 const RANGES = {
   '4w': { days: 28, label: 'last 4 weeks' },
@@ -60,14 +63,78 @@ export async function start(fromForm) {
 }
 
 function currentQuery() {
-  const to = addDays(todayUTC(), 1); // exclusive: the range ends with today
+  const tz = els.tz.value || 'UTC';
+  const to = addDays(todayIn(tz), 1); // exclusive: the range ends with today
   const range = RANGES[els.range.value] || RANGES['12w'];
   const from = range.days ? addDays(to, -range.days) : addMonths(to, -range.months);
   const interval = INTERVALS[els.interval.value] ? els.interval.value : 'week';
   const report = new URLSearchParams({ from: ymd(from), to: ymd(to), interval });
   if (els.unconfirmed.checked) report.set('include_unconfirmed', 'true');
-  const responses = new URLSearchParams({ from: ymd(from), to: ymd(to), limit: String(COMMENTS_LIMIT) });
-  return { report, responses, interval, rangeLabel: range.label, unconfirmed: els.unconfirmed.checked };
+  if (tz !== 'UTC') report.set('tz', tz);
+  const rates = new URLSearchParams(report);
+  rates.delete('include_unconfirmed');
+  if (els.group.value) report.set('group_by', els.group.value);
+  const person = state.view.person;
+  // One person's answers: all of them, not only the range's.
+  const responses = person
+    ? new URLSearchParams({ from: '2000-01-01', to: ymd(to), interval: 'month', limit: String(PERSON_LIMIT), respondent: person })
+    : new URLSearchParams({ from: ymd(from), to: ymd(to), limit: String(COMMENTS_LIMIT) });
+  if (tz !== 'UTC') responses.set('tz', tz);
+  return { report, responses, rates, interval, rangeLabel: range.label, unconfirmed: els.unconfirmed.checked };
+}
+
+// saveView puts the controls' state in the address (url.js).
+function saveView() {
+  state.view = {
+    survey: state.survey ? state.survey.id : '',
+    interval: els.interval.value === 'week' ? '' : els.interval.value,
+    range: els.range.value === '12w' ? '' : els.range.value,
+    unconfirmed: els.unconfirmed.checked ? '1' : '',
+    group: els.group.value,
+    tz: els.tz.value === 'UTC' ? '' : els.tz.value,
+    person: state.view.person,
+  };
+  writeView(state.view);
+}
+
+// loadSegments fills the segment picker with what the survey's answers
+// can be grouped by, once per survey.
+async function loadSegments(survey, signal) {
+  if (state.segmentsFor === survey.id) return;
+  try {
+    const body = await (await api(`${surveyPath('segments')}`, signal)).json();
+    const groups = Array.isArray(body && body.group_by) ? body.group_by : [];
+    const keep = els.group.value || state.view.group;
+    const options = [el('option', { value: '' }, 'None')];
+    for (const g of groups) {
+      if (typeof g !== 'string') continue;
+      options.push(el('option', { value: g }, g === 'channel' ? 'Channel' : `Property: ${g.slice('property:'.length)}`));
+    }
+    if (keep && !groups.includes(keep)) options.push(el('option', { value: keep }, keep));
+    els.group.replaceChildren(...options);
+    els.group.value = keep || '';
+    state.segmentsFor = survey.id;
+  } catch (_) {
+    // The picker keeps what it has; the report says what went wrong, if anything.
+  }
+}
+
+// showPerson shows one person's answers (or everyone's again, with '').
+export function showPerson(respondent, label) {
+  state.view.person = respondent || '';
+  state.personLabel = respondent ? (label || respondent) : '';
+  state.answers = null;
+  refresh();
+  if (respondent) els.commentsTitle.focus();
+}
+
+function renderCommentsHead() {
+  const p = state.view.person;
+  els.commentsTitle.textContent = p ? `Answers of ${state.personLabel || p}` : 'Latest comments';
+  els.commentsLead.textContent = p
+    ? `Every answer this person gave to this survey, newest first (at most ${PERSON_LIMIT}).`
+    : 'From the 20 newest answers in the range: every comment, and every detractor.';
+  els.personClear.hidden = !p;
 }
 
 export async function refresh() {
@@ -76,8 +143,12 @@ export async function refresh() {
   const gen = state.gen;
   const controller = new AbortController();
   state.controller = controller;
-  const q = currentQuery();
   const survey = state.survey;
+  await loadSegments(survey, controller.signal);
+  if (gen !== state.gen) return;
+  const q = currentQuery();
+  saveView();
+  renderCommentsHead();
 
   offerRetry(null);
   setBusy(true);
@@ -89,9 +160,11 @@ export async function refresh() {
 
   const reportP = api(`${surveyPath('report')}?${q.report}`, controller.signal).then((r) => r.json());
   const answersP = api(`${surveyPath('responses')}?${q.responses}`, controller.signal).then((r) => r.json());
-  // Neither may reject unhandled while we wait on the other.
+  const ratesP = api(`${surveyPath('response-rates')}?${q.rates}`, controller.signal).then((r) => r.json());
+  // None may reject unhandled while we wait on another.
   reportP.catch(() => {});
   answersP.catch(() => {});
+  ratesP.catch(() => {});
 
   let report;
   try {
@@ -120,12 +193,20 @@ export async function refresh() {
     const body = await answersP;
     if (gen !== state.gen) return;
     state.answers = Array.isArray(body && body.responses) ? body.responses : [];
-    renderComments(state.answers, survey);
+    renderComments(state.answers, survey, showPerson);
   } catch (err) {
     if (gen !== state.gen || isAbort(err)) return;
     answersError = err;
     state.answers = null;
     placeholder(els.comments, 'The comments could not be loaded.');
+  }
+  try {
+    const rates = await ratesP;
+    if (gen !== state.gen) return;
+    renderRates(rates);
+  } catch (err) {
+    if (gen !== state.gen || isAbort(err)) return;
+    els.ratesSection.hidden = true; // a view of its own: the report stands without it
   }
   setBusy(false);
   if (answersError) {

@@ -18,19 +18,46 @@
 //   format.js   numbers, dates, words
 //   api.js      fetch with the key, ApiError, CSV file names
 //   session.js  #key= fragment, sign out, errors
-//   load.js     surveys, report and answers, CSV download
-//   views.js    cards, table, reasons, comments
-//   chart.js    the SVG trend chart
+//   load.js     surveys, report, answers and rates, CSV download
+//   views.js    cards, table, reasons, comments, change notes
+//   segments.js the segment table, response rates
+//   chart.js    the SVG trend chart, with significance marks
+//   url.js      the view's filters in the address
 //
 // Modules are strict anyway; the directive makes esbuild keep the bundle,
 // a classic script, strict too.
 'use strict';
 
 import { renderChart } from './chart.js';
-import { els, offerRetry, setStatus } from './dom.js';
-import { downloadCsv, refresh, start } from './load.js';
+import { el, els, offerRetry, setStatus } from './dom.js';
+import { browserZone } from './format.js';
+import { downloadCsv, refresh, showPerson, start } from './load.js';
 import { keyFromFragment, signOut } from './session.js';
 import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
+import { readView } from './url.js';
+
+// applyView sets the controls from the address (a shared link).
+function applyView() {
+  const v = readView();
+  state.view = v;
+  const pick = (select, value) => {
+    if (value && [...select.options].some((o) => o.value === value)) select.value = value;
+  };
+  pick(els.interval, v.interval);
+  pick(els.range, v.range);
+  els.unconfirmed.checked = v.unconfirmed === '1';
+  // Time zones: UTC, the browser's own, and one a link names.
+  const zones = ['UTC'];
+  const own = browserZone();
+  if (own && own !== 'UTC') zones.push(own);
+  if (v.tz && !zones.includes(v.tz)) zones.push(v.tz);
+  els.tz.replaceChildren(...zones.map((z) => el('option', { value: z }, z === own ? `${z} (yours)` : z)));
+  els.tz.value = v.tz && zones.includes(v.tz) ? v.tz : 'UTC';
+  if (v.group) {
+    els.group.append(el('option', { value: v.group }, v.group));
+    els.group.value = v.group;
+  }
+}
 
 async function onSignIn(event) {
   event.preventDefault();
@@ -59,6 +86,7 @@ function onResize() {
 function init() {
   if (!els.app || !els.signinForm) return;
   keyFromFragment();
+  applyView();
 
   els.signinForm.addEventListener('submit', onSignIn);
   els.key.addEventListener('input', () => els.key.removeAttribute('aria-invalid'));
@@ -74,9 +102,11 @@ function init() {
     if (state.survey) save(SURVEY_STORE, state.survey.id);
     state.report = null;
     state.answers = null;
+    state.view.person = '';
     refresh();
   });
-  for (const c of [els.interval, els.range, els.unconfirmed]) c.addEventListener('change', refresh);
+  for (const c of [els.interval, els.range, els.unconfirmed, els.group, els.tz]) c.addEventListener('change', refresh);
+  els.personClear.addEventListener('click', () => showPerson('', ''));
   els.csv.addEventListener('click', downloadCsv);
 
   let frame = 0;

@@ -16,6 +16,10 @@ export const state = {
   retry: null,
   chartWidth: 0,
   downloading: false,
+  // The filters of the view, as in the address (url.js).
+  view: { survey: '', interval: '', range: '', unconfirmed: '', group: '', tz: '', person: '' },
+  personLabel: '',
+  segmentsFor: '', // the survey whose segment names the picker holds
 };
 
 export function load(key) {

@@ -6,9 +6,10 @@
 import { renderChart } from './chart.js';
 import { el, els, placeholder, setStatus, srOnly } from './dom.js';
 import {
-  CHANNELS, DASH, INTERVALS, addDays, capitalize, fmtCI, fmtDate, fmtInt, fmtNps, fmtPct, parseDate, periodLabel,
-  plural, timeFmt, withShare, ymd,
+  CHANNELS, DASH, INTERVALS, addDays, capitalize, fmtCI, fmtDate, fmtInt, fmtNps, fmtPct, fmtPctCI, fmtSigned, parseDate,
+  periodLabel, periodName, plural, timeFmt, withShare, ymd,
 } from './format.js';
+import { renderSegments } from './segments.js';
 import { SURVEY_STORE, load, save, state } from './state.js';
 
 // ---------- surveys ----------
@@ -17,14 +18,14 @@ export function fillSurveys() {
   els.survey.replaceChildren(
     ...state.surveys.map((s) => el('option', { value: s.id }, s.name ? String(s.name) : s.id)),
   );
-  const remembered = load(SURVEY_STORE);
+  const remembered = state.view.survey || load(SURVEY_STORE);
   state.survey = state.surveys.find((s) => s.id === remembered) || state.surveys[0] || null;
   if (state.survey) {
     els.survey.value = state.survey.id;
     save(SURVEY_STORE, state.survey.id);
   }
   const disabled = !state.survey;
-  for (const c of [els.survey, els.interval, els.range, els.unconfirmed]) c.disabled = disabled;
+  for (const c of [els.survey, els.interval, els.range, els.unconfirmed, els.group, els.tz]) c.disabled = disabled;
   els.csv.hidden = disabled;
 }
 
@@ -49,7 +50,7 @@ export function renderReport(report, q, survey) {
   const periods = Array.isArray(report.periods) ? report.periods : [];
   const interval = report.interval || q.interval;
   const lastDay = parseDate(report.to) ? ymd(addDays(parseDate(report.to), -1)) : report.to;
-  els.rangeNote.textContent = `${fmtDate(report.from)} to ${fmtDate(lastDay)} (UTC), by ${INTERVALS[interval] ? INTERVALS[interval].one : interval}`
+  els.rangeNote.textContent = `${fmtDate(report.from)} to ${fmtDate(lastDay)} (${report.tz || 'UTC'}), by ${INTERVALS[interval] ? INTERVALS[interval].one : interval}`
     + (q.unconfirmed ? ', including unconfirmed email clicks.' : '.');
 
   renderTotal(t, q);
@@ -61,6 +62,27 @@ export function renderReport(report, q, survey) {
   renderChart(periods, interval);
   renderTable(periods, interval);
   renderReasons(t, periods, interval, survey);
+  renderSegments(report, interval);
+}
+
+// changeNote says how a figure moved and whether that is more than noise:
+// "▼ −20.0 points, significant at 95%" or "+3.1 points, within noise".
+// unit is 'point' for NPS, 'share' for a share (a fraction).
+export function changeNote(c, unit) {
+  const diff = unit === 'share' ? Number(c.diff || 0) * 100 : Number(c.diff || 0);
+  const words = unit === 'share' ? 'pts' : 'points';
+  const ci = Array.isArray(c.ci95) ? (unit === 'share'
+    ? `${fmtSigned(c.ci95[0] * 100)} to ${fmtSigned(c.ci95[1] * 100)}` : `${fmtSigned(c.ci95[0])} to ${fmtSigned(c.ci95[1])}`) : '';
+  const title = `Change ${fmtSigned(diff)} ${words} (95% CI ${ci}, z = ${Number(c.z || 0).toFixed(2)})`
+    + (c.small_sample ? '; a small sample on one side' : '');
+  if (c.significant) {
+    return el('span', { class: `dash-change dash-sig ${diff < 0 ? 'dash-sig-down' : 'dash-sig-up'}`, title },
+      el('span', { 'aria-hidden': 'true' }, diff < 0 ? '▼ ' : '▲ '),
+      `${fmtSigned(diff)} ${words}, significant at 95%`,
+      c.small_sample ? ' (small sample)' : '');
+  }
+  return el('span', { class: 'dash-change dash-noise', title }, `${fmtSigned(diff)} ${words}, within noise`,
+    c.small_sample ? ' (small sample)' : '');
 }
 
 function card(cls, label, value, sub, valueCls) {
@@ -87,17 +109,20 @@ function renderTotal(t, q) {
 function renderTable(periods, interval) {
   const words = INTERVALS[interval] || INTERVALS.week;
   const body = el('tbody', null, ...periods.map((p) => el('tr', null,
-    el('th', { scope: 'row' }, el('time', { datetime: p.start }, fmtDate(p.start))),
+    el('th', { scope: 'row' }, el('time', { datetime: p.start }, fmtDate(p.start)),
+      p.responses > 0 && p.small_sample ? el('span', { class: 'dash-tag dash-tag-small' }, 'small sample') : null),
     el('td', { class: 'num' }, fmtInt(p.responses)),
     el('td', { class: 'num' }, fmtNps(p.nps)),
-    el('td', { class: 'num' }, fmtCI(p.nps_ci95) || DASH))));
+    el('td', { class: 'num' }, fmtCI(p.nps_ci95) || DASH),
+    el('td', null, p.change && p.change.nps ? changeNote(p.change.nps, 'point') : DASH))));
   const table = el('table', null,
     el('caption', null, `NPS per ${words.one}, oldest first`),
     el('thead', null, el('tr', null,
       el('th', { scope: 'col' }, words.start),
       el('th', { scope: 'col', class: 'num' }, 'Responses'),
       el('th', { scope: 'col', class: 'num' }, 'NPS'),
-      el('th', { scope: 'col', class: 'num' }, '95% CI'))),
+      el('th', { scope: 'col', class: 'num' }, '95% CI'),
+      el('th', { scope: 'col' }, `Change from the ${words.one} before`))),
     body);
   els.table.replaceChildren(table);
 }
@@ -134,20 +159,32 @@ function renderReasons(t, periods, interval, survey) {
     box.replaceChildren(el('p', null, 'No detractors in this range: nobody scored 0–6.'));
     return;
   }
+  // The latest period that changed from the one before: its reason moves.
+  const latest = [...periods].reverse().find((p) => p.change && p.change.reasons);
   const rows = list.map((r) => {
     const v = reasons[r.id] || {};
-    return { ...r, count: Number(v.count || 0), share: Number(v.share_of_detractors || 0) };
+    const among = (v.among && v.among.detractors) || {};
+    const moved = latest && latest.change.reasons[r.id] && latest.change.reasons[r.id].detractors;
+    return {
+      ...r, cited: Number(among.cited ?? 0), of: Number(among.of ?? t.detractors ?? 0), ci: among.ci95,
+      share: Number(v.share_of_detractors || 0), count: Number(v.count || 0), moved,
+    };
   }).sort((a, b) => b.share - a.share || b.count - a.count || a.label.localeCompare(b.label));
 
   const bars = el('ol', { class: 'dash-bars' }, ...rows.map((r) => {
     const fill = el('span', { class: 'dash-bar-fill' });
     fill.style.width = `${Math.max(0, Math.min(100, r.share * 100)).toFixed(1)}%`;
+    const mark = r.moved && r.moved.significant && latest
+      ? el('span', { class: 'dash-bar-moved' }, ' · ', changeNote(r.moved, 'share'), ` in ${periodName(latest.start, interval)}`)
+      : null;
     return el('li', { class: 'dash-bar' },
       el('span', { class: 'dash-bar-text' },
         el('span', { class: 'dash-bar-label' }, r.label),
         el('span', { class: 'dash-bar-value' },
           el('strong', null, fmtPct(r.share)),
-          ` of detractors · cited ${r.count === 1 ? 'once' : `${fmtInt(r.count)} times`}`)),
+          ` of detractors (${fmtInt(r.cited)} of ${fmtInt(r.of)})`,
+          r.ci ? el('span', { class: 'dash-sub' }, ` · 95% CI ${fmtPctCI(r.ci)}`) : null,
+          mark)),
       el('span', { class: 'dash-bar-track', 'aria-hidden': 'true' }, fill));
   }));
 
@@ -194,7 +231,14 @@ function category(score) {
   return { cls: 'detractor', label: 'Detractor' };
 }
 
-export function renderComments(answers, survey) {
+// person names who wrote an answer: the email of an email answer's
+// contact, else the respondent id the site or API gave.
+export function person(a) {
+  if (a.email) return a.name ? `${a.name} <${a.email}>` : String(a.email);
+  return a.respondent ? String(a.respondent) : '';
+}
+
+export function renderComments(answers, survey, onPerson) {
   const box = els.comments;
   const labels = new Map(reasonList(survey, {}).map((r) => [r.id, r.label]));
   const shown = answers
@@ -236,7 +280,17 @@ export function renderComments(answers, survey) {
     }
     const channel = CHANNELS[a.channel] || (a.channel ? String(a.channel) : '');
     if (channel) meta.append(meta.childNodes.length ? ' · ' : '', `via ${channel}`);
-    if (a.respondent) meta.append(meta.childNodes.length ? ' · ' : '', `customer ${a.respondent}`);
+    const who = person(a);
+    if (who) {
+      meta.append(meta.childNodes.length ? ' · ' : '');
+      if (a.email) meta.append(el('a', { href: `mailto:${a.email}`, class: 'dash-person' }, who));
+      else meta.append(el('span', { class: 'dash-person' }, who));
+      if (onPerson && a.respondent && state.view.person !== a.respondent) {
+        const b = el('button', { type: 'button', class: 'dash-link-button', 'data-respondent': a.respondent }, 'All their answers');
+        b.addEventListener('click', () => onPerson(a.respondent, who));
+        meta.append(' · ', b);
+      }
+    }
     return el('li', { class: `dash-comment dash-comment-${cat.cls}` }, head, text, meta);
   }));
   box.replaceChildren(list);

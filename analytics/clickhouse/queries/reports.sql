@@ -92,3 +92,18 @@ FROM (
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
 WHERE confirmed >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
 GROUP BY period, seg, score, reasons;
+
+-- name: select-segment-keys
+-- The property names a report can group by: those of the counted days of
+-- [first day, day after the last), and of the answers of [from, to) (the
+-- recent days, maybe not counted yet): a few rows, where the names of
+-- every answer of the range would read the whole range.
+-- args: survey, first day, day after the last, survey, from, to, most
+SELECT DISTINCT k FROM (
+	SELECT arrayJoin(arrayJoin(seg_keys)) AS k FROM answer_days
+	WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+	UNION ALL
+	SELECT arrayJoin(property_keys) AS k FROM answers
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
+ORDER BY k
+LIMIT ?;
