@@ -75,6 +75,12 @@ type ReasonStats struct {
 	ShareOfDetractors  float64 `json:"share_of_detractors"`
 	ShareOfResponses   float64 `json:"share_of_responses"`
 	detractorsCitingIt int
+
+	// Groups are the NPS groups the reason is offered to (Survey.AllReasons);
+	// ShareOfGroups is the share of their respondents citing it.
+	Groups         []string `json:"groups"`
+	ShareOfGroups  float64  `json:"share_of_groups"`
+	groupsCitingIt int
 }
 
 // Period is the NPS of one period (or of the whole report, with Start empty).
@@ -129,9 +135,10 @@ func (r *Report) Finish() {
 }
 
 func newPeriod(start string, sv *Survey) Period {
-	p := Period{Start: start, Reasons: make(map[string]ReasonStats, len(sv.Reasons))}
-	for _, r := range sv.Reasons {
-		p.Reasons[r.ID] = ReasonStats{}
+	reasons := sv.AllReasons()
+	p := Period{Start: start, Reasons: make(map[string]ReasonStats, len(reasons))}
+	for _, r := range reasons {
+		p.Reasons[r.ID] = ReasonStats{Groups: r.Groups}
 	}
 	return p
 }
@@ -158,6 +165,9 @@ func (p *Period) add(score uint8, reasons []string, n int) {
 		if detractor {
 			st.detractorsCitingIt += n
 		}
+		if offeredTo(st.Groups, score) {
+			st.groupsCitingIt += n
+		}
 		p.Reasons[id] = st
 	}
 }
@@ -167,6 +177,7 @@ func (p *Period) finish() {
 	for id, st := range p.Reasons {
 		st.ShareOfResponses = share(st.Count, p.Responses)
 		st.ShareOfDetractors = share(st.detractorsCitingIt, p.Detractors)
+		st.ShareOfGroups = share(st.groupsCitingIt, p.inGroups(st.Groups))
 		p.Reasons[id] = st
 	}
 	if p.Responses == 0 {
