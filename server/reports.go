@@ -121,6 +121,27 @@ func (s *Server) getReport(c echo.Context) error {
 	})
 }
 
+// reasonBase names whom a reason's first CSV column is a share of: the
+// detractors for a reason offered to everyone (as before follow_ups),
+// else the groups it is offered to ("promoters", "detractors and passives").
+func reasonBase(groups []string) string {
+	switch len(groups) {
+	case len(analytics.Groups):
+		return analytics.GroupDetractors
+	case 0:
+		return "nobody"
+	}
+	return strings.Join(groups, " and ")
+}
+
+// reasonShare is the share reasonBase names.
+func reasonShare(st analytics.ReasonStats) float64 {
+	if len(st.Groups) == len(analytics.Groups) {
+		return st.ShareOfDetractors
+	}
+	return st.ShareOfGroups
+}
+
 // getReportCSV handles GET /api/v1/surveys/:id/report.csv: one row per
 // period, two share columns per reason, spreadsheet-safe, written as it is
 // made.
@@ -135,8 +156,9 @@ func (s *Server) getReportCSV(c echo.Context) error {
 		return err
 	}
 	header := []string{"period_start", "responses", "promoters", "passives", "detractors", "nps", "nps_ci95_low", "nps_ci95_high"}
-	for _, r := range sv.Reasons {
-		header = append(header, r.Label+" (share of detractors)", r.Label+" (share of responses)")
+	reasons := sv.AllReasons()
+	for _, r := range reasons {
+		header = append(header, r.Label+" (share of "+reasonBase(r.Groups)+")", r.Label+" (share of responses)")
 	}
 	if err := w.row(header); err != nil {
 		return w.fail(err)
@@ -146,9 +168,9 @@ func (s *Server) getReportCSV(c echo.Context) error {
 		if p.NPS != nil {
 			row[5], row[6], row[7] = ftoa(*p.NPS), ftoa(p.NPSCI95[0]), ftoa(p.NPSCI95[1])
 		}
-		for _, r := range sv.Reasons {
+		for _, r := range reasons {
 			st := p.Reasons[r.ID]
-			row = append(row, ftoa(st.ShareOfDetractors), ftoa(st.ShareOfResponses))
+			row = append(row, ftoa(reasonShare(st)), ftoa(st.ShareOfResponses))
 		}
 		if err := w.row(row); err != nil {
 			return w.fail(err)

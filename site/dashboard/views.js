@@ -104,11 +104,16 @@ function renderTable(periods, interval) {
 
 // ---------- reasons ----------
 
-// The survey's reasons in its own order, then any others the report names.
+const GROUPS = ['detractors', 'passives', 'promoters'];
+
+// The survey's reasons in its own order (top-level, then each group's
+// follow_ups), then any others the report names.
 function reasonList(survey, reasons) {
   const out = [];
   const seen = new Set();
-  for (const r of Array.isArray(survey && survey.reasons) ? survey.reasons : []) {
+  const own = (survey && survey.follow_ups) || {};
+  const all = [survey && survey.reasons, ...GROUPS.map((g) => own[g] && own[g].reasons)];
+  for (const r of all.flatMap((list) => (Array.isArray(list) ? list : []))) {
     if (!r || typeof r.id !== 'string' || seen.has(r.id)) continue;
     seen.add(r.id);
     out.push({ id: r.id, label: r.label ? String(r.label) : r.id });
@@ -122,6 +127,14 @@ function reasonList(survey, reasons) {
   return out;
 }
 
+// Whom a reason's share is of: the detractors for a reason offered to every
+// group (as before follow_ups), else the groups it is offered to.
+function reasonBase(v, t) {
+  const g = Array.isArray(v.groups) && v.groups.length > 0 && v.groups.length < GROUPS.length ? v.groups : null;
+  if (!g) return { of: 'detractors', n: Number(t.detractors || 0), share: Number(v.share_of_detractors || 0) };
+  return { of: g.join(' and '), n: g.reduce((n, k) => n + Number(t[k] || 0), 0), share: Number(v.share_of_groups || 0) };
+}
+
 function renderReasons(t, periods, interval, survey) {
   const box = els.reasons;
   const reasons = t.reasons || {};
@@ -130,14 +143,19 @@ function renderReasons(t, periods, interval, survey) {
     box.replaceChildren(el('p', null, 'This survey has no reasons for customers to pick.'));
     return;
   }
-  if (!(t.detractors > 0)) {
-    box.replaceChildren(el('p', null, 'No detractors in this range: nobody scored 0–6.'));
+  const all = list.map((r) => {
+    const v = reasons[r.id] || {};
+    return { ...r, ...reasonBase(v, t), count: Number(v.count || 0) };
+  });
+  const rank = (r) => GROUPS.indexOf(r.of.split(' ')[0]);
+  const rows = all.filter((r) => r.n > 0)
+    .sort((a, b) => rank(a) - rank(b) || b.share - a.share || b.count - a.count || a.label.localeCompare(b.label));
+  if (!rows.length) {
+    box.replaceChildren(el('p', null, all.every((r) => r.of === 'detractors')
+      ? 'No detractors in this range: nobody scored 0–6.'
+      : 'Nobody in this range was offered these reasons.'));
     return;
   }
-  const rows = list.map((r) => {
-    const v = reasons[r.id] || {};
-    return { ...r, count: Number(v.count || 0), share: Number(v.share_of_detractors || 0) };
-  }).sort((a, b) => b.share - a.share || b.count - a.count || a.label.localeCompare(b.label));
 
   const bars = el('ol', { class: 'dash-bars' }, ...rows.map((r) => {
     const fill = el('span', { class: 'dash-bar-fill' });
@@ -147,16 +165,18 @@ function renderReasons(t, periods, interval, survey) {
         el('span', { class: 'dash-bar-label' }, r.label),
         el('span', { class: 'dash-bar-value' },
           el('strong', null, fmtPct(r.share)),
-          ` of detractors · cited ${r.count === 1 ? 'once' : `${fmtInt(r.count)} times`}`)),
+          ` of ${r.of} · cited ${r.count === 1 ? 'once' : `${fmtInt(r.count)} times`}`)),
       el('span', { class: 'dash-bar-track', 'aria-hidden': 'true' }, fill));
   }));
 
+  const bases = [...new Map(rows.map((r) => [r.of, r.n]))];
   const nodes = [
-    el('p', { class: 'dash-reasons-lead' }, `${plural(t.detractors, 'detractor', 'detractors')} in this range.`),
+    el('p', { class: 'dash-reasons-lead' },
+      `${bases.map(([of, n]) => plural(n, of.replace(/s( and |$)/g, '$1'), of)).join(', ')} in this range.`),
     bars,
   ];
 
-  const top = rows[0];
+  const top = rows.find((r) => r.of === 'detractors');
   if (top && top.share > 0) nodes.push(...topReasonTrend(top, periods, interval));
   box.replaceChildren(...nodes);
 }
