@@ -139,3 +139,38 @@ func TestEmailFollowUpsInBrowser(t *testing.T) {
 		return a["score"] == 10.0 && a["confirmed"] == true && fmt.Sprint(a["reasons"]) == "[helpful_staff]"
 	})
 }
+
+// TestDashboardFollowUpsInBrowser: the dashboard shows a detractor reason
+// as a share of detractors and a promoter reason as a share of promoters.
+func TestDashboardFollowUpsInBrowser(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	id := ts.createSurvey(t, groupsSurvey)
+	ts.respond(t, id, `{"score":3,"reasons":["rude_service"]}`)
+	ts.respond(t, id, `{"score":10,"reasons":["helpful_staff"]}`)
+	ts.respond(t, id, `{"score":9}`)
+	ts.waitReport(t, "/api/v1/surveys/"+id+"/report", 3)
+
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html#key="+testKey)); err != nil {
+		t.Fatal(err)
+	}
+	bar := func(label string) string {
+		return `[...document.querySelectorAll('#dash-reasons .dash-bar')].map(b => b.textContent).find(s => s.startsWith(` + "'" + label + "'" + `)) || ''`
+	}
+	want := map[string]string{
+		"Rude or unhelpful service": "100% of detractors · cited once",
+		"Helpful staff":             "50% of promoters · cited once",
+		"Quality":                   "0% of promoters",
+	}
+	for label, text := range want {
+		_, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const s = `+bar(label)+`; return s.includes(`+"'"+text+"'"+`) ? s : null; })()`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		if err != nil {
+			t.Errorf("%s: the bar never said %q (%v); reasons: %q", label, text, err, evalString(t, ctx, `(document.getElementById('dash-reasons') || {}).textContent || ''`))
+		}
+	}
+	if got := evalString(t, ctx, `document.querySelector('.dash-reasons-lead').textContent`); got != "1 detractor, 2 promoters in this range." {
+		t.Errorf("lead = %q", got)
+	}
+	saveScreenshot(t, ctx, "dashboard-groups.png")
+}
