@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -126,6 +127,16 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 	if q, reasons := sv.FollowUp(10); q != "What did you like most?" || len(reasons) != 2 || reasons[0].ID != "helpful_staff" {
 		t.Fatalf("promoters' follow-up = %q %v", q, reasons)
 	}
+	if ts.db != nil { // stored whole: a fresh process reads the follow-ups back
+		fresh := analytics.NewSurveys(ts.db)
+		if err := fresh.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := fresh.Get(sv.ID)
+		if !ok || !reflect.DeepEqual(got.FollowUps, sv.FollowUps) || !reflect.DeepEqual(got.AllReasons(), sv.AllReasons()) {
+			t.Fatalf("stored survey = %+v, want follow_ups %+v", got, sv.FollowUps)
+		}
+	}
 	// The widget gets the groups' follow-ups.
 	w := ts.do(t, "GET", "/api/v1/surveys/"+sv.ID+"/widget", "")
 	var cfg widgetConfig
@@ -144,6 +155,18 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 		fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
 		if r.status != http.StatusUnprocessableEntity || fields["reasons"] != tt.message {
 			t.Errorf("%s: %d %s, want 422 with reasons: %s", tt.body, r.status, r.body, tt.message)
+		}
+	}
+	// Without a valid score only the score is at fault, not the reasons.
+	for _, tt := range []struct{ body, message string }{
+		{`{"score":11,"reasons":["helpful_staff"]}`, "must be at most 10"},
+		{`{"score":-1,"reasons":["helpful_staff"]}`, "must be at least 0"},
+		{`{"reasons":["helpful_staff"]}`, "is required"},
+	} {
+		r := ts.do(t, "POST", "/api/v1/surveys/"+sv.ID+"/responses", tt.body)
+		fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+		if r.status != http.StatusUnprocessableEntity || len(fields) != 1 || fields["score"] != tt.message {
+			t.Errorf("%s: %d %s, want 422 on score only: %s", tt.body, r.status, r.body, tt.message)
 		}
 	}
 	for _, body := range []string{
