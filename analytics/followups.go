@@ -1,29 +1,8 @@
 package analytics
 
-import "slices"
-
-// The NPS groups as the API names them (follow_ups keys, a reason's groups
-// in reports).
-const (
-	GroupDetractors = "detractors"
-	GroupPassives   = "passives"
-	GroupPromoters  = "promoters"
-)
-
-// Groups lists the NPS groups, lowest scores first.
+// Groups lists the NPS groups, lowest scores first: the keys of
+// follow_ups and what a reason's groups name in reports.
 var Groups = []string{GroupDetractors, GroupPassives, GroupPromoters}
-
-// GroupOf names the NPS group of a score: detractors 0-6, passives 7-8,
-// promoters 9-10.
-func GroupOf(score uint8) string {
-	switch {
-	case IsPromoter(score):
-		return GroupPromoters
-	case IsDetractor(score):
-		return GroupDetractors
-	}
-	return GroupPassives
-}
 
 // FollowUp is what one group is asked once it has given its score, e.g.
 // promoters: "What did you like most?" with reasons of their own.
@@ -120,25 +99,4 @@ func (s *Survey) AllReasons() []OfferedReason {
 		}
 	}
 	return out
-}
-
-// offeredTo reports whether score's group is one of groups.
-func offeredTo(groups []string, score uint8) bool {
-	return slices.Contains(groups, GroupOf(score))
-}
-
-// inGroups counts the period's respondents in the given groups.
-func (p *Period) inGroups(groups []string) int {
-	n := 0
-	for _, g := range groups {
-		switch g {
-		case GroupDetractors:
-			n += p.Detractors
-		case GroupPassives:
-			n += p.Passives
-		case GroupPromoters:
-			n += p.Promoters
-		}
-	}
-	return n
 }

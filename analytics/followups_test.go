@@ -127,8 +127,8 @@ func TestResponseValidateGroups(t *testing.T) {
 	}
 }
 
-// TestReportGroups: each reason's stats name its groups, and its
-// share_of_groups counts only the respondents it is offered to.
+// TestReportGroups: each reason's stats name its groups, and its share
+// among its group counts only the respondents it is offered to.
 func TestReportGroups(t *testing.T) {
 	q := ReportQuery{Survey: groupSurvey(), From: mustDay("2026-11-02"), To: mustDay("2026-11-09"), Interval: Week}
 	rep := NewReport(q)
@@ -172,8 +172,8 @@ func TestReportGroups(t *testing.T) {
 			t.Errorf("%s: not in the report", tt.id)
 			continue
 		}
-		if !reflect.DeepEqual(st.Groups, tt.groups) || st.Count != tt.count || st.ShareOfGroups != tt.ofGroups || st.ShareOfDetractors != tt.ofDetrac {
-			t.Errorf("%s = %+v, want groups %v count %d share_of_groups %v share_of_detractors %v", tt.id, st, tt.groups, tt.count, tt.ofGroups, tt.ofDetrac)
+		if !reflect.DeepEqual(st.Groups, tt.groups) || st.Count != tt.count || st.Among[tt.groups[0]].Share != tt.ofGroups || st.ShareOfDetractors != tt.ofDetrac {
+			t.Errorf("%s = %+v, want groups %v count %d share among its group %v share_of_detractors %v", tt.id, st, tt.groups, tt.count, tt.ofGroups, tt.ofDetrac)
 		}
 	}
 	if len(tot.Reasons) != 4 {
@@ -193,7 +193,7 @@ func TestReportGroupsOldSurvey(t *testing.T) {
 	rep.Add(week, 10, nil, 2)
 	rep.Finish()
 	st := rep.Total.Reasons["rude_service"]
-	if !reflect.DeepEqual(st.Groups, Groups) || st.Count != 2 || st.ShareOfDetractors != 1 || st.ShareOfResponses != 0.5 || st.ShareOfGroups != 0.5 {
+	if !reflect.DeepEqual(st.Groups, Groups) || st.Count != 2 || st.ShareOfDetractors != 1 || st.ShareOfResponses != 0.5 || st.Among[GroupPromoters].Share != 0.3333 {
 		t.Errorf("rude_service = %+v", st)
 	}
 }

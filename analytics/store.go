@@ -72,6 +72,10 @@ type SendStore interface {
 	InsertEmailEvents(ctx context.Context, events []EmailEvent) error
 	// EmailEventCounts counts distinct events of a send by type.
 	EmailEventCounts(ctx context.Context, sendID string) (map[string]int, error)
+	// SendFunnels returns what became of the survey emails of each send
+	// of a survey started in [from, to): emailed, delivered, opened and
+	// answered (confirmed) within window of the send's start.
+	SendFunnels(ctx context.Context, surveyID string, from, to time.Time, window time.Duration) ([]SendFunnel, error)
 }
 
 // Health tells whether the store can serve.

@@ -142,6 +142,21 @@ func TestEmailLinks(t *testing.T) {
 		t.Errorf("click a second after sending: flags %q", got)
 	}
 
+	// The person behind an email answer: the contact's email and name, and
+	// a list of that person's answers alone.
+	if err := ts.Server.store.UpsertContacts(context.Background(), []analytics.Contact{{ContactID: analytics.ContactID("ann@example.com"), Email: "ann@example.com", Name: "Ann"}}); err != nil {
+		t.Fatal(err)
+	}
+	r = ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses?respondent="+analytics.ContactID("ann@example.com"), "")
+	mine := r.json(t)["responses"].([]any)
+	if len(mine) != 1 || mine[0].(map[string]any)["email"] != "ann@example.com" || mine[0].(map[string]any)["name"] != "Ann" ||
+		mine[0].(map[string]any)["comment"] != "Nobody called back" {
+		t.Errorf("ann's answers: %s", r.body)
+	}
+	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/responses?respondent="+strings.Repeat("é", 201), ""); r.status != 422 {
+		t.Errorf("a respondent too long: %d", r.status)
+	}
+
 	// Bad links: a friendly page and a 4xx, never a 500.
 	expired := ts.emailing.Signer.Sign(emails.Claims{SendID: "s", SurveyID: id, ContactID: "x", Expires: time.Now().Add(-time.Minute)})
 	bad := []struct {

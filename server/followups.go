@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"heed/analytics"
@@ -101,4 +102,34 @@ func reasons(in []reasonInput) []analytics.Reason {
 		out[i] = analytics.Reason{ID: r.ID, Label: r.Label}
 	}
 	return out
+}
+
+// reasonBase names whom a reason's first report.csv column is a share of:
+// the detractors for a reason offered to everyone (as before follow_ups),
+// else the groups it is offered to ("promoters", "detractors and passives").
+func reasonBase(groups []string) string {
+	switch len(groups) {
+	case len(analytics.Groups):
+		return analytics.GroupDetractors
+	case 0:
+		return "nobody"
+	}
+	return strings.Join(groups, " and ")
+}
+
+// reasonShare is the share reasonBase names: of detractors, or among the
+// answers of the reason's groups.
+func reasonShare(st analytics.ReasonStats) float64 {
+	if len(st.Groups) == len(analytics.Groups) {
+		return st.ShareOfDetractors
+	}
+	cited, of := 0, 0
+	for _, g := range st.Groups {
+		cited += st.Among[g].Cited
+		of += st.Among[g].Of
+	}
+	if of == 0 {
+		return 0
+	}
+	return math.Round(float64(cited)/float64(of)*1e4) / 1e4
 }

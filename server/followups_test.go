@@ -183,7 +183,7 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 	want := map[string]struct {
 		groups       string
 		count        float64
-		ofGroups     float64
+		ofGroup      float64 // among the answers of its group
 		ofDetractors float64
 		ofAllAnswers float64
 	}{
@@ -198,7 +198,9 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 	}
 	for id, w := range want {
 		st, _ := reasons[id].(map[string]any)
-		if fmt.Sprint(st["groups"]) != w.groups || st["count"] != w.count || st["share_of_groups"] != w.ofGroups ||
+		among, _ := st["among"].(map[string]any)
+		group, _ := among[strings.Trim(w.groups, "[]")].(map[string]any)
+		if fmt.Sprint(st["groups"]) != w.groups || st["count"] != w.count || group["share"] != w.ofGroup ||
 			st["share_of_detractors"] != w.ofDetractors || st["share_of_responses"] != w.ofAllAnswers {
 			t.Errorf("%s = %v, want %+v", id, st, w)
 		}
@@ -210,7 +212,11 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("csv: %v %s", err, r.body)
 	}
-	header := strings.Join(rows[0][8:], "|")
+	first := 0 // the first reason column
+	for first < len(rows[0]) && !strings.Contains(rows[0][first], "(share of") {
+		first++
+	}
+	header := strings.Join(rows[0][first:], "|")
 	if header != "Something else (share of passives)|Something else (share of responses)|"+
 		"Rude or unhelpful service (share of detractors)|Rude or unhelpful service (share of responses)|"+
 		"Price (share of detractors)|Price (share of responses)|"+
@@ -219,7 +225,7 @@ func testFollowUpsAnswersPerGroup(t *testing.T, ts *testServer) {
 		t.Fatalf("csv header = %s", header)
 	}
 	last := rows[len(rows)-1]
-	if got := strings.Join(last[8:], ","); got != "1,0.2,1,0.4,0.5,0.2,0.5,0.2,0,0" {
+	if got := strings.Join(last[first:], ","); got != "1,0.2,1,0.4,0.5,0.2,0.5,0.2,0,0" {
 		t.Fatalf("csv row = %v", last)
 	}
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -173,12 +174,57 @@ func (s *Server) listAnswers(c echo.Context) error {
 		}
 		limit = n
 	}
-	answers, err := s.store.ListAnswers(c.Request().Context(), q, limit)
+	ctx := c.Request().Context()
+	answers, err := s.store.ListAnswers(ctx, q, limit)
+	if err != nil {
+		return err
+	}
+	people, err := s.people(ctx, answers)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"survey_id": sv.ID, "from": q.From.Format(time.DateOnly),
-		"to": q.To.Format(time.DateOnly), "responses": answers})
+		"to": q.To.Format(time.DateOnly), "responses": people})
+}
+
+// answerView is an answer with the person behind it: for an email answer
+// (whose respondent is a contact id) the contact's email and name, so a
+// manager can call a detractor back.
+type answerView struct {
+	analytics.Answer
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// people looks up the contacts behind email answers, in one read.
+func (s *Server) people(ctx context.Context, answers []analytics.Answer) ([]answerView, error) {
+	out := make([]answerView, len(answers))
+	var ids []string
+	seen := map[string]bool{}
+	for i, a := range answers {
+		out[i].Answer = a
+		if a.Channel == analytics.ChannelEmail && a.Respondent != "" && !seen[a.Respondent] {
+			seen[a.Respondent] = true
+			ids = append(ids, a.Respondent)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	contacts, err := s.store.Contacts(ctx, analytics.ContactFilter{ContactIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]analytics.Contact, len(contacts))
+	for _, c := range contacts {
+		byID[c.ContactID] = c
+	}
+	for i := range out {
+		if c, ok := byID[out[i].Respondent]; ok && out[i].Channel == analytics.ChannelEmail {
+			out[i].Email, out[i].Name = c.Email, c.Name
+		}
+	}
+	return out, nil
 }
 
 // getResponsesCSV handles GET /api/v1/surveys/:id/responses.csv: every

@@ -33,6 +33,8 @@ func (s *Server) routes(e *echo.Echo) {
 	api.Match(getHead, "/surveys/:id", s.getSurvey, admin)
 	api.Match(getHead, "/surveys/:id/report", s.getReport, admin)
 	api.Match(getHead, "/surveys/:id/report.csv", s.getReportCSV, admin)
+	api.Match(getHead, "/surveys/:id/compare", s.compare, admin)
+	api.Match(getHead, "/surveys/:id/response-rates", s.getResponseRates, admin)
 	api.Match(getHead, "/surveys/:id/responses", s.listAnswers, admin)
 	api.Match(getHead, "/surveys/:id/responses.csv", s.getResponsesCSV, admin)
 

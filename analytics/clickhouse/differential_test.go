@@ -45,7 +45,7 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 		}
 		return out
 	}
-	plans := []string{"free", "pro", "team"}
+	plans := []string{"free", "pro", "team", ""} // "": no plan property
 	for i := 0; i < n; i++ {
 		id := uuid.New()
 		survey := surveys[rng.IntN(len(surveys))]
@@ -64,7 +64,7 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 			seq++
 			r.SurveyID, r.ResponseID, r.Channel = survey, id, channel
 			r.Version = uint64(at.UnixNano()) + seq // unique, ordered like arrival within a stream
-			if r.Properties == nil {
+			if r.Properties == nil && plan != "" {
 				r.Properties = map[string]string{"plan": plan}
 			}
 			all = append(all, timed{at, event{r}})
@@ -80,7 +80,7 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 			for f := rng.IntN(3); f > 0; f-- {
 				r := analytics.Response{Score: uint8(rng.IntN(11)), Reasons: pick(), Comment: fmt.Sprintf("follow-up %d", f)}
 				if rng.IntN(4) == 0 {
-					r.Properties = map[string]string{"plan": plans[rng.IntN(len(plans))]} // moved plan
+					r.Properties = map[string]string{"plan": plans[rng.IntN(len(plans)-1)]} // moved plan
 				}
 				next(r)
 			}
@@ -175,20 +175,47 @@ func TestReportsMatchReference(t *testing.T) {
 				{day(2026, 1, 31), day(2026, 2, 1)},                         // one day
 				{dayOf(now).AddDate(0, 0, -6), dayOf(now).AddDate(0, 0, 1)}, // the last week, today in it
 			}
+			// The kinds of report: a segment filter, unconfirmed answers, a
+			// grouping, a time zone (whose midnights the range moves to).
+			type variant struct {
+				unconfirmed bool
+				segment     map[string]string
+				group       analytics.GroupBy
+				zone        string
+			}
+			variants := []variant{
+				{}, {unconfirmed: true}, {segment: map[string]string{"plan": "pro"}}, {unconfirmed: true, segment: map[string]string{"plan": "pro"}},
+				{group: analytics.GroupBy{Channel: true}}, {group: analytics.GroupBy{Property: "plan"}, unconfirmed: true},
+				{group: analytics.GroupBy{Property: "plan"}, segment: map[string]string{"plan": "team"}},
+				{zone: "Europe/Paris"}, {zone: "America/New_York", group: analytics.GroupBy{Channel: true}},
+			}
 			for _, rg := range ranges {
 				for _, iv := range []analytics.Interval{analytics.Day, analytics.Week, analytics.Month} {
-					for _, unconfirmed := range []bool{false, true} {
-						for _, segment := range []map[string]string{nil, {"plan": "pro"}} {
-							q := analytics.ReportQuery{Survey: sv, From: rg[0], To: rg[1], Interval: iv, IncludeUnconfirmed: unconfirmed, Properties: segment}
-							got, err := db.Report(ctx, q)
+					for i, v := range variants {
+						// Groupings by week and month, zones by day and week:
+						// enough to cross every boundary, in half the time.
+						if (v.zone == "" && i >= 4 && iv == analytics.Day) || (v.zone != "" && iv == analytics.Month) {
+							continue
+						}
+						q := analytics.ReportQuery{Survey: sv, From: rg[0], To: rg[1], Interval: iv, IncludeUnconfirmed: v.unconfirmed,
+							Properties: v.segment, GroupBy: v.group}
+						if v.zone != "" {
+							loc, err := time.LoadLocation(v.zone)
 							if err != nil {
-								t.Fatalf("%s: %v", stage, err)
+								t.Fatal(err)
 							}
-							want, _ := ref.Report(ctx, q)
-							if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
-								t.Fatalf("%s: report %s %s..%s %s unconfirmed=%v segment=%v differs:\n got %.600s\nwant %.600s",
-									stage, survey, rg[0].Format(time.DateOnly), rg[1].Format(time.DateOnly), iv, unconfirmed, segment, g, w)
-							}
+							q.Location = loc
+							q.From = time.Date(rg[0].Year(), rg[0].Month(), rg[0].Day(), 0, 0, 0, 0, loc)
+							q.To = time.Date(rg[1].Year(), rg[1].Month(), rg[1].Day(), 0, 0, 0, 0, loc)
+						}
+						got, err := db.Report(ctx, q)
+						if err != nil {
+							t.Fatalf("%s: %v", stage, err)
+						}
+						want, _ := ref.Report(ctx, q)
+						if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+							t.Fatalf("%s: report %s %s..%s %s %+v differs:\n got %.600s\nwant %.600s",
+								stage, survey, rg[0].Format(time.DateOnly), rg[1].Format(time.DateOnly), iv, v, g, w)
 						}
 					}
 				}

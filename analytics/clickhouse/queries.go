@@ -38,6 +38,7 @@ type queries struct {
 	SelectFirstAnswers        string `query:"select-first-answers"`
 	SelectLatestAnswers       string `query:"select-latest-answers"`
 	SelectExportAnswers       string `query:"select-export-answers"`
+	SelectRespondentAnswers   string `query:"select-respondent-answers"`
 	SelectAnswerPropertyKeys  string `query:"select-answer-property-keys"`
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`
@@ -46,6 +47,8 @@ type queries struct {
 	SelectRollupSegmentDays string `query:"select-rollup-segment-days"`
 	SelectRawReport         string `query:"select-raw-report"`
 	SelectRawSegmentReport  string `query:"select-raw-segment-report"`
+	SelectRollupGroupedDays string `query:"select-rollup-grouped-days"`
+	SelectRawGroupedReport  string `query:"select-raw-grouped-report"`
 	// days.sql
 	SelectAnswerParts     string `query:"select-answer-parts"`
 	SelectCountPartitions string `query:"select-count-partitions"`
@@ -71,6 +74,10 @@ type queries struct {
 	SelectEmailedContacts  string `query:"select-emailed-contacts"`
 	InsertEmailEvents      string `query:"insert-email-events"`
 	SelectEmailEventCounts string `query:"select-email-event-counts"`
+	// rates.sql
+	SelectSendEmailed string `query:"select-send-emailed"`
+	SelectSendEvents  string `query:"select-send-events"`
+	SelectSendAnswers string `query:"select-send-answers"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -36,27 +37,33 @@ func periodFunction(i analytics.Interval) (string, error) {
 // NPS. Today is taken as changed from the start, so that the usual report
 // (only today changed) costs one round of small queries at once: the parts
 // of answers, the counted days, today raw. When other days turn out
-// changed, a second round reads them raw.
+// changed, a second round reads them raw. answer_days counts UTC days: a
+// report in another time zone reads every day raw.
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	p, err := newReportPlan(rq)
 	if err != nil {
 		return nil, err
 	}
 	assumed := daySet{}
-	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
+	if !rq.UTC() {
+		for d := p.firstDay; d.Before(p.endDay); d = d.AddDate(0, 0, 1) {
+			assumed[dateString(d)] = true
+		}
+	} else if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
 		assumed[dateString(today)] = true
 	}
 	var (
 		parts answerParts
 		days  map[string]countedDay
 	)
-	raw, readRaw := db.rawCounts(ctx, p.rawQueries(assumed, true))
-	err = parallel(
-		func() (err error) { parts, err = db.answerParts(ctx); return err },
-		func() (err error) { days, err = db.countedDays(ctx, p); return err },
-		readRaw,
-	)
-	if err != nil {
+	raw, readRaw := db.rawCounts(ctx, p, p.rawQueries(assumed, true))
+	reads := []func() error{readRaw}
+	if rq.UTC() {
+		reads = append(reads,
+			func() (err error) { parts, err = db.answerParts(ctx); return err },
+			func() (err error) { days, err = db.countedDays(ctx, p); return err })
+	}
+	if err := parallel(reads...); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	more := daySet{}
@@ -67,7 +74,7 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 			more[day] = true
 		}
 	}
-	raw2, readRaw2 := db.rawCounts(ctx, p.rawQueries(more, false))
+	raw2, readRaw2 := db.rawCounts(ctx, p, p.rawQueries(more, false))
 	if err := readRaw2(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -77,16 +84,13 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		if err != nil || d.Before(p.firstDay) || !d.Before(p.endDay) || more[day] || assumed[day] {
 			continue
 		}
-		start := rq.Interval.Start(d)
-		for _, g := range c.groups {
-			if err := rep.Add(start, g.score, g.reasons, int(g.n)); err != nil {
-				return nil, err
-			}
+		if err := p.add(rep, rq.Interval.Start(d), c.groups); err != nil {
+			return nil, err
 		}
 	}
 	for _, cs := range append(*raw, *raw2...) {
 		for _, c := range cs {
-			if err := rep.Add(c.period, c.score, c.reasons, int(c.n)); err != nil {
+			if err := p.add(rep, c.period, []count{c}); err != nil {
 				return nil, err
 			}
 		}
@@ -95,11 +99,28 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	return rep, nil
 }
 
+// add counts groups in the period starting at start.
+func (p *reportPlan) add(rep *analytics.Report, start time.Time, groups []count) error {
+	for _, g := range groups {
+		var err error
+		if p.grouped {
+			err = rep.AddSegment(g.segment, start, g.score, g.reasons, int(g.n))
+		} else {
+			err = rep.Add(start, g.score, g.reasons, int(g.n))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // reportPlan is how a report reads its counts.
 type reportPlan struct {
 	rq               analytics.ReportQuery
 	raw              string
-	segment          bool
+	segment, grouped bool
+	groupKey         string // '' groups by channel
 	pairs            []string
 	minConfirmed     uint8
 	firstDay, endDay time.Time // the whole days of the range
@@ -110,9 +131,13 @@ func newReportPlan(rq analytics.ReportQuery) (*reportPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &reportPlan{rq: rq, segment: len(rq.Properties) > 0, pairs: propertyPairs(rq.Properties), minConfirmed: 1}
+	p := &reportPlan{rq: rq, segment: len(rq.Properties) > 0, grouped: rq.GroupBy.Set(), groupKey: rq.GroupBy.Property,
+		pairs: propertyPairs(rq.Properties), minConfirmed: 1}
 	raw := q.SelectRawReport
-	if p.segment {
+	switch {
+	case p.grouped:
+		raw = q.SelectRawGroupedReport
+	case p.segment:
 		raw = q.SelectRawSegmentReport
 	}
 	if p.raw, err = WithIdent(raw, "period", fn); err != nil {
@@ -141,9 +166,15 @@ func (p *reportPlan) rawQueries(days daySet, ends bool) []reportQuery {
 	rq := p.rq
 	var out []reportQuery
 	for _, r := range days.ranges(rq.From, rq.To, p.firstDay, p.endDay, ends) {
-		args := []any{rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed}
-		if p.segment {
-			args = append(args, p.pairs)
+		zone := rq.Zone().String()
+		var args []any
+		switch {
+		case p.grouped:
+			args = []any{zone, p.groupKey, p.groupKey, rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed, p.pairs}
+		case p.segment:
+			args = []any{zone, rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed, p.pairs}
+		default:
+			args = []any{zone, rq.Survey.ID, r.from.Unix(), r.to.Unix(), p.minConfirmed}
 		}
 		out = append(out, reportQuery{p.raw, args})
 	}
@@ -153,6 +184,7 @@ func (p *reportPlan) rawQueries(days daySet, ends bool) []reportQuery {
 // count is one row of a raw report statement.
 type count struct {
 	period  time.Time
+	segment string // of a grouped report
 	score   uint8
 	reasons []string
 	n       uint64
@@ -160,7 +192,7 @@ type count struct {
 
 // rawCounts returns where the counts of qs will be, and the function that
 // reads them all at once (to run beside other reads).
-func (db *DB) rawCounts(ctx context.Context, qs []reportQuery) (*[][]count, func() error) {
+func (db *DB) rawCounts(ctx context.Context, p *reportPlan, qs []reportQuery) (*[][]count, func() error) {
 	counts := make([][]count, len(qs))
 	jobs := make([]func() error, len(qs))
 	for i, qu := range qs {
@@ -172,7 +204,11 @@ func (db *DB) rawCounts(ctx context.Context, qs []reportQuery) (*[][]count, func
 			defer rows.Close()
 			for rows.Next() {
 				var c count
-				if err := rows.Scan(&c.period, &c.score, &c.reasons, &c.n); err != nil {
+				dest := []any{&c.period, &c.score, &c.reasons, &c.n}
+				if p.grouped {
+					dest = []any{&c.period, &c.segment, &c.score, &c.reasons, &c.n}
+				}
+				if err := rows.Scan(dest...); err != nil {
 					return err
 				}
 				counts[i] = append(counts[i], c)
@@ -197,9 +233,13 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 		return out, nil
 	}
 	rq := p.rq
-	stmt, args := q.SelectRollupDays, []any{p.minConfirmed, rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay)}
-	if p.segment {
-		stmt, args = q.SelectRollupSegmentDays, []any{p.minConfirmed, p.pairs, rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay)}
+	first, end := dateString(p.firstDay), dateString(p.endDay)
+	stmt, args := q.SelectRollupDays, []any{p.minConfirmed, rq.Survey.ID, first, end}
+	switch {
+	case p.grouped:
+		stmt, args = q.SelectRollupGroupedDays, []any{p.minConfirmed, p.pairs, p.groupKey, p.groupKey, rq.Survey.ID, first, end}
+	case p.segment:
+		stmt, args = q.SelectRollupSegmentDays, []any{p.minConfirmed, p.pairs, rq.Survey.ID, first, end}
 	}
 	rows, err := db.conn.Query(ctx, stmt, args...)
 	if err != nil {
@@ -213,7 +253,7 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 		if err := rows.Scan(&day, &c.parts, &groups); err != nil {
 			return nil, err
 		}
-		if c.groups, err = parseGroups(groups, reasons); err != nil {
+		if c.groups, err = parseGroups(groups, reasons, p.grouped); err != nil {
 			return nil, fmt.Errorf("count of %s: %w", day, err)
 		}
 		out[day] = c
@@ -222,8 +262,9 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 }
 
 // parseGroups reads select-rollup-days' text of a day's groups:
-// 'score:reason;reason:n' joined by ',', with ” for a group left out.
-func parseGroups(s string, reasons map[string][]string) ([]count, error) {
+// 'score:reason;reason:n' joined by ',', with ” for a group left out;
+// grouped, each group begins with its segment in hex and ':'.
+func parseGroups(s string, reasons map[string][]string, grouped bool) ([]count, error) {
 	var out []count
 	for s != "" {
 		var g string
@@ -231,7 +272,17 @@ func parseGroups(s string, reasons map[string][]string) ([]count, error) {
 		if g == "" {
 			continue
 		}
-		score, rest, ok1 := strings.Cut(g, ":")
+		var c count
+		rest := g
+		if grouped {
+			seg, after, ok := strings.Cut(rest, ":")
+			b, err := hex.DecodeString(seg)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("bad group %q", g)
+			}
+			c.segment, rest = string(b), after
+		}
+		score, rest, ok1 := strings.Cut(rest, ":")
 		rs, n, ok2 := strings.Cut(rest, ":")
 		sc, err1 := strconv.ParseUint(score, 10, 8)
 		num, err2 := strconv.ParseUint(n, 10, 64)
@@ -246,7 +297,8 @@ func parseGroups(s string, reasons map[string][]string) ([]count, error) {
 			}
 			reasons[rs] = list
 		}
-		out = append(out, count{score: uint8(sc), reasons: list, n: num})
+		c.score, c.reasons, c.n = uint8(sc), list, num
+		out = append(out, c)
 	}
 	return out, nil
 }

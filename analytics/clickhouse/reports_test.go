@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -306,5 +307,120 @@ func TestRefreshDaysLeavesToday(t *testing.T) {
 	}
 	if rep.Total.Responses != 2 {
 		t.Errorf("report: %d responses, want 2", rep.Total.Responses)
+	}
+}
+
+// TestReportStatistics checks the statistics of a report on the real store
+// against figures worked out by hand from the rows inserted: two weeks of
+// 200 answers each, NPS 25 then 5, rude service cited by 10 of 40
+// detractors then 30 of 60; both before and after the days are counted.
+func TestReportStatistics(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_stats")
+	ctx := context.Background()
+	sv := testSurvey()
+	mon := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC) // a Monday
+	var rows []analytics.Response
+	n := 0
+	add := func(week int, score uint8, count int, channel string, reasons ...string) {
+		for i := 0; i < count; i++ {
+			n++
+			at := mon.AddDate(0, 0, 7*week).Add(time.Duration(n) * time.Minute)
+			r := response("rep", uuid.NewSHA1(uuid.Nil, []byte(fmt.Sprint(n))).String(), at, uint64(at.UnixNano()), score, reasons...)
+			r.Channel = channel
+			rows = append(rows, r)
+		}
+	}
+	// Week 0: 90 promoters, 70 passives, 40 detractors (10 citing rude service).
+	add(0, 10, 60, "email")
+	add(0, 9, 30, "widget")
+	add(0, 8, 70, "widget")
+	add(0, 3, 10, "email", "rude_service")
+	add(0, 2, 30, "widget")
+	// Week 1: 70, 70, 60 (30 citing rude service).
+	add(1, 9, 70, "email")
+	add(1, 7, 70, "email")
+	add(1, 0, 30, "widget", "rude_service")
+	add(1, 5, 30, "widget", "price")
+	// An unconfirmed click and a follow-up change nothing of these counts:
+	// the click is skipped, the follow-up replaces its response's answer.
+	click := response("rep", uuid.New().String(), mon.Add(time.Hour), 1, 0, "rude_service")
+	click.Unconfirmed = true
+	followUp := rows[0] // a 10 of week 0 answered again with another 10
+	followUp.Version++
+	rows = append(rows, click, followUp)
+	if err := db.InsertResponses(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	q := analytics.ReportQuery{Survey: sv, From: mon, To: mon.AddDate(0, 0, 14), Interval: analytics.Week}
+	for _, stage := range []string{"raw", "counted"} {
+		if stage == "counted" {
+			if _, err := db.RefreshDays(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := db.Report(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w0, w1 := rep.Periods[0], rep.Periods[1]
+		// Adjusted Wald, week 0: n' = 203, p' = 90.75/203, d' = 40.75/203:
+		// 25 [14.1, 35.2] (the example). Week 1: n' = 203,
+		// p' = 70.75/203, d' = 60.75/203, A = .04926, SE = .05638: 5 [-6.1, 16].
+		if *w0.NPS != 25 || *w0.NPSCI95 != [2]float64{14.1, 35.2} || *w1.NPS != 5 || *w1.NPSCI95 != [2]float64{-6.1, 16} {
+			t.Errorf("%s: NPS %v %v, %v %v", stage, *w0.NPS, *w0.NPSCI95, *w1.NPS, *w1.NPSCI95)
+		}
+		if w0.SmallSample || w1.SmallSample || w0.Change != nil || w1.Change == nil {
+			t.Fatalf("%s: small %v %v, change %v %v", stage, w0.SmallSample, w1.SmallSample, w0.Change, w1.Change)
+		}
+		// -20 points, SE = sqrt(.0028922 + .0031187): [-35.3, -4.7], z = -2.57.
+		if c := *w1.Change.NPS; c.Diff != -20 || c.CI95 != [2]float64{-35.3, -4.7} || c.Z != -2.57 || !c.Significant {
+			t.Errorf("%s: NPS change %+v", stage, c)
+		}
+		// Rude service among detractors: 10/40 (Wilson [.1419, .4019]) then
+		// 30/60 (Wilson [.3773, .6227]); pooled 40/100, z = .25/sqrt(.24·(1/40+1/60)) = 2.50.
+		r0, r1 := w0.Reasons["rude_service"].Among["detractors"], w1.Reasons["rude_service"].Among["detractors"]
+		if r0.Cited != 10 || r0.Of != 40 || *r0.CI95 != [2]float64{0.1419, 0.4019} || r1.Cited != 30 || r1.Of != 60 || *r1.CI95 != [2]float64{0.3773, 0.6227} {
+			t.Errorf("%s: rude service among detractors %+v %v, %+v %v", stage, r0, *r0.CI95, r1, *r1.CI95)
+		}
+		if c := w1.Change.Reasons["rude_service"]["detractors"]; c.Diff != 0.25 || c.Z != 2.5 || !c.Significant {
+			t.Errorf("%s: rude service change %+v", stage, c)
+		}
+		// Price among detractors: 0/40 then 30/60, among all 0/200 then 30/200.
+		if c := w1.Change.Reasons["price"]["all"]; c.Diff != 0.15 || !c.Significant {
+			t.Errorf("%s: price change among all %+v", stage, c)
+		}
+		// Nobody but detractors cited a reason: no change among promoters.
+		if c := w1.Change.Reasons["rude_service"]["promoters"]; c.Diff != 0 || c.Significant {
+			t.Errorf("%s: rude service among promoters %+v", stage, c)
+		}
+	}
+	// By channel: week 0 email 60 P + 10 D, widget 30 P + 70 Pa + 30 D.
+	q.GroupBy = analytics.GroupBy{Channel: true}
+	rep, err := db.Report(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := map[string]analytics.Segment{}
+	for _, s := range rep.Segments {
+		segs[s.Segment] = s
+	}
+	email, widget := segs["email"].Periods[0], segs["widget"].Periods[0]
+	if len(segs) != 2 || email.Promoters != 60 || email.Detractors != 10 || email.Passives != 0 ||
+		widget.Promoters != 30 || widget.Passives != 70 || widget.Detractors != 30 || rep.Total.Responses != 400 {
+		t.Errorf("by channel: %+v", rep.Segments)
+	}
+	// In New York (UTC-4 in October) a week begins at 04:00 UTC on Monday.
+	ny, _ := time.LoadLocation("America/New_York")
+	q = analytics.ReportQuery{Survey: sv, From: time.Date(2026, 9, 28, 0, 0, 0, 0, ny), To: time.Date(2026, 10, 19, 0, 0, 0, 0, ny), Interval: analytics.Week, Location: ny}
+	if rep, err = db.Report(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	// Answer n is n minutes after midnight UTC on its week's Monday: all
+	// 200 of week 0 (n <= 200) are Sunday in New York, so are the first 39
+	// of week 1 (n = 201..239), whose 70 promoters come first.
+	p := rep.Periods
+	if len(p) != 3 || p[0].Start != "2026-09-28" || p[0].Responses != 200 || p[1].Responses != 39 || p[1].Promoters != 39 ||
+		p[2].Responses != 161 || rep.Total.Responses != 400 {
+		t.Errorf("New York weeks: %+v", p)
 	}
 }

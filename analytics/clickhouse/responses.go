@@ -119,6 +119,16 @@ func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, fir
 func (db *DB) ListAnswers(ctx context.Context, rq analytics.ReportQuery, limit int) ([]analytics.Answer, error) {
 	out := []analytics.Answer{}
 	pairs := propertyPairs(rq.Properties)
+	if rq.Respondent != "" {
+		rows, err := db.conn.Query(ctx, q.SelectRespondentAnswers, rq.Survey.ID, rq.Respondent, rq.From.Unix(), rq.To.Unix(), pairs, limit)
+		if err == nil {
+			err = scanAnswers(rows, func(a analytics.Answer) error { out = append(out, a); return nil })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+		return out, nil
+	}
 	to := rq.To
 	for span := 24 * time.Hour; to.After(rq.From) && len(out) < limit; span *= 7 {
 		from := to.Add(-span)

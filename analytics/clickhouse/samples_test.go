@@ -42,6 +42,7 @@ var samples = map[string][]sample{
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
 	},
+	"select-respondent-answers":   {{args: []any{"s1", "c1", sampleFrom, sampleTo, noPairs, 20}}},
 	"select-export-answers":       {{args: []any{[]string{"plan", ""}, "s1", sampleFrom, sampleTo, noPairs}}, {args: []any{[]string{""}, "s1", sampleFrom, sampleTo, somePairs}}},
 	"select-answer-property-keys": {{args: []any{"s1", sampleFrom, sampleTo, 100}}},
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
@@ -49,13 +50,21 @@ var samples = map[string][]sample{
 	// reports.sql
 	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09"}}},
 	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-grouped-days": {
+		{args: []any{uint8(0), noPairs, "", "", "s1", "2026-10-26", "2026-11-09"}},
+		{args: []any{uint8(1), somePairs, "plan", "plan", "s1", "2026-10-26", "2026-11-09"}},
+	},
 	"select-raw-report": {
-		{idents: map[string]string{"period": "toDate"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0)}},
-		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"s1", sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toDate"}, args: []any{"UTC", "s1", sampleFrom, sampleTo, uint8(1)}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"America/New_York", "s1", sampleFrom, sampleTo, uint8(0)}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"Asia/Kolkata", "s1", sampleFrom, sampleTo, uint8(1)}},
 	},
 	"select-raw-segment-report": {
-		{idents: map[string]string{"period": "toMonday"}, args: []any{"s1", sampleFrom, sampleTo, uint8(0), somePairs}},
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"UTC", "s1", sampleFrom, sampleTo, uint8(0), somePairs}},
+	},
+	"select-raw-grouped-report": {
+		{idents: map[string]string{"period": "toMonday"}, args: []any{"UTC", "", "", "s1", sampleFrom, sampleTo, uint8(0), noPairs}},
+		{idents: map[string]string{"period": "toStartOfMonth"}, args: []any{"Europe/Paris", "plan", "plan", "s1", sampleFrom, sampleTo, uint8(1), somePairs}},
 	},
 	// days.sql
 	"select-answer-parts":     {{}},
@@ -65,6 +74,10 @@ var samples = map[string][]sample{
 	"select-day-groups":       {{args: []any{"s1", sampleFrom, sampleTo}}},
 	"insert-answer-days": {{args: []any{"s1", sampleAt, uint64(1), uint64(2), []uint8{3}, [][]string{{"price"}}, []uint8{1}, []uint64{1},
 		[]uint8{3}, [][]string{{"price"}}, []uint8{1}, []string{"email"}, [][]string{{"plan"}}, [][]string{{"pro"}}, []uint64{1}}}},
+	// rates.sql
+	"select-send-emailed": {{args: []any{"s1", sampleFrom, sampleTo}}},
+	"select-send-events":  {{args: []any{"s1", []string{"send1", "send2"}}}},
+	"select-send-answers": {{args: []any{"s1", sampleFrom, sampleTo, []string{"send1"}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql

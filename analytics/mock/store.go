@@ -37,6 +37,7 @@ type Store struct {
 	sends       map[string]analytics.Send
 	sendLog     map[logKey]analytics.SendLogEntry
 	logAt       map[logKey]time.Time
+	logFirst    map[logKey]time.Time
 	emailEvents map[string]analytics.EmailEvent
 }
 
@@ -51,6 +52,7 @@ func New() *Store {
 		sends:       map[string]analytics.Send{},
 		sendLog:     map[logKey]analytics.SendLogEntry{},
 		logAt:       map[logKey]time.Time{},
+		logFirst:    map[logKey]time.Time{},
 		emailEvents: map[string]analytics.EmailEvent{},
 	}
 }
@@ -177,7 +179,7 @@ func (s *Store) folded(q analytics.ReportQuery) map[uuid.UUID]Folded {
 	}
 	out := Fold(rows)
 	for id, f := range out {
-		if !inRange(f.First, q) || !InSegment(f.Answer, q.Properties) {
+		if !inRange(f.First, q) || !InSegment(f.Answer, q.Properties) || (q.Respondent != "" && f.Answer.Respondent != q.Respondent) {
 			delete(out, id)
 		}
 	}
@@ -203,7 +205,14 @@ func (s *Store) Report(ctx context.Context, q analytics.ReportQuery) (*analytics
 		if !f.Confirmed() && !q.IncludeUnconfirmed {
 			continue
 		}
-		if err := rep.Add(q.Interval.Start(f.First), f.Answer.Score, f.Answer.Reasons, 1); err != nil {
+		start := q.Interval.Start(f.First.In(q.Zone()))
+		var err error
+		if q.GroupBy.Set() {
+			err = rep.AddSegment(q.GroupBy.Of(f.Answer), start, f.Answer.Score, f.Answer.Reasons, 1)
+		} else {
+			err = rep.Add(start, f.Answer.Score, f.Answer.Reasons, 1)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -454,6 +463,9 @@ func (s *Store) LogSends(ctx context.Context, entries []analytics.SendLogEntry) 
 		k := logKey{e.SendID, e.Kind, e.ContactID}
 		s.sendLog[k] = e
 		s.logAt[k] = now
+		if _, ok := s.logFirst[k]; !ok {
+			s.logFirst[k] = now
+		}
 	}
 	return nil
 }
@@ -551,6 +563,78 @@ func (s *Store) EmailEventCounts(ctx context.Context, sendID string) (map[string
 		if e.SendID == sendID {
 			out[e.Event]++
 		}
+	}
+	return out, nil
+}
+
+// SendFunnels implements analytics.SendStore.
+func (s *Store) SendFunnels(ctx context.Context, surveyID string, from, to time.Time, window time.Duration) ([]analytics.SendFunnel, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	funnels := map[string]*analytics.SendFunnel{}
+	for k, e := range s.sendLog {
+		at := s.logFirst[k]
+		if e.SurveyID != surveyID || k.kind != analytics.KindInitial || at.Before(from) || !at.Before(to) {
+			continue
+		}
+		f, ok := funnels[k.send]
+		if !ok {
+			f = &analytics.SendFunnel{SendID: k.send, StartedAt: at.Truncate(time.Second)}
+			funnels[k.send] = f
+		}
+		if at.Truncate(time.Second).Before(f.StartedAt) {
+			f.StartedAt = at.Truncate(time.Second)
+		}
+		if e.Status == analytics.SendSent {
+			f.Emailed++
+		}
+	}
+	seen := map[[3]string]bool{}
+	for _, e := range s.emailEvents {
+		f, ok := funnels[e.SendID]
+		key := [3]string{e.SendID, e.Event, e.ContactID}
+		if !ok || e.SurveyID != surveyID || seen[key] {
+			continue
+		}
+		seen[key] = true
+		switch e.Event {
+		case "delivered":
+			f.Delivered++
+		case "open":
+			f.Opened++
+		}
+	}
+	// As the store: answers from the first send's start to within window
+	// of the last one's.
+	var first, last time.Time
+	for _, f := range funnels {
+		if first.IsZero() || f.StartedAt.Before(first) {
+			first = f.StartedAt
+		}
+		if f.StartedAt.After(last) {
+			last = f.StartedAt
+		}
+	}
+	answered := map[[2]string]bool{}
+	for _, r := range s.responses {
+		f, ok := funnels[r.Properties["send_id"]]
+		if !ok || r.SurveyID != surveyID || r.Channel != analytics.ChannelEmail || r.Unconfirmed {
+			continue
+		}
+		key := [2]string{f.SendID, r.Respondent}
+		at := time.Unix(0, int64(r.Version))
+		if answered[key] || at.Before(first) || !at.Before(last.Add(window)) {
+			continue
+		}
+		answered[key] = true
+		f.Answered++
+	}
+	out := make([]analytics.SendFunnel, 0, len(funnels))
+	for _, f := range funnels {
+		out = append(out, *f)
 	}
 	return out, nil
 }

@@ -128,11 +128,15 @@ function reasonList(survey, reasons) {
 }
 
 // Whom a reason's share is of: the detractors for a reason offered to every
-// group (as before follow_ups), else the groups it is offered to.
+// group (as before follow_ups), else the groups it is offered to (its
+// citations among their answers).
 function reasonBase(v, t) {
   const g = Array.isArray(v.groups) && v.groups.length > 0 && v.groups.length < GROUPS.length ? v.groups : null;
   if (!g) return { of: 'detractors', n: Number(t.detractors || 0), share: Number(v.share_of_detractors || 0) };
-  return { of: g.join(' and '), n: g.reduce((n, k) => n + Number(t[k] || 0), 0), share: Number(v.share_of_groups || 0) };
+  const among = (k) => (v.among && v.among[k]) || {};
+  const cited = g.reduce((n, k) => n + Number(among(k).cited || 0), 0);
+  const n = g.reduce((n, k) => n + Number(t[k] || 0), 0);
+  return { of: g.join(' and '), n, share: n > 0 ? cited / n : 0 };
 }
 
 function renderReasons(t, periods, interval, survey) {

@@ -35,15 +35,34 @@ WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
 ORDER BY day, computed DESC
 LIMIT 1 BY day;
 
+-- name: select-rollup-grouped-days
+-- select-rollup-segment-days for a grouped report: each group also names
+-- its segment, the channel (group key '') or the value of the property
+-- named by the key, in hex (a value may hold any character):
+-- 'segment:score:reason;reason:n'.
+-- args: min confirmed, segment pairs (may be empty), group key, group key,
+-- survey, first day, day after the last
+SELECT toString(day), parts,
+	arrayStringConcat(arrayMap((s, r, n, c, ch, pk, pv) ->
+		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
+			concat(hex(if(? = '', ch, pv[indexOf(pk, ?)])), ':', toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
+		seg_score, seg_reasons, seg_responses, seg_confirmed, seg_channel, seg_keys, seg_values), ',')
+FROM answer_days
+WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
+ORDER BY day, computed DESC
+LIMIT 1 BY day;
+
 -- name: select-raw-report
 -- Responses per (period, score, reasons) of [from, to) counted from the
 -- answers themselves: FINAL keeps each response's counting answer (its
 -- row of the highest version: the rows of a response share the sort key).
 -- These ranges are short (today, a day with a late follow-up), so FINAL
 -- is quick; after a merge rewrote months, longer, and FINAL still reads
--- them in bounded memory where grouping by response would not.
--- args: survey, from, to, min confirmed
-SELECT {period}(created_at) AS period, score, reasons, count()
+-- them in bounded memory where grouping by response would not. Periods
+-- begin at midnight in the time zone given (a report in another zone than
+-- UTC reads every day here: answer_days counts UTC days).
+-- args: time zone, survey, from, to, min confirmed
+SELECT {period}(created_at, ?) AS period, score, reasons, count()
 FROM (
 	SELECT created_at, score, reasons, confirmed FROM answers FINAL
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
@@ -52,10 +71,24 @@ GROUP BY period, score, reasons;
 
 -- name: select-raw-segment-report
 -- select-raw-report for a segment, which the counting answer must hold.
--- args: survey, from, to, min confirmed, segment pairs
-SELECT {period}(created_at) AS period, score, reasons, count()
+-- args: time zone, survey, from, to, min confirmed, segment pairs
+SELECT {period}(created_at, ?) AS period, score, reasons, count()
 FROM (
 	SELECT created_at, score, reasons, confirmed, property_keys, property_values FROM answers FINAL
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
 WHERE confirmed >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
 GROUP BY period, score, reasons;
+
+-- name: select-raw-grouped-report
+-- select-raw-segment-report for a grouped report, by segment: the channel
+-- (group key '') or the value of the property the key names ('' for
+-- answers without it).
+-- args: time zone, group key, group key, survey, from, to, min confirmed,
+-- segment pairs (may be empty)
+SELECT {period}(created_at, ?) AS period, if(? = '', channel, property_values[indexOf(property_keys, ?)]) AS seg,
+	score, reasons, count()
+FROM (
+	SELECT created_at, score, reasons, confirmed, channel, property_keys, property_values FROM answers FINAL
+	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
+WHERE confirmed >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
+GROUP BY period, seg, score, reasons;

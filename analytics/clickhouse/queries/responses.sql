@@ -34,6 +34,22 @@ WHERE hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_valu
 ORDER BY created_at DESC, id
 LIMIT ?;
 
+-- name: select-respondent-answers
+-- The counting answers of one respondent first given in [from, to), newest
+-- first: every answer of a response has its respondent, so the filter may
+-- come before FINAL. (respondent is not in the sort key: this reads the
+-- survey's range.)
+-- args: survey, respondent, from, to, segment pairs, limit
+SELECT id, created_at, score, reasons, comment, channel, respondent, confirmed, flags, property_keys, property_values
+FROM (
+	SELECT toString(response_id) AS id, created_at, score, reasons, comment, channel, respondent, confirmed, flags,
+		property_keys, property_values
+	FROM answers FINAL
+	WHERE survey_id = ? AND respondent = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?))
+WHERE hasAll(arrayMap((k, v) -> concat(k, '\0', v), property_keys, property_values), ?)
+ORDER BY created_at DESC, id
+LIMIT ?;
+
 -- name: select-export-answers
 -- Every counting answer first given in [from, to), for responses.csv,
 -- streamed as ClickHouse reads it (in time order within each month), in
