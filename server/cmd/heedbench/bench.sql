@@ -61,6 +61,15 @@ SELECT {period}(created_at) AS p, score, reasons, count() FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 GROUP BY p, score, reasons;
 
+-- name: floor-grouped-report
+-- The floor of a grouped report: floor-report by segment too (the channel
+-- for key '', else the property's value).
+-- args: key, key, survey, from, to
+SELECT {period}(created_at) AS p, if(? = '', channel, property_values[indexOf(property_keys, ?)]) AS seg, score, reasons, count()
+FROM answers
+WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+GROUP BY p, seg, score, reasons;
+
 -- name: floor-latest
 -- The floor of a latest-answers list: the newest raw rows of the range.
 -- args: survey, from, to

@@ -48,14 +48,15 @@ var benchFiles embed.FS
 
 // stmts are make bench's own statements (bench.sql).
 var stmts struct {
-	DropDatabase    string `query:"drop-database"`
-	CountRawRows    string `query:"count-raw-rows"`
-	GenerateAnswers string `query:"generate-answers"`
-	FloorReport     string `query:"floor-report"`
-	FloorLatest     string `query:"floor-latest"`
-	FlushLogs       string `query:"flush-logs"`
-	QueryPeakMemory string `query:"query-peak-memory"`
-	BuildAnswerDays string `query:"build-answer-days"`
+	DropDatabase       string `query:"drop-database"`
+	CountRawRows       string `query:"count-raw-rows"`
+	GenerateAnswers    string `query:"generate-answers"`
+	FloorReport        string `query:"floor-report"`
+	FloorLatest        string `query:"floor-latest"`
+	FloorGroupedReport string `query:"floor-grouped-report"`
+	FlushLogs          string `query:"flush-logs"`
+	QueryPeakMemory    string `query:"query-peak-memory"`
+	BuildAnswerDays    string `query:"build-answer-days"`
 }
 
 func init() {

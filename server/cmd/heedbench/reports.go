@@ -37,18 +37,21 @@ type reportCase struct {
 	kind     string // report, latest, csv, export
 	days     int    // the range: the last days days before end
 	interval analytics.Interval
+	groupBy  string // a report's group_by: "channel" or "property:plan"
 }
 
 var reportCases = []reportCase{
-	{"weekly report, 2 years", "report", 730, analytics.Week},
-	{"weekly report, 90 days", "report", 90, analytics.Week},
-	{"daily report, 7 days", "report", 7, analytics.Day},
-	{"daily report, 4 weeks", "report", 28, analytics.Day},
-	{"monthly report, 12 months", "report", 365, analytics.Month},
-	{"latest answers (20), 2 years", "latest", 730, analytics.Week},
-	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week},
-	{"report.csv monthly, 2 years", "csv", 730, analytics.Month},
-	{"responses.csv, 2 years", "export", 730, analytics.Week},
+	{"weekly report, 2 years", "report", 730, analytics.Week, ""},
+	{"weekly report, 90 days", "report", 90, analytics.Week, ""},
+	{"daily report, 7 days", "report", 7, analytics.Day, ""},
+	{"daily report, 4 weeks", "report", 28, analytics.Day, ""},
+	{"monthly report, 12 months", "report", 365, analytics.Month, ""},
+	{"weekly report by plan, 2 years", "report", 730, analytics.Week, "property:plan"},
+	{"weekly report by channel, 90 d", "report", 90, analytics.Week, "channel"},
+	{"latest answers (20), 2 years", "latest", 730, analytics.Week, ""},
+	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week, ""},
+	{"report.csv monthly, 2 years", "csv", 730, analytics.Month, ""},
+	{"responses.csv, 2 years", "export", 730, analytics.Week, ""},
 }
 
 // ReportRow is one line of the tables (and of the JSON).
@@ -253,6 +256,9 @@ func casePath(sv benchSurvey, rc reportCase, end time.Time) string {
 	case "export":
 		return "/api/v1/surveys/" + sv.id + "/responses.csv?" + q
 	}
+	if rc.groupBy != "" {
+		q += "&group_by=" + rc.groupBy
+	}
 	return "/api/v1/surveys/" + sv.id + "/report?interval=" + string(rc.interval) + "&" + q
 }
 
@@ -264,7 +270,11 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 		return stmts.FloorLatest, args, nil
 	}
 	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
-	sql, err := clickhouse.WithIdent(stmts.FloorReport, "period", fn)
+	floor := stmts.FloorReport
+	if g, _ := analytics.ParseGroupBy(rc.groupBy); g.Set() {
+		floor, args = stmts.FloorGroupedReport, []any{g.Property, g.Property, sv.id, from.Unix(), end.Unix()}
+	}
+	sql, err := clickhouse.WithIdent(floor, "period", fn)
 	return sql, args, err
 }
 

@@ -86,7 +86,13 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			var heed func() error
 			switch rc.kind {
 			case "report", "csv":
-				raw := ident("select-raw-report")
+				daysArgs := []any{uint8(1), sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}
+				days, raw, rawArgs := heedStatement("select-rollup-days"), ident("select-raw-report"), []any{"UTC", sv.id, today.Unix(), end.Unix(), uint8(1)}
+				if g, _ := analytics.ParseGroupBy(rc.groupBy); g.Set() {
+					daysArgs = []any{uint8(1), []string{}, g.Property, g.Property, sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}
+					days, raw = heedStatement("select-rollup-grouped-days"), ident("select-raw-grouped-report")
+					rawArgs = []any{"UTC", g.Property, g.Property, sv.id, today.Unix(), end.Unix(), uint8(1), []string{}}
+				}
 				heed = func() error {
 					for _, st := range []struct {
 						sql  string
@@ -95,8 +101,8 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 						// What Report runs (at once; here one after another): the
 						// parts of answers, the counted days, today raw.
 						{heedStatement("select-answer-parts"), nil},
-						{heedStatement("select-rollup-days"), []any{uint8(1), sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}},
-						{raw, []any{sv.id, today.Unix(), end.Unix(), uint8(1)}},
+						{days, daysArgs},
+						{raw, rawArgs},
 					} {
 						if _, err := run(st.sql, st.args, false, "Null"); err != nil {
 							return err
