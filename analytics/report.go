@@ -160,6 +160,9 @@ type ReasonStats struct {
 	// promoters and all answers, with intervals.
 	Among map[string]Share `json:"among"`
 	cited [3]int           // by detractors, passives, promoters
+
+	// Groups are the NPS groups the reason is offered to (Survey.AllReasons).
+	Groups []string `json:"groups"`
 }
 
 // Period is the NPS of one period (or of the whole report, with Start empty).
@@ -296,9 +299,10 @@ func (r *Report) Finish() {
 }
 
 func newPeriod(start string, sv *Survey) Period {
-	p := Period{Start: start, Reasons: make(map[string]ReasonStats, len(sv.Reasons))}
-	for _, r := range sv.Reasons {
-		p.Reasons[r.ID] = ReasonStats{}
+	reasons := sv.AllReasons()
+	p := Period{Start: start, Reasons: make(map[string]ReasonStats, len(reasons))}
+	for _, r := range reasons {
+		p.Reasons[r.ID] = ReasonStats{Groups: r.Groups}
 	}
 	return p
 }

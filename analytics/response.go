@@ -95,6 +95,8 @@ func (r *Response) Validate(sv *Survey) error {
 			errs["reasons"] = "must not repeat"
 		case !sv.HasReason(id):
 			errs["reasons"] = fmt.Sprintf("%q is not a reason of this survey", id)
+		case r.Score <= MaxScore && !sv.OffersReason(r.Score, id):
+			errs["reasons"] = fmt.Sprintf("%q is not offered to %s (score %d)", id, GroupOf(r.Score), r.Score)
 		}
 		seen[id] = true
 	}

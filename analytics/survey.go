@@ -16,6 +16,10 @@ type Survey struct {
 	Name     string   `json:"name"`
 	Question string   `json:"question"`
 	Reasons  []Reason `json:"reasons"`
+	// FollowUps gives detractors, passives or promoters a follow-up of
+	// their own (question and reasons); a group without one gets Reasons
+	// and the standard follow-up question. Nil for surveys without any.
+	FollowUps *FollowUps `json:"follow_ups,omitempty"`
 	// Language of the widget's own texts (en, es, fr, de); empty means the
 	// visitor's browser language.
 	Language       string         `json:"language"`
@@ -58,14 +62,34 @@ func DefaultWidgetSettings() WidgetSettings {
 		RecontactDaysAnswered: DefaultRecontactDaysAnswered, RecontactDaysDismissed: DefaultRecontactDaysDismissed}
 }
 
-// HasReason reports whether id is one of the survey's reasons.
+// HasReason reports whether id is one of the survey's reasons, offered to
+// any group.
 func (s *Survey) HasReason(id string) bool {
+	_, ok := s.reason(id)
+	return ok
+}
+
+// reason finds a reason by id among the top-level and every group's
+// reasons (ids are unique across them).
+func (s *Survey) reason(id string) (Reason, bool) {
 	for _, r := range s.Reasons {
 		if r.ID == id {
-			return true
+			return r, true
 		}
 	}
-	return false
+	if s.FollowUps != nil {
+		for _, f := range s.FollowUps.list() {
+			if f == nil {
+				continue
+			}
+			for _, r := range f.Reasons {
+				if r.ID == id {
+					return r, true
+				}
+			}
+		}
+	}
+	return Reason{}, false
 }
 
 // OwnQuestion is the survey's own wording, or "" when it asks the standard
@@ -79,14 +103,12 @@ func (s *Survey) OwnQuestion() string {
 }
 
 // ReasonLabels returns the labels of the given reason ids, in that order,
-// leaving out ids the survey no longer offers.
+// leaving out ids the survey no longer offers. Reasons of every group count.
 func (s *Survey) ReasonLabels(ids []string) []string {
 	labels := make([]string, 0, len(ids))
 	for _, id := range ids {
-		for _, r := range s.Reasons {
-			if r.ID == id {
-				labels = append(labels, r.Label)
-			}
+		if r, ok := s.reason(id); ok {
+			labels = append(labels, r.Label)
 		}
 	}
 	return labels

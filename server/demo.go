@@ -26,17 +26,7 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 	if _, ok := s.surveys.Get(DemoSurveyID); ok {
 		return nil
 	}
-	sv, err := s.newSurvey(surveyInput{
-		Name: "Demo: customer NPS",
-		Reasons: []reasonInput{
-			{ID: "rude_service", Label: "Rude or unhelpful service"},
-			{ID: "slow_service", Label: "Slow service"},
-			{ID: "price", Label: "Price"},
-			{ID: "product_quality", Label: "Product quality"},
-			{ID: "other", Label: "Other"},
-		},
-		AllowedOrigins: demoOrigins(s.cfg.DemoAddr),
-	}, DemoSurveyID)
+	sv, err := s.newSurvey(demoSurvey(s.cfg.DemoAddr), DemoSurveyID)
 	if err != nil {
 		return err
 	}
@@ -45,6 +35,37 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 	}
 	s.log.Info("created the demo survey", "id", DemoSurveyID)
 	return s.sendDemoEmail(ctx, sv)
+}
+
+// demoSurvey is the demo survey: detractors and promoters are asked
+// different follow-up questions with reasons of their own.
+func demoSurvey(demoAddr string) surveyInput {
+	return surveyInput{
+		Name: "Demo: customer NPS",
+		// Passives get these, under the standard follow-up question;
+		// detractors and promoters are asked their own.
+		Reasons: []reasonInput{
+			{ID: "not_enough_choice", Label: "Not enough choice"},
+			{ID: "delivery_time", Label: "Delivery took a while"},
+			{ID: "nothing_special", Label: "Nothing special"},
+		},
+		FollowUps: &followUpsInput{
+			Detractors: &followUpInput{Question: "What went wrong?", Reasons: []reasonInput{
+				{ID: "rude_service", Label: "Rude or unhelpful service"},
+				{ID: "slow_service", Label: "Slow service"},
+				{ID: "price", Label: "Price"},
+				{ID: "product_quality", Label: "Product quality"},
+				{ID: "other", Label: "Other"},
+			}},
+			Promoters: &followUpInput{Question: "What did you like most?", Reasons: []reasonInput{
+				{ID: "helpful_staff", Label: "Helpful staff"},
+				{ID: "fast_service", Label: "Fast service"},
+				{ID: "quality", Label: "Quality"},
+				{ID: "good_value", Label: "Good value"},
+			}},
+		},
+		AllowedOrigins: demoOrigins(demoAddr),
+	}
 }
 
 // sendDemoEmail emails the demo survey once to a demo contact, so that a

@@ -166,9 +166,17 @@ func (s *Server) getLink(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	base := "/r/" + c.Param("token")
+	// The score's group's follow-up: its own question as written, else the
+	// standard one in the reader's language.
+	question, reasons := sv.FollowUp(uint8(score))
+	why := question
+	if why == "" {
+		why = t.Why
+	}
 	err = site.Pages.ExecuteTemplate(&buf, "answer.html", map[string]any{
 		"Lang": t.Lang, "T": t, "Score": score, "ThanksScore": fmt.Sprintf(t.ThanksScore, score),
-		"Reasons": sv.Reasons, "PostURL": base, "ConfirmURL": base + "/confirm"})
+		"Why": why, "OwnQuestion": question != "",
+		"Reasons": reasons, "PostURL": base, "ConfirmURL": base + "/confirm"})
 	if err != nil {
 		return err
 	}

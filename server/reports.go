@@ -221,8 +221,8 @@ func reportHeader(sv *analytics.Survey, q analytics.ReportQuery) []string {
 	}
 	h = append(h, "period_start", "responses", "promoters", "passives", "detractors", "nps", "nps_ci95_low", "nps_ci95_high",
 		"small_sample", "nps_change", "nps_change_ci95_low", "nps_change_ci95_high", "nps_change_significant")
-	for _, r := range sv.Reasons {
-		h = append(h, r.Label+" (share of detractors)", r.Label+" (share of responses)")
+	for _, r := range sv.AllReasons() {
+		h = append(h, r.Label+" (share of "+reasonBase(r.Groups)+")", r.Label+" (share of responses)")
 	}
 	return h
 }
@@ -249,9 +249,9 @@ func reportRow(sv *analytics.Survey, q analytics.ReportQuery, segment string, p 
 	} else {
 		row = append(row, "", "", "", "")
 	}
-	for _, r := range sv.Reasons {
+	for _, r := range sv.AllReasons() {
 		st := p.Reasons[r.ID]
-		row = append(row, ftoa(st.ShareOfDetractors), ftoa(st.ShareOfResponses))
+		row = append(row, ftoa(reasonShare(st)), ftoa(st.ShareOfResponses))
 	}
 	return row
 }

@@ -66,6 +66,9 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 	if r.Channel == "" {
 		r.Channel = analytics.ChannelAPI
 	}
+	// Without a valid score, a score out of range keeps Validate from
+	// judging the reasons by a group the answer is not in.
+	r.Score = analytics.MaxScore + 1
 	if in.Score != nil {
 		switch {
 		case *in.Score < 0:
@@ -88,7 +91,9 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 	var rules analytics.FieldErrors
 	if errors.As(r.Validate(sv), &rules) {
 		for k, v := range rules {
-			fields[k] = v
+			if _, ok := fields[k]; !ok { // the score's own message first
+				fields[k] = v
+			}
 		}
 	}
 	if len(fields) > 0 {

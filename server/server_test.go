@@ -38,8 +38,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("rude_service = %v", rude)
 	}
 	ci := total["nps_ci95"].([]any)
-	if ci[0] != -73.4 || ci[1] != 100.0 {
+	if ci[0] != -51.3 || ci[1] != 84.7 { // adjusted Wald: the example
 		t.Fatalf("nps_ci95 = %v", ci)
+	}
+	if total["small_sample"] != true {
+		t.Fatalf("3 answers are not flagged a small sample: %v", total)
 	}
 	periods := rep["periods"].([]any)
 	last := periods[len(periods)-1].(map[string]any)
@@ -59,11 +62,12 @@ func TestEndToEnd(t *testing.T) {
 	if len(rows) != 1+len(periods) {
 		t.Fatalf("csv has %d rows, want header + %d", len(rows), len(periods))
 	}
-	want := []string{analytics.Week.Start(today).Format(time.DateOnly), "3", "2", "0", "1", "33.3", "-73.4", "100", "1", "0.3333", "0", "0"}
+	// The week before had no answers: no change to show.
+	want := []string{analytics.Week.Start(today).Format(time.DateOnly), "3", "2", "0", "1", "33.3", "-51.3", "84.7", "true", "", "", "", "", "1", "0.3333", "0", "0"}
 	if got := rows[len(rows)-1]; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("csv last row = %v, want %v", got, want)
 	}
-	if rows[0][8] != "Rude or unhelpful service (share of detractors)" {
+	if rows[0][13] != "Rude or unhelpful service (share of detractors)" {
 		t.Fatalf("csv header = %v", rows[0])
 	}
 }

@@ -3,24 +3,27 @@ package server
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
 )
 
 type surveyInput struct {
-	Name           string        `json:"name" validate:"required,max=200"`
-	Question       string        `json:"question" validate:"max=500"`
-	Reasons        []reasonInput `json:"reasons" validate:"max=20,unique=ID,dive"`
-	Language       string        `json:"language" validate:"omitempty,oneof=en es fr de"`
-	AllowedOrigins []string      `json:"allowed_origins" validate:"max=50,dive,origin"`
-	Widget         widgetInput   `json:"widget"`
-	AlertEmails    []string      `json:"alert_emails" validate:"max=20,dive,email"`
+	Name           string          `json:"name" validate:"required,max=200"`
+	Question       string          `json:"question" validate:"max=500"`
+	Reasons        []reasonInput   `json:"reasons" validate:"max=20,unique=ID,dive"`
+	FollowUps      *followUpsInput `json:"follow_ups"`
+	Language       string          `json:"language" validate:"omitempty,oneof=en es fr de"`
+	AllowedOrigins []string        `json:"allowed_origins" validate:"max=50,dive,origin"`
+	Widget         widgetInput     `json:"widget"`
+	AlertEmails    []string        `json:"alert_emails" validate:"max=20,dive,email"`
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -80,18 +83,31 @@ func (s *Server) createSurvey(c echo.Context) error {
 func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Question = strings.TrimSpace(in.Question)
-	for i := range in.Reasons {
-		in.Reasons[i].Label = strings.TrimSpace(in.Reasons[i].Label)
-	}
+	trimLabels(in.Reasons)
+	in.FollowUps.trim()
+	fields := map[string]string{}
 	if err := s.validate.Struct(in); err != nil {
-		return nil, err
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return nil, err
+		}
+		fields = fieldMessages(verrs)
+	}
+	for k, v := range in.reasonErrors() {
+		if _, ok := fields[k]; !ok {
+			fields[k] = v
+		}
+	}
+	if len(fields) > 0 {
+		return nil, invalid(fields)
 	}
 	now := time.Now().UTC()
 	sv := &analytics.Survey{
 		ID:             id,
 		Name:           in.Name,
 		Question:       in.Question,
-		Reasons:        make([]analytics.Reason, len(in.Reasons)),
+		Reasons:        reasons(in.Reasons),
+		FollowUps:      in.FollowUps.followUps(),
 		Language:       in.Language,
 		AllowedOrigins: []string{},
 		Widget:         analytics.DefaultWidgetSettings(),
@@ -101,9 +117,6 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 	}
 	if sv.Question == "" {
 		sv.Question = analytics.DefaultQuestion
-	}
-	for i, r := range in.Reasons {
-		sv.Reasons[i] = analytics.Reason{ID: r.ID, Label: r.Label}
 	}
 	in.Widget.apply(&sv.Widget)
 	for _, e := range in.AlertEmails {

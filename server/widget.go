@@ -24,7 +24,10 @@ type widgetConfig struct {
 	ID       string             `json:"id"`
 	Question string             `json:"question"`
 	Reasons  []analytics.Reason `json:"reasons"`
-	Language string             `json:"language"`
+	// FollowUps are the groups' own follow-ups (question as written, reasons);
+	// the widget falls back to Reasons for a group without one.
+	FollowUps *analytics.FollowUps `json:"follow_ups,omitempty"`
+	Language  string               `json:"language"`
 	analytics.WidgetSettings
 }
 
@@ -74,7 +77,7 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	}
 	// The standard question goes out empty so the widget shows it in the
 	// visitor's language; a survey's own wording is shown as written.
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, Language: sv.Language, WidgetSettings: sv.Widget})
+	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, WidgetSettings: sv.Widget})
 	if err != nil {
 		return err
 	}

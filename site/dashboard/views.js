@@ -129,11 +129,16 @@ function renderTable(periods, interval) {
 
 // ---------- reasons ----------
 
-// The survey's reasons in its own order, then any others the report names.
+const GROUPS = ['detractors', 'passives', 'promoters'];
+
+// The survey's reasons in its own order (top-level, then each group's
+// follow_ups), then any others the report names.
 function reasonList(survey, reasons) {
   const out = [];
   const seen = new Set();
-  for (const r of Array.isArray(survey && survey.reasons) ? survey.reasons : []) {
+  const own = (survey && survey.follow_ups) || {};
+  const all = [survey && survey.reasons, ...GROUPS.map((g) => own[g] && own[g].reasons)];
+  for (const r of all.flatMap((list) => (Array.isArray(list) ? list : []))) {
     if (!r || typeof r.id !== 'string' || seen.has(r.id)) continue;
     seen.add(r.id);
     out.push({ id: r.id, label: r.label ? String(r.label) : r.id });
@@ -147,6 +152,22 @@ function reasonList(survey, reasons) {
   return out;
 }
 
+// Whom a reason's share is of: the detractors for a reason offered to every
+// group (as before follow_ups), else the groups it is offered to (its
+// citations among their answers).
+// With one group, the share's interval and how it moved (group) come from
+// the report; a share among two groups is summed here, without them.
+function reasonBase(v, t) {
+  const among = (k) => (v.among && v.among[k]) || {};
+  const g = Array.isArray(v.groups) && v.groups.length > 0 && v.groups.length < GROUPS.length ? v.groups : ['detractors'];
+  const cited = g.reduce((n, k) => n + Number(among(k).cited || 0), 0);
+  const n = g.reduce((n, k) => n + Number(t[k] || 0), 0);
+  const one = g.length === 1 ? g[0] : null;
+  return {
+    of: g.join(' and '), group: one, n, cited, share: n > 0 ? cited / n : 0, ci: one ? among(one).ci95 : null,
+  };
+}
+
 function renderReasons(t, periods, interval, survey) {
   const box = els.reasons;
   const reasons = t.reasons || {};
@@ -155,21 +176,23 @@ function renderReasons(t, periods, interval, survey) {
     box.replaceChildren(el('p', null, 'This survey has no reasons for customers to pick.'));
     return;
   }
-  if (!(t.detractors > 0)) {
-    box.replaceChildren(el('p', null, 'No detractors in this range: nobody scored 0–6.'));
-    return;
-  }
   // The latest period that changed from the one before: its reason moves.
   const latest = [...periods].reverse().find((p) => p.change && p.change.reasons);
-  const rows = list.map((r) => {
+  const all = list.map((r) => {
     const v = reasons[r.id] || {};
-    const among = (v.among && v.among.detractors) || {};
-    const moved = latest && latest.change.reasons[r.id] && latest.change.reasons[r.id].detractors;
-    return {
-      ...r, cited: Number(among.cited ?? 0), of: Number(among.of ?? t.detractors ?? 0), ci: among.ci95,
-      share: Number(v.share_of_detractors || 0), count: Number(v.count || 0), moved,
-    };
-  }).sort((a, b) => b.share - a.share || b.count - a.count || a.label.localeCompare(b.label));
+    const base = reasonBase(v, t);
+    const moves = latest && latest.change.reasons[r.id];
+    return { ...r, ...base, count: Number(v.count || 0), moved: moves && base.group ? moves[base.group] : null };
+  });
+  const rank = (r) => GROUPS.indexOf(r.of.split(' ')[0]);
+  const rows = all.filter((r) => r.n > 0)
+    .sort((a, b) => rank(a) - rank(b) || b.share - a.share || b.count - a.count || a.label.localeCompare(b.label));
+  if (!rows.length) {
+    box.replaceChildren(el('p', null, all.every((r) => r.of === 'detractors')
+      ? 'No detractors in this range: nobody scored 0–6.'
+      : 'Nobody in this range was offered these reasons.'));
+    return;
+  }
 
   const bars = el('ol', { class: 'dash-bars' }, ...rows.map((r) => {
     const fill = el('span', { class: 'dash-bar-fill' });
@@ -182,18 +205,20 @@ function renderReasons(t, periods, interval, survey) {
         el('span', { class: 'dash-bar-label' }, r.label),
         el('span', { class: 'dash-bar-value' },
           el('strong', null, fmtPct(r.share)),
-          ` of detractors (${fmtInt(r.cited)} of ${fmtInt(r.of)})`,
+          ` of ${r.of} (${fmtInt(r.cited)} of ${fmtInt(r.n)})`,
           r.ci ? el('span', { class: 'dash-sub' }, ` · 95% CI ${fmtPctCI(r.ci)}`) : null,
           mark)),
       el('span', { class: 'dash-bar-track', 'aria-hidden': 'true' }, fill));
   }));
 
+  const bases = [...new Map(rows.map((r) => [r.of, r.n]))];
   const nodes = [
-    el('p', { class: 'dash-reasons-lead' }, `${plural(t.detractors, 'detractor', 'detractors')} in this range.`),
+    el('p', { class: 'dash-reasons-lead' },
+      `${bases.map(([of, n]) => plural(n, of.replace(/s( and |$)/g, '$1'), of)).join(', ')} in this range.`),
     bars,
   ];
 
-  const top = rows[0];
+  const top = rows.find((r) => r.of === 'detractors');
   if (top && top.share > 0) nodes.push(...topReasonTrend(top, periods, interval));
   box.replaceChildren(...nodes);
 }

@@ -27,7 +27,7 @@
 //     button.x[aria-label=Close]
 //     div.body
 //       step 1: h2#heed-title.q, div.scores[role=group] > button[data-score=0..10], div.ends
-//       step 2: form > h2#heed-title, div.reasons[role=group] > label.pill >
+//       step 2: form > h2#heed-title (the group's question), div.reasons[role=group] > label.pill >
 //               input[type=checkbox][name=reason][value=<reason id>], label.lbl,
 //               textarea#heed-comment, input.hp[name=website], button.send[type=submit]
 //       step 3: h2#heed-title.ty (thank you)
@@ -194,9 +194,12 @@ h2:focus-visible{outline:none}
         arm();
       };
 
-      // Step 2: reasons (if any), a comment and the honeypot.
+      // Step 2: the score's group's follow-up (config follow_ups: its own
+      // question, shown as written, and reasons; else the survey's reasons
+      // under the standard question), a comment and the honeypot.
       const followUp = () => {
-        const reasons = (cfg.reasons || []).map((r) =>
+        const own = (cfg.follow_ups || {})[score < 7 ? 'detractors' : score < 9 ? 'passives' : 'promoters'];
+        const reasons = ((own ? own.reasons : cfg.reasons) || []).map((r) =>
           el('label', { class: 'pill' }, el('input', { type: 'checkbox', name: 'reason', value: r.id }), el('span', {}, r.label)),
         );
         const comment = el('textarea', { id: 'heed-comment', name: 'comment', maxlength: 2000, rows: 3 });
@@ -204,7 +207,7 @@ h2:focus-visible{outline:none}
         const form = el(
           'form',
           { novalidate: '' },
-          heading(tReason, 'r'),
+          heading((own && own.question) || tReason, 'r'),
           reasons.length ? el('div', { class: 'reasons', role: 'group', 'aria-labelledby': 'heed-title' }, ...reasons) : '',
           el('label', { class: 'lbl', for: 'heed-comment' }, tComment),
           comment,
