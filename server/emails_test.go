@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -519,4 +520,42 @@ func TestConfirmedAnswerSurvivesMerges(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("from the counted days")
+}
+
+// TestLateConfirmKeepsFollowUp: the answer page's confirmation may arrive
+// after the follow-up sent from the same page (a slow request); the
+// follow-up's reasons and comment must stay the answer that counts.
+func TestLateConfirmKeepsFollowUp(t *testing.T) {
+	ts := newEmailServer(t, "heed_test_server_lateconfirm", "")
+	id := ts.createSurvey(t, shopSurvey)
+	browser := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+	tok := ts.token(t, id, "late@example.com", time.Hour)
+	page := ts.do(t, "GET", "/r/"+tok+"?s=2", "", "User-Agent", browser)
+	m := regexp.MustCompile(`data-shown="(\d+)"`).FindSubmatch(page.body)
+	if page.status != 200 || m == nil {
+		t.Fatalf("answer page: %d %.300s", page.status, page.body)
+	}
+	form := url.Values{"s": {"2"}, "reasons": {"rude_service"}, "comment": {"Kept waiting"}}
+	if r := ts.do(t, "POST", "/r/"+tok, form.Encode(), "Content-Type", "application/x-www-form-urlencoded", "User-Agent", browser); r.status != 200 {
+		t.Fatalf("follow-up: %d", r.status)
+	}
+	ts.waitAnswer(t, id, func(a map[string]any) bool { return a["comment"] == "Kept waiting" })
+	rows := ts.storedRows(t, id)
+	if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":2,"t":"`+string(m[1])+`"}`, "User-Agent", browser); r.status != 202 || r.json(t)["confirmed"] != true {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	ts.db.WaitRows(t, "answers", id, rows+1)
+	if err := ts.db.Exec(context.Background(), "OPTIMIZE TABLE answers FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	as := ts.answers(t, id)
+	if len(as) != 1 || as[0]["comment"] != "Kept waiting" || as[0]["confirmed"] != true {
+		t.Fatalf("the late confirmation replaced the follow-up: %v", as)
+	}
+	// A made-up time (the future, or before the email was sent) is not believed.
+	for _, shown := range []string{"99999999999999999", "1", "x"} {
+		if r := ts.do(t, "POST", "/r/"+tok+"/confirm", `{"s":2,"t":"`+shown+`"}`, "User-Agent", browser); shown == "x" && r.status != 422 || shown != "x" && r.status != 202 {
+			t.Errorf("confirm with t=%s: %d %s", shown, r.status, r.body)
+		}
+	}
 }

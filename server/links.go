@@ -176,7 +176,8 @@ func (s *Server) getLink(c echo.Context) error {
 	err = site.Pages.ExecuteTemplate(&buf, "answer.html", map[string]any{
 		"Lang": t.Lang, "T": t, "Score": score, "ThanksScore": fmt.Sprintf(t.ThanksScore, score),
 		"Why": why, "OwnQuestion": question != "",
-		"Reasons": reasons, "PostURL": base, "ConfirmURL": base + "/confirm"})
+		"Reasons": reasons, "PostURL": base, "ConfirmURL": base + "/confirm",
+		"Shown": strconv.FormatInt(time.Now().UnixNano(), 10)})
 	if err != nil {
 		return err
 	}
@@ -193,6 +194,22 @@ func ignoreShown(err error) error {
 
 type confirmInput struct {
 	Score *int `json:"s" validate:"required,min=0,max=10"`
+	// Shown is when the page was served (ns, as text: JavaScript numbers
+	// cannot hold it).
+	Shown string `json:"t" validate:"omitempty,max=20,numeric"`
+}
+
+// confirmVersion orders a confirmation by when its page was shown, not by
+// when the confirmation arrived: the page's follow-up form, sent after the
+// page was shown, must win over a confirmation that arrives after it (a
+// slow request), or its reasons and comment would be lost. A time before
+// the email was sent or after now is not believed (now is used).
+func confirmVersion(shown string, claims emails.Claims, now time.Time) uint64 {
+	t, err := strconv.ParseInt(shown, 10, 64)
+	if err != nil || t < claims.SentAt.UnixNano() || t > now.UnixNano() {
+		return uint64(now.UnixNano())
+	}
+	return uint64(t)
 }
 
 // confirmLink handles POST /r/:token/confirm, sent by the answer page's
@@ -218,6 +235,7 @@ func (s *Server) confirmLink(c echo.Context) error {
 		return c.JSON(http.StatusAccepted, map[string]bool{"confirmed": false})
 	}
 	r := s.emailAnswer(c, claims, *in.Score)
+	r.Version = confirmVersion(in.Shown, claims, time.Now())
 	if err := s.writer.Add(r); err != nil {
 		return s.writerError(c, err)
 	}

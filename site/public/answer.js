@@ -7,7 +7,9 @@
   fetch(main.getAttribute('data-confirm-url'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ s: Number(main.getAttribute('data-score')) }),
+    // t: when the page was shown, so that this confirmation never wins over
+    // the follow-up sent from the page should it arrive after it.
+    body: JSON.stringify({ s: Number(main.getAttribute('data-score')), t: main.getAttribute('data-shown') || '' }),
     credentials: 'same-origin'
   }).catch(function () {});
 })();
