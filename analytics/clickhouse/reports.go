@@ -38,18 +38,15 @@ func periodFunction(i analytics.Interval) (string, error) {
 // (only today changed) costs one round of small queries at once: the parts
 // of answers, the counted days, today raw. When other days turn out
 // changed, a second round reads them raw. answer_days counts UTC days: a
-// report in another time zone reads every day raw.
+// report in another time zone also reads raw the days its period
+// boundaries split (splitDays).
 func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.Report, error) {
 	p, err := newReportPlan(rq)
 	if err != nil {
 		return nil, err
 	}
-	assumed := daySet{}
-	if !rq.UTC() {
-		for d := p.firstDay; d.Before(p.endDay); d = d.AddDate(0, 0, 1) {
-			assumed[dateString(d)] = true
-		}
-	} else if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
+	assumed := p.splitDays()
+	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
 		assumed[dateString(today)] = true
 	}
 	var (
@@ -57,13 +54,12 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		days  map[string]countedDay
 	)
 	raw, readRaw := db.rawCounts(ctx, p, p.rawQueries(assumed, true))
-	reads := []func() error{readRaw}
-	if rq.UTC() {
-		reads = append(reads,
-			func() (err error) { parts, err = db.answerParts(ctx); return err },
-			func() (err error) { days, err = db.countedDays(ctx, p); return err })
-	}
-	if err := parallel(reads...); err != nil {
+	err = parallel(
+		func() (err error) { parts, err = db.answerParts(ctx); return err },
+		func() (err error) { days, err = db.countedDays(ctx, p); return err },
+		readRaw,
+	)
+	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	more := daySet{}
@@ -84,7 +80,8 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		if err != nil || d.Before(p.firstDay) || !d.Before(p.endDay) || more[day] || assumed[day] {
 			continue
 		}
-		if err := p.add(rep, rq.Interval.Start(d), c.groups); err != nil {
+		// A whole UTC day that no period boundary splits lies in one period.
+		if err := p.add(rep, rq.Interval.Start(d.In(rq.Zone())), c.groups); err != nil {
 			return nil, err
 		}
 	}
@@ -116,6 +113,25 @@ func (db *DB) SegmentKeys(ctx context.Context, surveyID string, from, to time.Ti
 		keys = []string{}
 	}
 	return keys, nil
+}
+
+// splitDays are the UTC days of the range that a period boundary of
+// another time zone splits (a Monday's midnight in Paris is 22:00 or 23:00
+// UTC the day before): answer_days counts UTC days, so these are read
+// raw, each row to its period; every other UTC day lies in one period and
+// is served by its count. In UTC there are none.
+func (p *reportPlan) splitDays() daySet {
+	out := daySet{}
+	if p.rq.UTC() {
+		return out
+	}
+	rq := p.rq
+	for s := rq.Interval.Start(rq.From.In(rq.Zone())); s.Before(rq.To); s = rq.Interval.Next(s) {
+		if u := s.UTC(); !u.Equal(dayOf(u)) {
+			out[dateString(dayOf(u))] = true
+		}
+	}
+	return out
 }
 
 // add counts groups in the period starting at start.

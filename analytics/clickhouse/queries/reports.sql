@@ -60,7 +60,7 @@ LIMIT 1 BY day;
 -- is quick; after a merge rewrote months, longer, and FINAL still reads
 -- them in bounded memory where grouping by response would not. Periods
 -- begin at midnight in the time zone given (a report in another zone than
--- UTC reads every day here: answer_days counts UTC days).
+-- UTC also reads here the UTC days its period boundaries split).
 -- args: time zone, survey, from, to, min confirmed
 SELECT {period}(created_at, ?) AS period, score, reasons, count()
 FROM (

@@ -55,17 +55,17 @@ FROM (
 
 -- name: floor-report
 -- The floor: the least any report of [from, to) must read and group, on
--- the raw rows, without folding a response.
--- args: survey, from, to
-SELECT {period}(created_at) AS p, score, reasons, count() FROM answers
+-- the raw rows, without folding a response, with periods in a time zone.
+-- args: time zone, survey, from, to
+SELECT {period}(created_at, ?) AS p, score, reasons, count() FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 GROUP BY p, score, reasons;
 
 -- name: floor-grouped-report
 -- The floor of a grouped report: floor-report by segment too (the channel
 -- for key '', else the property's value).
--- args: key, key, survey, from, to
-SELECT {period}(created_at) AS p, if(? = '', channel, property_values[indexOf(property_keys, ?)]) AS seg, score, reasons, count()
+-- args: time zone, key, key, survey, from, to
+SELECT {period}(created_at, ?) AS p, if(? = '', channel, property_values[indexOf(property_keys, ?)]) AS seg, score, reasons, count()
 FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 GROUP BY p, seg, score, reasons;

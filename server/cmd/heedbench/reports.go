@@ -38,20 +38,22 @@ type reportCase struct {
 	days     int    // the range: the last days days before end
 	interval analytics.Interval
 	groupBy  string // a report's group_by: "channel" or "property:plan"
+	tz       string // a report's time zone ("": UTC)
 }
 
 var reportCases = []reportCase{
-	{"weekly report, 2 years", "report", 730, analytics.Week, ""},
-	{"weekly report, 90 days", "report", 90, analytics.Week, ""},
-	{"daily report, 7 days", "report", 7, analytics.Day, ""},
-	{"daily report, 4 weeks", "report", 28, analytics.Day, ""},
-	{"monthly report, 12 months", "report", 365, analytics.Month, ""},
-	{"weekly report by plan, 2 years", "report", 730, analytics.Week, "property:plan"},
-	{"weekly report by channel, 90 d", "report", 90, analytics.Week, "channel"},
-	{"latest answers (20), 2 years", "latest", 730, analytics.Week, ""},
-	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week, ""},
-	{"report.csv monthly, 2 years", "csv", 730, analytics.Month, ""},
-	{"responses.csv, 2 years", "export", 730, analytics.Week, ""},
+	{"weekly report, 2 years", "report", 730, analytics.Week, "", ""},
+	{"weekly report, 90 days", "report", 90, analytics.Week, "", ""},
+	{"daily report, 7 days", "report", 7, analytics.Day, "", ""},
+	{"daily report, 4 weeks", "report", 28, analytics.Day, "", ""},
+	{"monthly report, 12 months", "report", 365, analytics.Month, "", ""},
+	{"weekly report by plan, 2 years", "report", 730, analytics.Week, "property:plan", ""},
+	{"weekly report by channel, 90 d", "report", 90, analytics.Week, "channel", ""},
+	{"weekly report in Paris, 2 years", "report", 730, analytics.Week, "", "Europe/Paris"},
+	{"latest answers (20), 2 years", "latest", 730, analytics.Week, "", ""},
+	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week, "", ""},
+	{"report.csv monthly, 2 years", "csv", 730, analytics.Month, "", ""},
+	{"responses.csv, 2 years", "export", 730, analytics.Week, "", ""},
 }
 
 // ReportRow is one line of the tables (and of the JSON).
@@ -259,6 +261,9 @@ func casePath(sv benchSurvey, rc reportCase, end time.Time) string {
 	if rc.groupBy != "" {
 		q += "&group_by=" + rc.groupBy
 	}
+	if rc.tz != "" {
+		q += "&tz=" + rc.tz
+	}
 	return "/api/v1/surveys/" + sv.id + "/report?interval=" + string(rc.interval) + "&" + q
 }
 
@@ -269,10 +274,22 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 	if rc.kind == "latest" {
 		return stmts.FloorLatest, args, nil
 	}
+	tz := "UTC"
+	if rc.tz != "" {
+		tz = rc.tz
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return "", nil, err
+		}
+		// The range's ends are midnights there, as Heed reads them.
+		f, e := from.In(loc), end.In(loc)
+		args = []any{sv.id, time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc).Unix(), time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, loc).Unix()}
+	}
+	args = append([]any{tz}, args...)
 	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
 	floor := stmts.FloorReport
 	if g, _ := analytics.ParseGroupBy(rc.groupBy); g.Set() {
-		floor, args = stmts.FloorGroupedReport, []any{g.Property, g.Property, sv.id, from.Unix(), end.Unix()}
+		floor, args = stmts.FloorGroupedReport, []any{tz, g.Property, g.Property, sv.id, from.Unix(), end.Unix()}
 	}
 	sql, err := clickhouse.WithIdent(floor, "period", fn)
 	return sql, args, err
