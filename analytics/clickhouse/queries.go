@@ -71,6 +71,11 @@ type queries struct {
 	SelectEmailedContacts  string `query:"select-emailed-contacts"`
 	InsertEmailEvents      string `query:"insert-email-events"`
 	SelectEmailEventCounts string `query:"select-email-event-counts"`
+	// churn.sql
+	InsertChurn            string `query:"insert-churn"`
+	SelectChurnRecorded    string `query:"select-churn-recorded"`
+	SelectChurnReport      string `query:"select-churn-report"`
+	SelectChurnRangeReport string `query:"select-churn-range-report"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`
