@@ -84,7 +84,7 @@ func churnScenario() ([]churnStep, []churnCase) {
 	ids := []string{"", "rude_service", "price"}
 	day := analytics.DayNumber(today)
 	want := []string{
-		"churned\t34\t1\t100\t1",            // cc-a: 2, rude; churned on day 10 of 30
+		"churned\t34\t1\t100\t1",             // cc-a: 2, rude; churned on day 10 of 30
 		"churned_before_answer\t10\t1\t0\t0", // cc-e
 		"pending\t35\t1\t0\t0",               // cc-d: answered 5 days ago
 		"stayed\t65\t1\t0\t0",                // cc-w: 1, price; withdrawn
