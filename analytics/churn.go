@@ -357,22 +357,25 @@ func npsGroup(score uint8) string {
 // revenueCustomers gave a revenue, revenue in all.
 func (t *ChurnTally) Add(status ChurnStatus, score uint8, reasons []string, n int, revenue float64, revenueCustomers int) error {
 	c := &t.rep.Customers
-	c.Answered += n
 	switch status {
 	case ChurnStatusChurned, ChurnStatusStayed:
 	case ChurnStatusPending:
+		c.Answered += n
 		c.Pending += n
 		return nil
 	case ChurnStatusPendingChurned:
+		c.Answered += n
 		c.Pending += n
 		c.PendingChurned += n
 		return nil
 	case ChurnStatusChurnedBeforeAnswer:
+		c.Answered += n
 		c.ChurnedBeforeAnswer += n
 		return nil
 	default:
 		return fmt.Errorf("churn report: unknown status %q", status)
 	}
+	c.Answered += n
 	churned := status == ChurnStatusChurned
 	c.Closed += n
 	g := &t.rep.Groups[t.groups[npsGroup(score)]]
