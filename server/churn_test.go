@@ -241,3 +241,59 @@ func testChurnFlow(t *testing.T, ts *testServer) {
 		t.Errorf("after importing cy/1 again: %v", c)
 	}
 }
+
+// TestDemoChurn: the demo survey comes with answers and churn in which
+// rude service is the reason most churned customers last gave, and
+// detractors churn most, those citing rude service above all.
+func TestDemoChurn(t *testing.T) {
+	demo := func(c *testConfig) { c.Server.Demo = true }
+	// Some of them by email, keyed as email answers are.
+	_, churn := demoChurn(DemoSurveyID, time.Now())
+	byEmail := 0
+	for _, c := range churn {
+		if c.Email != "" && c.Customer == analytics.ContactID(c.Email) {
+			byEmail++
+		}
+	}
+	if byEmail == 0 {
+		t.Error("no demo churn record names an email")
+	}
+	for _, tc := range []struct{ name, db string }{{"fake", ""}, {"clickhouse", "heed_test_server_churndemo"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newServerWith(t, tc.db, demo)
+			r := ts.admin(t, "GET", "/api/v1/surveys/"+DemoSurveyID+"/churn", "")
+			if r.status != 200 {
+				t.Fatalf("demo churn: %d %s", r.status, r.body)
+			}
+			rep := r.json(t)
+			cust := rep["customers"].(map[string]any)
+			if cust["churned"].(float64) < 30 || cust["pending"].(float64) < 30 || cust["answered"] != float64(demoWidgetCustomers+demoEmailCustomers) {
+				t.Fatalf("demo customers %v", cust)
+			}
+			var top string
+			var topShare, rudeRate, otherRate float64
+			for _, x := range rep["reasons"].([]any) {
+				reason := x.(map[string]any)
+				share, _ := reason["share_of_churned"].(float64)
+				rate, _ := reason["churn_rate"].(float64)
+				if share > topShare {
+					top, topShare = reason["id"].(string), share
+				}
+				if reason["id"] == "rude_service" {
+					rudeRate = rate
+				} else {
+					otherRate = max(otherRate, rate)
+				}
+			}
+			if top != "rude_service" || rudeRate <= otherRate {
+				t.Errorf("demo: the leading reason among churned customers is %s (%.2f); rude service churn rate %.2f, others up to %.2f", top, topShare, rudeRate, otherRate)
+			}
+			g := rep["groups"].([]any)
+			det, pas, pro := g[0].(map[string]any)["rate"].(float64), g[1].(map[string]any)["rate"].(float64), g[2].(map[string]any)["rate"].(float64)
+			if !(det > pas && pas > pro) {
+				t.Errorf("demo churn rates: detractors %.2f, passives %.2f, promoters %.2f", det, pas, pro)
+			}
+			t.Logf("demo: %v; churn rates %.2f / %.2f / %.2f; rude service %.2f of churned", cust, det, pas, pro, topShare)
+		})
+	}
+}
