@@ -7,8 +7,9 @@
 -- whole sort key, so every row of a customer folds into one in a merge or
 -- FINAL. The version is the time of the write in nanoseconds: the last
 -- write about a customer wins, an import that changes churned_at or a
--- withdrawal (withdrawn = 1, a tombstone) alike; readers take
--- argMax(..., version) and skip customers whose last row is a tombstone.
+-- withdrawal (withdrawn = 1, a tombstone) alike; readers take the row of
+-- the highest version (FINAL, or argMax(..., version)) and skip customers
+-- whose last row is a tombstone.
 -- The table is small (customers who left, not answers), so reading it
 -- whole for a report is cheap.
 CREATE TABLE IF NOT EXISTS churn (

@@ -21,7 +21,10 @@ HAVING argMax(withdrawn, version) = 0;
 -- version: confirmed before unconfirmed, then the latest; with min version
 -- 2^63 a customer with no confirmed answer is left out. Its day is the
 -- answer's own time (the version's low 63 bits, in ns). The churn records
--- (small: customers who left) are joined by customer; days are UTC days,
+-- (small: customers who left) are joined by customer, each as its row of
+-- the highest version (FINAL: a streaming merge of a table sorted by
+-- customer, cheaper than grouping it), tombstones left out; days are UTC
+-- days,
 -- and the status rule is analytics.ClassifyChurn's:
 --   no churn, or a churn from window days after the answer: stayed once
 --   the window has closed (today - answer day >= window), else pending;
@@ -52,11 +55,9 @@ FROM (
 		FROM (SELECT respondent, version, score, reasons FROM answer_customers FINAL WHERE survey_id = ?)
 		WHERE version >= ?) AS last
 	ANY LEFT JOIN (
-		SELECT customer AS respondent, argMax(churned_at, version) AS churned_at,
-			argMax(revenue, version) AS revenue, argMax(has_revenue, version) AS has_revenue
-		FROM churn
-		GROUP BY customer
-		HAVING argMax(withdrawn, version) = 0) AS churned
+		SELECT respondent, churned_at, revenue, has_revenue
+		FROM (SELECT customer AS respondent, churned_at, revenue, has_revenue, withdrawn FROM churn FINAL)
+		WHERE withdrawn = 0) AS churned
 	USING respondent)
 GROUP BY status, answer;
 
@@ -85,10 +86,8 @@ FROM (
 		WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?) AND respondent != '' AND confirmed >= ?
 		GROUP BY respondent) AS last
 	ANY LEFT JOIN (
-		SELECT customer AS respondent, argMax(churned_at, version) AS churned_at,
-			argMax(revenue, version) AS revenue, argMax(has_revenue, version) AS has_revenue
-		FROM churn
-		GROUP BY customer
-		HAVING argMax(withdrawn, version) = 0) AS churned
+		SELECT respondent, churned_at, revenue, has_revenue
+		FROM (SELECT customer AS respondent, churned_at, revenue, has_revenue, withdrawn FROM churn FINAL)
+		WHERE withdrawn = 0) AS churned
 	USING respondent)
 GROUP BY status, answer;

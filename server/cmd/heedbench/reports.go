@@ -49,7 +49,12 @@ var reportCases = []reportCase{
 	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week},
 	{"report.csv monthly, 2 years", "csv", 730, analytics.Month},
 	{"responses.csv, 2 years", "export", 730, analytics.Week},
+	{"churn report, 90-day window", "churn", 730, analytics.Week},
+	{"churn report, from/to 2 years", "churn-range", 730, analytics.Week},
 }
+
+// churnWindowDays is the window of the churn cases.
+const churnWindowDays = 90
 
 // ReportRow is one line of the tables (and of the JSON).
 type ReportRow struct {
@@ -83,6 +88,9 @@ func runReports(args []string) error {
 	fs.Parse(args)
 	if !strings.Contains(*chURL, "/heed_bench") {
 		return errors.New("-clickhouse-url must name a heed_bench* database: it is dropped")
+	}
+	if opts, err := clickhouse.ParseURL(*chURL); err == nil {
+		benchDatabase = opts.Auth.Database // clickhouse-client's floor reads the same database
 	}
 	var surveys []benchSurvey
 	for _, s := range strings.Split(*sizes, ",") {
@@ -128,6 +136,9 @@ func runReports(args []string) error {
 		if err := store.SaveSurvey(ctx, benchReportSurvey(sv.id)); err != nil {
 			return err
 		}
+	}
+	if err := conn.Exec(ctx, stmts.GenerateChurn, start.Unix(), int64(730*86400)); err != nil {
+		return fmt.Errorf("generate churn: %w", err)
 	}
 	t0 := time.Now()
 	n, err := store.RefreshDays(ctx)
@@ -252,6 +263,10 @@ func casePath(sv benchSurvey, rc reportCase, end time.Time) string {
 		return "/api/v1/surveys/" + sv.id + "/report.csv?interval=" + string(rc.interval) + "&" + q
 	case "export":
 		return "/api/v1/surveys/" + sv.id + "/responses.csv?" + q
+	case "churn":
+		return "/api/v1/surveys/" + sv.id + "/churn?window_days=" + strconv.Itoa(churnWindowDays)
+	case "churn-range":
+		return "/api/v1/surveys/" + sv.id + "/churn?window_days=" + strconv.Itoa(churnWindowDays) + "&" + q
 	}
 	return "/api/v1/surveys/" + sv.id + "/report?interval=" + string(rc.interval) + "&" + q
 }
@@ -262,6 +277,9 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 	args := []any{sv.id, from.Unix(), end.Unix()}
 	if rc.kind == "latest" {
 		return stmts.FloorLatest, args, nil
+	}
+	if rc.kind == "churn" || rc.kind == "churn-range" {
+		return stmts.FloorChurn, []any{int64(churnWindowDays * 86400), sv.id}, nil
 	}
 	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
 	sql, err := clickhouse.WithIdent(stmts.FloorReport, "period", fn)
@@ -370,6 +388,9 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 	return row, nil
 }
 
+// benchDatabase is the database of -clickhouse-url.
+var benchDatabase = "heed_bench_reports"
+
 // clientCSVRate is the rows per second clickhouse-client writes as
 // CSVWithNames for responses.csv's own statement on the same rows.
 func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (float64, error) {
@@ -377,7 +398,7 @@ func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (flo
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.CommandContext(ctx, "clickhouse-client", "--port", "19000", "--database", "heed_bench_reports", "--format", "CSVWithNames", "-q", sql)
+	cmd := exec.CommandContext(ctx, "clickhouse-client", "--port", "19000", "--database", benchDatabase, "--format", "CSVWithNames", "-q", sql)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, err
