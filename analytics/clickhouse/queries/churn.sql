@@ -23,9 +23,8 @@ HAVING argMax(withdrawn, version) = 0;
 -- answer's own time (the version's low 63 bits, in ns). The churn records
 -- (small: customers who left) are joined by customer, each as its row of
 -- the highest version (FINAL: a streaming merge of a table sorted by
--- customer, cheaper than grouping it), tombstones left out; days are UTC
--- days,
--- and the status rule is analytics.ClassifyChurn's:
+-- customer, cheaper than grouping it), tombstones left out. Days are UTC
+-- days, and the status rule is analytics.ClassifyChurn's:
 --   no churn, or a churn from window days after the answer: stayed once
 --   the window has closed (today - answer day >= window), else pending;
 --   a churn before the answer's day: churned_before_answer;
