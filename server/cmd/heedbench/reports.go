@@ -85,7 +85,23 @@ func runReports(args []string) error {
 	runs := fs.Int("runs", 11, "timed runs of each request (the median is printed; short requests vary by a few ms with the merges of the traffic)")
 	chdbLib := fs.String("chdb", "", "libchdb.so for the current-ClickHouse table (default: what make compat fetched; none: skip)")
 	out := fs.String("out", ".data/bench/reports.json", "where to write the figures as JSON")
+	only := fs.String("only", "", "run only the requests whose name holds one of these comma-separated words (e.g. churn)")
 	fs.Parse(args)
+	if *only != "" {
+		var keep []reportCase
+		for _, rc := range reportCases {
+			for _, w := range strings.Split(*only, ",") {
+				if w = strings.TrimSpace(w); w != "" && strings.Contains(rc.name, w) {
+					keep = append(keep, rc)
+					break
+				}
+			}
+		}
+		if len(keep) == 0 {
+			return fmt.Errorf("-only %q matches no request", *only)
+		}
+		reportCases = keep
+	}
 	if !strings.Contains(*chURL, "/heed_bench") {
 		return errors.New("-clickhouse-url must name a heed_bench* database: it is dropped")
 	}
