@@ -81,6 +81,24 @@ type SendStore interface {
 	SendFunnels(ctx context.Context, surveyID string, from, to time.Time, window time.Duration) ([]SendFunnel, error)
 }
 
+// ChurnStore keeps the customers known to have left and links them to
+// what they answered (churn.go).
+type ChurnStore interface {
+	// UpsertChurn writes churn records; for each customer the last write
+	// wins.
+	UpsertChurn(ctx context.Context, records []Churn) error
+	// WithdrawChurn withdraws the records of these customers: a tombstone
+	// that wins over every earlier write, until the customer is imported
+	// again.
+	WithdrawChurn(ctx context.Context, customers []string) error
+	// ChurnRecorded returns which of these customers have a churn record
+	// that is not withdrawn.
+	ChurnRecorded(ctx context.Context, customers []string) (map[string]bool, error)
+	// ChurnReport counts the customers who answered q's survey by whether
+	// they churned within the window after their last answer.
+	ChurnReport(ctx context.Context, q ChurnQuery) (*ChurnReport, error)
+}
+
 // Health tells whether the store can serve.
 type Health interface {
 	Ping(ctx context.Context) error
@@ -97,5 +115,6 @@ type Store interface {
 	ResponseStore
 	ContactStore
 	SendStore
+	ChurnStore
 	Health
 }

@@ -34,6 +34,9 @@ func (s *Server) ensureDemoSurvey(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("created the demo survey", "id", DemoSurveyID)
+	if err := s.seedDemoChurn(ctx, sv); err != nil {
+		s.log.Warn("demo survey without its answers and churn", "err", err)
+	}
 	return s.sendDemoEmail(ctx, sv)
 }
 

@@ -53,6 +53,11 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
 	api.Match(getHead, "/sends/:id", s.getSend, admin)
 	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)
+	// Churn: the customers who left, linked to their last answers.
+	api.POST("/churn", s.createChurn, admin, middleware.BodyLimit(churnBodyLimit))
+	api.DELETE("/churn/:customer", s.deleteChurn, admin)
+	api.Match(getHead, "/surveys/:id/churn", s.getChurnReport, admin)
+	api.Match(getHead, "/surveys/:id/churn.csv", s.getChurnCSV, admin)
 	linkLimit := []echo.MiddlewareFunc{ipLimit, publicLimit}
 	e.Match(getHead, "/r/:token", s.getLink, linkLimit...)
 	e.POST("/r/:token", s.postLink, linkLimit...)

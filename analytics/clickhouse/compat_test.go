@@ -124,6 +124,7 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 		t.Errorf("responses.csv's statement on current ClickHouse gave:\n%s", out.Output)
 	}
 	t.Logf("%d named statements (%d samples) and every migration ran on current ClickHouse", len(clickhouse.Statements()), ran)
+	compatChurn(t, c)
 }
 
 func firstLine(s string) string {

@@ -79,6 +79,11 @@ type queries struct {
 	SelectSendEmailed string `query:"select-send-emailed"`
 	SelectSendEvents  string `query:"select-send-events"`
 	SelectSendAnswers string `query:"select-send-answers"`
+	// churn.sql
+	InsertChurn            string `query:"insert-churn"`
+	SelectChurnRecorded    string `query:"select-churn-recorded"`
+	SelectChurnReport      string `query:"select-churn-report"`
+	SelectChurnRangeReport string `query:"select-churn-range-report"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

@@ -97,6 +97,17 @@ var samples = map[string][]sample{
 	"select-emailed-contacts":   {{args: []any{"s1", sampleFrom}}},
 	"insert-email-events":       {{args: []any{"ev1", "delivered", "ann@example.com", "c1", "send1", "s1", "", sampleAt}}},
 	"select-email-event-counts": {{args: []any{"send1"}}},
+	// churn.sql
+	"insert-churn":          {{args: []any{"c1", uint64(1), uint8(0), "ann@example.com", sampleAt, "moved to a rival", 49.5, uint8(1), sampleAt}}},
+	"select-churn-recorded": {{args: []any{[]string{"c1", "c2"}}}},
+	"select-churn-report": {
+		{args: []any{int64(90), int64(20760), int64(90), []string{"", "price", "rude_service"}, "s1", uint64(1) << 63}},
+		{args: []any{int64(1), int64(20760), int64(1), []string{""}, "s1", uint64(0)}},
+	},
+	"select-churn-range-report": {
+		{args: []any{int64(90), int64(20760), int64(90), []string{"", "price"}, "s1", sampleFrom, sampleTo, uint8(1)}},
+		{args: []any{int64(730), int64(20760), int64(730), []string{""}, "s1", int64(0), int64(4294967295), uint8(0)}},
+	},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

@@ -39,6 +39,7 @@ type Store struct {
 	logAt       map[logKey]time.Time
 	logFirst    map[logKey]time.Time
 	emailEvents map[string]analytics.EmailEvent
+	churn       map[string]analytics.Churn // by customer; withdrawn ones deleted
 }
 
 type logKey struct{ send, kind, contact string }
@@ -54,6 +55,7 @@ func New() *Store {
 		logAt:       map[logKey]time.Time{},
 		logFirst:    map[logKey]time.Time{},
 		emailEvents: map[string]analytics.EmailEvent{},
+		churn:       map[string]analytics.Churn{},
 	}
 }
 
@@ -665,6 +667,103 @@ func (s *Store) SendFunnels(ctx context.Context, surveyID string, from, to time.
 		out = append(out, *f)
 	}
 	return out, nil
+}
+
+// UpsertChurn implements analytics.ChurnStore: the last write wins.
+func (s *Store) UpsertChurn(ctx context.Context, records []analytics.Churn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	for _, c := range records {
+		s.churn[c.Customer] = c
+	}
+	return nil
+}
+
+// WithdrawChurn implements analytics.ChurnStore.
+func (s *Store) WithdrawChurn(ctx context.Context, customers []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	for _, c := range customers {
+		delete(s.churn, c)
+	}
+	return nil
+}
+
+// ChurnRecorded implements analytics.ChurnStore.
+func (s *Store) ChurnRecorded(ctx context.Context, customers []string) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := map[string]bool{}
+	for _, c := range customers {
+		if _, ok := s.churn[c]; ok {
+			out[c] = true
+		}
+	}
+	return out, nil
+}
+
+// ChurnReport implements analytics.ChurnStore with the rules in plain Go:
+// a customer's last answer is their row of the highest stored version
+// (confirmed before unconfirmed, then the latest), among the rows of the
+// responses first answered in q's range that carry their respondent id.
+func (s *Store) ChurnReport(ctx context.Context, q analytics.ChurnQuery) (*analytics.ChurnReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	var rows []analytics.Response
+	for _, r := range s.responses {
+		if r.SurveyID == q.Survey.ID {
+			rows = append(rows, r)
+		}
+	}
+	folded := Fold(rows)
+	last := map[string]analytics.Response{}
+	for _, r := range rows {
+		first := folded[r.ResponseID].First
+		if r.Respondent == "" || (r.Unconfirmed && !q.IncludeUnconfirmed) ||
+			(!q.From.IsZero() && first.Before(q.From)) || (!q.To.IsZero() && !first.Before(q.To)) {
+			continue
+		}
+		if prev, ok := last[r.Respondent]; !ok || StoredVersion(r) > StoredVersion(prev) {
+			last[r.Respondent] = r
+		}
+	}
+	tally := analytics.NewChurnTally(q.Survey)
+	today := analytics.DayNumber(q.Today)
+	for customer, r := range last {
+		answerDay := analytics.DayNumber(time.Unix(0, int64(r.Version&^(1<<63))))
+		c, churned := s.churn[customer]
+		status := analytics.ClassifyChurn(answerDay, analytics.DayNumber(c.ChurnedAt), churned, today, q.WindowDays)
+		revenue, revenueCustomers := 0.0, 0
+		if churned && c.HasRevenue {
+			revenue, revenueCustomers = c.Revenue, 1
+		}
+		if err := tally.Add(status, r.Score, r.Reasons, 1, revenue, revenueCustomers); err != nil {
+			return nil, err
+		}
+	}
+	return tally.Finish(), nil
+}
+
+// StoredVersion is the version the store keeps an answer under: the
+// confirmed bit (63) over the answer's time in nanoseconds.
+func StoredVersion(r analytics.Response) uint64 {
+	v := r.Version &^ (1 << 63)
+	if !r.Unconfirmed {
+		v |= 1 << 63
+	}
+	return v
 }
 
 // Ping implements analytics.Health.

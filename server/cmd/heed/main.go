@@ -52,6 +52,9 @@ Usage:
   heed migrate [flags]   apply ClickHouse migrations and exit
   heed contacts import FILE.csv
                          import contacts (header row: email,name,<property>...)
+  heed churn import FILE.csv
+                         import the customers who left (header row:
+                         email or respondent,churned_at,reason,revenue)
   heed send --survey ID [--where prop=value]... [--dry-run]
                          email a survey (resumable: run it again after Ctrl-C)
   heed send --remind SEND_ID
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args[1:], stderr)
 	case "contacts":
 		return contactsCmd(ctx, args[1:], stdout, stderr)
+	case "churn":
+		return churnCmd(ctx, args[1:], stdout, stderr)
 	case "send":
 		return sendCmd(ctx, args[1:], stdout, stderr)
 	case "version":

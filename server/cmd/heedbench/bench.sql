@@ -77,6 +77,33 @@ SELECT created_at, score, reasons, comment FROM answers
 WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 ORDER BY created_at DESC LIMIT 20;
 
+-- name: generate-churn
+-- Churn records for about 8 % of the customers generate-answers names
+-- (cust-0 .. cust-999999), churned over [start, start + span), half of
+-- them with a revenue: the churn report joins them.
+-- args: start (unix), span (seconds)
+INSERT INTO churn (customer, version, withdrawn, email, churned_at, reason, revenue, has_revenue, updated_at)
+SELECT concat('cust-', toString(number)), 1, 0, '', toDateTime(? + cityHash64(number, 2) % ?, 'UTC'), 'bench',
+	toFloat64(cityHash64(number, 3) % 200), toUInt8(cityHash64(number, 4) % 2), now()
+FROM (SELECT number FROM system.numbers LIMIT 1000000)
+WHERE cityHash64(number, 1) % 100 < 8;
+
+-- name: floor-churn
+-- The floor of the churn report: what a plain query of the same figures
+-- reads and groups, without Heed's rules (no choice of the counting
+-- answer, no versions of churn records): each customer's latest raw answer
+-- to the survey, joined with the churn records, counted by score, reasons
+-- and whether the churn fell within the window.
+-- args: window (seconds), survey
+SELECT score, reasons, churned, count(), sum(revenue) FROM (
+	SELECT score, reasons, revenue, churned_at >= last_at AND churned_at < last_at + ? AS churned
+	FROM (
+		SELECT respondent, max(created_at) AS last_at, argMax(score, created_at) AS score, argMax(reasons, created_at) AS reasons
+		FROM answers WHERE survey_id = ? GROUP BY respondent) AS last
+	ANY LEFT JOIN (SELECT customer AS respondent, churned_at, revenue FROM churn) AS c
+	USING respondent)
+GROUP BY score, reasons, churned;
+
 -- name: flush-logs
 SYSTEM FLUSH LOGS;
 

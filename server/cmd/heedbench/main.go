@@ -57,6 +57,8 @@ var stmts struct {
 	FlushLogs          string `query:"flush-logs"`
 	QueryPeakMemory    string `query:"query-peak-memory"`
 	BuildAnswerDays    string `query:"build-answer-days"`
+	GenerateChurn      string `query:"generate-churn"`
+	FloorChurn         string `query:"floor-churn"`
 }
 
 func init() {

@@ -54,7 +54,12 @@ var reportCases = []reportCase{
 	{"latest answers (20), 12 weeks", "latest", 84, analytics.Week, "", ""},
 	{"report.csv monthly, 2 years", "csv", 730, analytics.Month, "", ""},
 	{"responses.csv, 2 years", "export", 730, analytics.Week, "", ""},
+	{"churn report, 90-day window", "churn", 730, analytics.Week, "", ""},
+	{"churn report, from/to 2 years", "churn-range", 730, analytics.Week, "", ""},
 }
+
+// churnWindowDays is the window of the churn cases.
+const churnWindowDays = 90
 
 // ReportRow is one line of the tables (and of the JSON).
 type ReportRow struct {
@@ -85,9 +90,28 @@ func runReports(args []string) error {
 	runs := fs.Int("runs", 11, "timed runs of each request (the median is printed; short requests vary by a few ms with the merges of the traffic)")
 	chdbLib := fs.String("chdb", "", "libchdb.so for the current-ClickHouse table (default: what make compat fetched; none: skip)")
 	out := fs.String("out", ".data/bench/reports.json", "where to write the figures as JSON")
+	only := fs.String("only", "", "run only the requests whose name holds one of these comma-separated words (e.g. churn)")
 	fs.Parse(args)
+	if *only != "" {
+		var keep []reportCase
+		for _, rc := range reportCases {
+			for _, w := range strings.Split(*only, ",") {
+				if w = strings.TrimSpace(w); w != "" && strings.Contains(rc.name, w) {
+					keep = append(keep, rc)
+					break
+				}
+			}
+		}
+		if len(keep) == 0 {
+			return fmt.Errorf("-only %q matches no request", *only)
+		}
+		reportCases = keep
+	}
 	if !strings.Contains(*chURL, "/heed_bench") {
 		return errors.New("-clickhouse-url must name a heed_bench* database: it is dropped")
+	}
+	if opts, err := clickhouse.ParseURL(*chURL); err == nil {
+		benchDatabase = opts.Auth.Database // clickhouse-client's floor reads the same database
 	}
 	var surveys []benchSurvey
 	for _, s := range strings.Split(*sizes, ",") {
@@ -133,6 +157,9 @@ func runReports(args []string) error {
 		if err := store.SaveSurvey(ctx, benchReportSurvey(sv.id)); err != nil {
 			return err
 		}
+	}
+	if err := conn.Exec(ctx, stmts.GenerateChurn, start.Unix(), int64(730*86400)); err != nil {
+		return fmt.Errorf("generate churn: %w", err)
 	}
 	t0 := time.Now()
 	n, err := store.RefreshDays(ctx)
@@ -257,6 +284,10 @@ func casePath(sv benchSurvey, rc reportCase, end time.Time) string {
 		return "/api/v1/surveys/" + sv.id + "/report.csv?interval=" + string(rc.interval) + "&" + q
 	case "export":
 		return "/api/v1/surveys/" + sv.id + "/responses.csv?" + q
+	case "churn":
+		return "/api/v1/surveys/" + sv.id + "/churn?window_days=" + strconv.Itoa(churnWindowDays)
+	case "churn-range":
+		return "/api/v1/surveys/" + sv.id + "/churn?window_days=" + strconv.Itoa(churnWindowDays) + "&" + q
 	}
 	if rc.groupBy != "" {
 		q += "&group_by=" + rc.groupBy
@@ -273,6 +304,9 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 	args := []any{sv.id, from.Unix(), end.Unix()}
 	if rc.kind == "latest" {
 		return stmts.FloorLatest, args, nil
+	}
+	if rc.kind == "churn" || rc.kind == "churn-range" {
+		return stmts.FloorChurn, []any{int64(churnWindowDays * 86400), sv.id}, nil
 	}
 	tz := "UTC"
 	if rc.tz != "" {
@@ -397,6 +431,9 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 	return row, nil
 }
 
+// benchDatabase is the database of -clickhouse-url.
+var benchDatabase = "heed_bench_reports"
+
 // clientCSVRate is the rows per second clickhouse-client writes as
 // CSVWithNames for responses.csv's own statement on the same rows.
 func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (float64, error) {
@@ -404,7 +441,7 @@ func clientCSVRate(ctx context.Context, sv benchSurvey, from, to time.Time) (flo
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.CommandContext(ctx, "clickhouse-client", "--port", "19000", "--database", "heed_bench_reports", "--format", "CSVWithNames", "-q", sql)
+	cmd := exec.CommandContext(ctx, "clickhouse-client", "--port", "19000", "--database", benchDatabase, "--format", "CSVWithNames", "-q", sql)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, err

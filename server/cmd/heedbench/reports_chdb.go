@@ -55,6 +55,9 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			return nil, "", fmt.Errorf("count days: %w", err)
 		}
 	}
+	if _, err := run(stmts.GenerateChurn, []any{start.Unix(), int64(730 * 86400)}, false, "TSV"); err != nil {
+		return nil, "", fmt.Errorf("generate churn: %w", err)
+	}
 	timeIt := func(steps func() error) (time.Duration, error) {
 		if err := steps(); err != nil { // warm-up
 			return 0, err
@@ -112,6 +115,22 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 						}
 					}
 					return nil
+				}
+			case "churn", "churn-range":
+				// What ChurnReport runs: one statement, over answer_customers
+				// or, with a range, over the answers of the range.
+				ids := []string{""}
+				for _, r := range benchReportSurvey(sv.id).Reasons {
+					ids = append(ids, r.ID)
+				}
+				w, day := int64(churnWindowDays), analytics.DayNumber(end.AddDate(0, 0, -1))
+				sql, args := heedStatement("select-churn-report"), []any{w, day, w, ids, sv.id, uint64(1) << 63}
+				if rc.kind == "churn-range" {
+					sql, args = heedStatement("select-churn-range-report"), []any{w, day, w, ids, sv.id, from.Unix(), end.Unix(), uint8(1)}
+				}
+				heed = func() error {
+					_, err := run(sql, args, false, "Null")
+					return err
 				}
 			case "latest":
 				heed = func() error {
