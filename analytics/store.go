@@ -74,6 +74,16 @@ type SendStore interface {
 	EmailEventCounts(ctx context.Context, sendID string) (map[string]int, error)
 }
 
+// DigestStore records each survey's digest of each period, so that one
+// goes out per period, across restarts (see DigestRecord.Version).
+type DigestStore interface {
+	// SaveDigest writes a row of a period's record.
+	SaveDigest(ctx context.Context, r DigestRecord) error
+	// Digest returns the row that wins for a period (the highest Version);
+	// ok is false when the period has none.
+	Digest(ctx context.Context, surveyID, schedule, period string) (r DigestRecord, ok bool, err error)
+}
+
 // Health tells whether the store can serve.
 type Health interface {
 	Ping(ctx context.Context) error
@@ -90,5 +100,6 @@ type Store interface {
 	ResponseStore
 	ContactStore
 	SendStore
+	DigestStore
 	Health
 }

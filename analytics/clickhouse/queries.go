@@ -73,6 +73,9 @@ type queries struct {
 	SelectEmailedContacts  string `query:"select-emailed-contacts"`
 	InsertEmailEvents      string `query:"insert-email-events"`
 	SelectEmailEventCounts string `query:"select-email-event-counts"`
+	// digests.sql
+	InsertDigest string `query:"insert-digest"`
+	SelectDigest string `query:"select-digest"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

@@ -91,6 +91,10 @@ var samples = map[string][]sample{
 	"select-emailed-contacts":   {{args: []any{"s1", sampleFrom}}},
 	"insert-email-events":       {{args: []any{"ev1", "delivered", "ann@example.com", "c1", "send1", "s1", "", sampleAt}}},
 	"select-email-event-counts": {{args: []any{"send1"}}},
+	// digests.sql
+	"insert-digest": {{args: []any{"s1", "weekly", time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), uint64(1), uint16(1), "sending", "c1", sampleAt,
+		[]string{"boss@example.com"}, "", sampleAt}}},
+	"select-digest": {{args: []any{"s1", "weekly", "2026-10-26"}}},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

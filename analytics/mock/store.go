@@ -38,6 +38,7 @@ type Store struct {
 	sendLog     map[logKey]analytics.SendLogEntry
 	logAt       map[logKey]time.Time
 	emailEvents map[string]analytics.EmailEvent
+	digests     map[digestKey][]digestRow // digests.go
 }
 
 type logKey struct{ send, kind, contact string }
