@@ -51,6 +51,9 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
 	api.Match(getHead, "/sends/:id", s.getSend, admin)
 	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)
+	api.Match(getHead, "/surveys/:id/digest/preview", s.getDigestPreview, admin)
+	api.Match(getHead, "/surveys/:id/digest/chart.png", s.getDigestChart, admin)
+	api.POST("/surveys/:id/digest/send", s.sendDigest, admin, adminLimit)
 	linkLimit := []echo.MiddlewareFunc{ipLimit, publicLimit}
 	e.Match(getHead, "/r/:token", s.getLink, linkLimit...)
 	e.POST("/r/:token", s.postLink, linkLimit...)

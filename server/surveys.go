@@ -21,6 +21,7 @@ type surveyInput struct {
 	AllowedOrigins []string      `json:"allowed_origins" validate:"max=50,dive,origin"`
 	Widget         widgetInput   `json:"widget"`
 	AlertEmails    []string      `json:"alert_emails" validate:"max=20,dive,email"`
+	Digest         *digestInput  `json:"digest"` // checked by digestSettings (digests.go)
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -86,6 +87,10 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 	if err := s.validate.Struct(in); err != nil {
 		return nil, err
 	}
+	digest, err := s.digestSettings(in.Digest)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	sv := &analytics.Survey{
 		ID:             id,
@@ -96,6 +101,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		AllowedOrigins: []string{},
 		Widget:         analytics.DefaultWidgetSettings(),
 		AlertEmails:    []string{},
+		Digest:         digest,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
