@@ -58,14 +58,3 @@ func (s *Store) Digest(ctx context.Context, surveyID, schedule, period string) (
 	}
 	return best.r, true, nil
 }
-
-// DigestRows returns every row written for a period, oldest first.
-func (s *Store) DigestRows(surveyID, schedule, period string) []analytics.DigestRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []analytics.DigestRecord
-	for _, row := range s.digests[digestKey{surveyID, schedule, period}] {
-		out = append(out, row.r)
-	}
-	return out
-}
