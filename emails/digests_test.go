@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -588,4 +589,42 @@ func contrast(a, b string) float64 {
 	}
 	la, lb := lum(a), lum(b)
 	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
+}
+
+// TestDigestRun: the loop checks every interval, sends a due digest once,
+// and stops with its context (on synctest's fake clock, which starts on
+// Saturday 1 January 2000: the digest of the week of 20 Dec 1999 is due).
+func TestDigestRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := mock.New()
+		sv := digestSurvey()
+		sv.CreatedAt = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+		surveys := analytics.NewSurveys(store)
+		if err := surveys.Save(context.Background(), sv); err != nil {
+			t.Fatal(err)
+		}
+		mailer := &scriptMailer{}
+		d, err := NewDigests(DigestOptions{Store: store, Surveys: surveys, Mailer: mailer, ReportCSV: fakeCSV, LockDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); d.Run(ctx, time.Minute) }()
+		time.Sleep(59 * time.Second)
+		synctest.Wait()
+		if n := mailer.sent(); n != 0 {
+			t.Fatalf("%d sends before the first check", n)
+		}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if n := mailer.sent(); n != 1 {
+			t.Fatalf("%d sends after ten checks, want 1", n)
+		}
+		if r, ok, _ := store.Digest(ctx, "d", "weekly", "1999-12-20"); !ok || r.Status != analytics.DigestSent {
+			t.Fatalf("record %+v %v", r, ok)
+		}
+		cancel()
+		<-done
+	})
 }
