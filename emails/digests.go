@@ -24,29 +24,6 @@ import (
 	"heed/analytics"
 )
 
-// Digests email each survey's managers a digest of the last full week or
-// month (analytics.DigestSettings): the NPS against the period before with
-// its interval and a plain sentence, the reason shares that moved
-// significantly, the latest detractor comments and who wrote them, a trend
-// chart (an inline PNG) and the period's report.csv attached.
-//
-// Exactly once per survey and period, also across restarts and between
-// instances, is kept so (DigestRecord.Version says how the store orders the
-// rows): a run takes a lock file for the period (other runs on this data
-// folder skip it), reads the period's record and stops if the digest went
-// out, or may have (sent, unknown, abandoned), or is being sent by another
-// runner (a fresh claim); otherwise it builds the digest, writes a claim
-// ("sending") and reads the record back: only the runner whose claim is on
-// top (the earliest of that attempt) sends. After the mailer answers it
-// records sent, failed (certainly not sent: retried after RetryAfter) or
-// unknown (a timeout half-way: not retried). The claim is written BEFORE
-// sending, so a crash between the send and the outcome leaves "sending",
-// which a later run marks abandoned after StaleAfter and logs, never
-// sending again: for a digest, at most once beats twice. Between instances
-// on other hosts the earliest claim wins by the claimers' clocks: keep them
-// in sync (NTP), or run the digest loop on one instance (--digest-check 0
-// on the others).
-
 // DigestTrendPeriods is how many periods the chart and the CSV cover.
 const DigestTrendPeriods = 12
 
@@ -127,7 +104,28 @@ func (o *DigestOptions) validate() error {
 	return nil
 }
 
-// Digests sends the digests; see the comment above DigestTrendPeriods.
+// Digests email each survey's managers a digest of the last full week or
+// month (analytics.DigestSettings): the NPS against the period before with
+// its interval and a plain sentence, the reason shares that moved
+// significantly, the latest detractor comments and who wrote them, a trend
+// chart (an inline PNG) and the period's report.csv attached.
+//
+// Exactly once per survey and period, also across restarts and between
+// instances, is kept so (DigestRecord.Version says how the store orders the
+// rows): a run takes a lock file for the period (other runs on this data
+// folder skip it), reads the period's record and stops if the digest went
+// out, or may have (sent, unknown, abandoned), or is being sent by another
+// runner (a fresh claim); otherwise it builds the digest, writes a claim
+// ("sending") and reads the record back: only the runner whose claim is on
+// top (the earliest of that attempt) sends. After the mailer answers it
+// records sent, failed (certainly not sent: retried after RetryAfter) or
+// unknown (a timeout half-way: not retried). The claim is written BEFORE
+// sending, so a crash between the send and the outcome leaves "sending",
+// which a later run marks abandoned after StaleAfter and logs, never
+// sending again: for a digest, at most once beats twice. Between instances
+// on other hosts the earliest claim wins by the claimers' clocks: keep them
+// in sync (NTP), or run the digest loop on one instance (--digest-check 0
+// on the others).
 type Digests struct {
 	o DigestOptions
 }
@@ -713,8 +711,9 @@ type digestData struct {
 }
 
 // RenderDigest renders a digest; chartSrc is where the HTML finds the chart
-// ("cid:nps-trend" in the email, a data: URL in the preview). A test send
-// says so in its subject and at its top.
+// ("cid:nps-trend" in the email, a data: URL of the chart in the preview),
+// always a URL Heed made: it is not escaped. A test send says so in its
+// subject and at its top.
 func RenderDigest(v DigestView, chartSrc string, test bool) (Rendered, error) {
 	subject := v.Subject
 	if test {

@@ -229,7 +229,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The digest loop: every --digest-check, the digests that are due go
 	// out (0 turns it off, e.g. on all instances but one).
-	stopDigests := func() {}
+	// Stopping waits for a digest being sent, within the shutdown deadline
+	// (past it, its claim stays "sending": never sent twice).
+	stopDigests := func(context.Context) {}
 	if cfg.DigestCheck > 0 {
 		digestCtx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -237,7 +239,14 @@ func (m *Main) Run(ctx context.Context) error {
 			defer close(done)
 			digests.Run(digestCtx, cfg.DigestCheck)
 		}()
-		stopDigests = func() { cancel(); <-done }
+		stopDigests = func(ctx context.Context) {
+			cancel()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				log.Warn("shutdown: a digest was still being sent")
+			}
+		}
 	}
 	// shutdown stops in the reverse order of building: no new digests,
 	// no new requests, pending alerts out, every accepted answer written;
@@ -245,7 +254,7 @@ func (m *Main) Run(ctx context.Context) error {
 	shutdown := func() error {
 		ctx, cancel := shutdownCtx()
 		defer cancel()
-		stopDigests()
+		stopDigests(ctx)
 		err := srv.Shutdown(ctx)
 		alerts.Flush(ctx)
 		return errors.Join(err, closeWriter(ctx))
