@@ -99,6 +99,16 @@ type ChurnStore interface {
 	ChurnReport(ctx context.Context, q ChurnQuery) (*ChurnReport, error)
 }
 
+// DigestStore records each survey's digest of each period, so that one
+// goes out per period, across restarts (see DigestRecord.Version).
+type DigestStore interface {
+	// SaveDigest writes a row of a period's record.
+	SaveDigest(ctx context.Context, r DigestRecord) error
+	// Digest returns the row that wins for a period (the highest Version);
+	// ok is false when the period has none.
+	Digest(ctx context.Context, surveyID, schedule, period string) (r DigestRecord, ok bool, err error)
+}
+
 // Health tells whether the store can serve.
 type Health interface {
 	Ping(ctx context.Context) error
@@ -116,5 +126,6 @@ type Store interface {
 	ContactStore
 	SendStore
 	ChurnStore
+	DigestStore
 	Health
 }

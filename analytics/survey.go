@@ -26,9 +26,11 @@ type Survey struct {
 	AllowedOrigins []string       `json:"allowed_origins"`
 	Widget         WidgetSettings `json:"widget"`
 	// AlertEmails hear within minutes when a detractor (0-6) answers.
-	AlertEmails []string  `json:"alert_emails"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	AlertEmails []string `json:"alert_emails"`
+	// Digest, when set, emails managers a periodic digest (digests.go).
+	Digest    *DigestSettings `json:"digest,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // WidgetSettings are the politeness rules of the website widget.

@@ -1,7 +1,7 @@
 // Package emails is Heed's survey email: templates in four languages,
 // signed link tokens, sending through SendGrid (github.com/sendgrid/sendgrid-go)
 // or, without an API key, a local outbox built by the same code, resumable
-// sends with reminders, and detractor alerts.
+// sends with reminders, detractor alerts, and managers' digests.
 package emails
 
 import (

@@ -224,6 +224,21 @@ type OutboxMessage struct {
 	Headers    map[string]string `json:"headers"`
 	CustomArgs map[string]string `json:"custom_args"`
 	Categories []string          `json:"categories"`
+	// Attachments are the message's own, as the v3 API takes them
+	// (content in base64; inline ones with a content_id).
+	Attachments []*mail.Attachment `json:"attachments,omitempty"`
+}
+
+// InlineHTML is the HTML with each cid: reference to an inline attachment
+// replaced by a data: URL, so that a browser shows what a mail client would.
+func (m OutboxMessage) InlineHTML() string {
+	html := m.HTML
+	for _, a := range m.Attachments {
+		if a.Disposition == "inline" && a.ContentID != "" {
+			html = strings.ReplaceAll(html, `"cid:`+a.ContentID+`"`, `"data:`+a.Type+`;base64,`+a.Content+`"`)
+		}
+	}
+	return html
 }
 
 // Send writes each personalization of m as a file.
@@ -240,7 +255,8 @@ func (o *Outbox) Send(ctx context.Context, m *mail.SGMailV3) error {
 			}
 			return s
 		}
-		msg := OutboxMessage{At: now, Subject: subst(m.Subject), Headers: p.Headers, CustomArgs: p.CustomArgs, Categories: m.Categories}
+		msg := OutboxMessage{At: now, Subject: subst(m.Subject), Headers: p.Headers, CustomArgs: p.CustomArgs, Categories: m.Categories,
+			Attachments: m.Attachments}
 		if m.From != nil {
 			msg.From = m.From.Address
 		}

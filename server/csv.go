@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
 )
 
 // csvWriter writes a CSV download (RFC 4180: CRLF, quotes where needed;
@@ -47,14 +50,7 @@ func (w *csvWriter) row(cells []string) error {
 	if w.head {
 		return nil
 	}
-	w.line = w.line[:0]
-	for i, cell := range cells {
-		if i > 0 {
-			w.line = append(w.line, ',')
-		}
-		w.line = appendCSVCell(w.line, cell)
-	}
-	w.line = append(w.line, '\r', '\n')
+	w.line = appendCSVRow(w.line[:0], cells)
 	if _, err := w.w.Write(w.line); err != nil {
 		return err
 	}
@@ -76,6 +72,60 @@ func (w *csvWriter) finish() error { return w.w.Flush() }
 func (w *csvWriter) fail(err error) error {
 	w.log.Error("download broken off", "path", w.c.Request().URL.Path, "rows", w.rows, "err", err)
 	panic(http.ErrAbortHandler)
+}
+
+// appendCSVRow appends one row and its CRLF.
+func appendCSVRow(dst []byte, cells []string) []byte {
+	for i, cell := range cells {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCSVCell(dst, cell)
+	}
+	return append(dst, '\r', '\n')
+}
+
+// reportCSVName is report.csv's file name for q.
+func reportCSVName(sv *analytics.Survey, q analytics.ReportQuery) string {
+	return fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+}
+
+// writeReportCSV gives row every row of report.csv of rep: the header, one
+// row per period, then (grouped) each segment's. GET report.csv streams
+// them; ReportCSV collects them for the digest.
+func writeReportCSV(sv *analytics.Survey, q analytics.ReportQuery, rep *analytics.Report, row func([]string) error) error {
+	if err := row(reportHeader(sv, q)); err != nil {
+		return err
+	}
+	write := func(segment string, periods []analytics.Period) error {
+		for _, p := range periods {
+			if err := row(reportRow(sv, q, segment, p)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := write("", rep.Periods); err != nil {
+		return err
+	}
+	for _, sg := range rep.Segments {
+		if err := write(segmentName(sg.Segment), sg.Periods); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReportCSV returns report.csv of rep, byte for byte what GET
+// /api/v1/surveys/:id/report.csv sends for the same query (without
+// ?excel=1), and its file name: the digest attaches it
+// (emails.ReportCSVFunc).
+func ReportCSV(sv *analytics.Survey, q analytics.ReportQuery, rep *analytics.Report) (name string, body []byte) {
+	writeReportCSV(sv, q, rep, func(cells []string) error {
+		body = appendCSVRow(body, cells)
+		return nil
+	})
+	return reportCSVName(sv, q), body
 }
 
 // csvSpecial marks the bytes that make a cell need quotes, and formulaStart

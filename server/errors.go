@@ -43,6 +43,7 @@ const (
 	CodeInvalid          = "invalid"
 	CodeRateLimited      = "rate_limited"
 	CodeUnavailable      = "unavailable"
+	CodeBadGateway       = "bad_gateway"
 	CodeNotReady         = "not_ready"
 	CodeInternal         = "internal"
 )
@@ -59,6 +60,7 @@ var codeByStatus = map[int]string{
 	http.StatusUnprocessableEntity:   CodeInvalid,
 	http.StatusTooManyRequests:       CodeRateLimited,
 	http.StatusServiceUnavailable:    CodeUnavailable,
+	http.StatusBadGateway:            CodeBadGateway,
 }
 
 func newError(status int, format string, args ...any) *Error {

@@ -37,6 +37,8 @@ type testConfig struct {
 	Listener net.Listener
 	// Store, when set, replaces the test database or the fake.
 	Store analytics.Store
+	// DigestNow is the digests' clock (time.Now when nil).
+	DigestNow func() time.Time
 }
 
 type testServer struct {
@@ -48,6 +50,9 @@ type testServer struct {
 	fake   *mock.Store
 	writer *ingest.Writer
 	stop   func() error
+	// digestLocks is the digests' lock folder (a digest sender of a test
+	// that shares it excludes the server's).
+	digestLocks string
 }
 
 // newTestServer runs a real Server on a fresh test database of the private
@@ -100,8 +105,15 @@ func newServerWith(t *testing.T, dbName string, mutate func(*testConfig)) *testS
 		t.Fatal(err)
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, quiet)
-	ts.Server, err = New(context.Background(), cfg.Server, Deps{Store: store, Surveys: analytics.NewSurveys(store),
-		Writer: ts.writer, Emailing: emailing, Alerts: alerts, Log: quiet})
+	surveys := analytics.NewSurveys(store)
+	ts.digestLocks = t.TempDir()
+	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer, From: emailing.From,
+		BaseURL: emailing.BaseURL, ReportCSV: ReportCSV, Now: cfg.DigestNow, LockDir: ts.digestLocks, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Server, err = New(context.Background(), cfg.Server, Deps{Store: store, Surveys: surveys,
+		Writer: ts.writer, Emailing: emailing, Alerts: alerts, Digests: digests, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,8 @@ func (s *Server) getOutbox(c echo.Context) error {
 }
 
 // getOutboxMessage handles GET /dev/outbox/:file: the email's HTML as the
-// recipient would see it (?format=text for the text part).
+// recipient would see it, inline images included (?format=text for the
+// text part).
 func (s *Server) getOutboxMessage(c echo.Context) error {
 	m, err := s.emailing.Outbox.Get(c.Param("file"))
 	if os.IsNotExist(err) {
@@ -45,5 +46,5 @@ func (s *Server) getOutboxMessage(c echo.Context) error {
 	if c.QueryParam("format") == "text" {
 		return c.String(http.StatusOK, m.Text)
 	}
-	return c.HTML(http.StatusOK, m.HTML)
+	return c.HTML(http.StatusOK, m.InlineHTML())
 }

@@ -177,29 +177,12 @@ func (s *Server) getReportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("heed-%s-%s-%s-%s.csv", sv.ID, q.Interval, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
-	w, err := startCSV(c, name, s.log)
+	w, err := startCSV(c, reportCSVName(sv, q), s.log)
 	if err != nil {
 		return err
 	}
-	if err := w.row(reportHeader(sv, q)); err != nil {
+	if err := writeReportCSV(sv, q, rep, w.row); err != nil {
 		return w.fail(err)
-	}
-	write := func(segment string, periods []analytics.Period) error {
-		for _, p := range periods {
-			if err := w.row(reportRow(sv, q, segment, p)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := write("", rep.Periods); err != nil {
-		return w.fail(err)
-	}
-	for _, sg := range rep.Segments {
-		if err := write(segmentName(sg.Segment), sg.Periods); err != nil {
-			return w.fail(err)
-		}
 	}
 	return w.finish()
 }

@@ -58,6 +58,9 @@ func (s *Server) routes(e *echo.Echo) {
 	api.DELETE("/churn/:customer", s.deleteChurn, admin)
 	api.Match(getHead, "/surveys/:id/churn", s.getChurnReport, admin)
 	api.Match(getHead, "/surveys/:id/churn.csv", s.getChurnCSV, admin)
+	api.Match(getHead, "/surveys/:id/digest/preview", s.getDigestPreview, admin)
+	api.Match(getHead, "/surveys/:id/digest/chart.png", s.getDigestChart, admin)
+	api.POST("/surveys/:id/digest/send", s.sendDigest, admin, adminLimit)
 	linkLimit := []echo.MiddlewareFunc{ipLimit, publicLimit}
 	e.Match(getHead, "/r/:token", s.getLink, linkLimit...)
 	e.POST("/r/:token", s.postLink, linkLimit...)

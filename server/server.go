@@ -41,7 +41,10 @@ type Deps struct {
 	Emailing *emails.Emailing
 	// Alerts hears about every confirmed answer (nil: no alerts).
 	Alerts *emails.Alerts
-	Log    *slog.Logger
+	// Digests previews and test-sends digests (nil: those routes answer
+	// 503); heed serve runs its loop.
+	Digests *emails.Digests
+	Log     *slog.Logger
 }
 
 // Server is Heed's HTTP side: the API, the site, and the background work
@@ -55,6 +58,7 @@ type Server struct {
 	writer   Writer
 	emailing *emails.Emailing
 	alerts   *emails.Alerts
+	digests  *emails.Digests
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
@@ -96,6 +100,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		writer:   deps.Writer,
 		emailing: deps.Emailing,
 		alerts:   deps.Alerts,
+		digests:  deps.Digests,
 		validate: newValidator(),
 		site:     site,
 		serveErr: make(chan error, 1),

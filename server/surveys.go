@@ -24,6 +24,7 @@ type surveyInput struct {
 	AllowedOrigins []string        `json:"allowed_origins" validate:"max=50,dive,origin"`
 	Widget         widgetInput     `json:"widget"`
 	AlertEmails    []string        `json:"alert_emails" validate:"max=20,dive,email"`
+	Digest         *digestInput    `json:"digest"` // checked by digestSettings (digests.go)
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -101,6 +102,10 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 	if len(fields) > 0 {
 		return nil, invalid(fields)
 	}
+	digest, err := s.digestSettings(in.Digest)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	sv := &analytics.Survey{
 		ID:             id,
@@ -112,6 +117,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		AllowedOrigins: []string{},
 		Widget:         analytics.DefaultWidgetSettings(),
 		AlertEmails:    []string{},
+		Digest:         digest,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}

@@ -84,6 +84,9 @@ type queries struct {
 	SelectChurnRecorded    string `query:"select-churn-recorded"`
 	SelectChurnReport      string `query:"select-churn-report"`
 	SelectChurnRangeReport string `query:"select-churn-range-report"`
+	// digests.sql
+	InsertDigest string `query:"insert-digest"`
+	SelectDigest string `query:"select-digest"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

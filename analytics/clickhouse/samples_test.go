@@ -108,6 +108,10 @@ var samples = map[string][]sample{
 		{args: []any{int64(90), int64(20760), int64(90), []string{"", "price"}, "s1", sampleFrom, sampleTo, uint8(1)}},
 		{args: []any{int64(730), int64(20760), int64(730), []string{""}, "s1", int64(0), int64(4294967295), uint8(0)}},
 	},
+	// digests.sql
+	"insert-digest": {{args: []any{"s1", "weekly", time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), uint64(1), uint16(1), "sending", "c1", sampleAt,
+		[]string{"boss@example.com"}, "", sampleAt}}},
+	"select-digest": {{args: []any{"s1", "weekly", "2026-10-26"}}},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

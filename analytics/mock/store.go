@@ -40,6 +40,7 @@ type Store struct {
 	logFirst    map[logKey]time.Time
 	emailEvents map[string]analytics.EmailEvent
 	churn       map[string]analytics.Churn // by customer; withdrawn ones deleted
+	digests     map[digestKey][]digestRow  // digests.go
 }
 
 type logKey struct{ send, kind, contact string }

@@ -27,6 +27,9 @@ type Config struct {
 	SpoolMaxBytes int64
 	// AlertDelay is how long a detractor alert waits for the follow-up.
 	AlertDelay time.Duration
+	// DigestCheck is how often due digests are looked for; 0 turns the
+	// digest loop off.
+	DigestCheck time.Duration
 	// ShutdownTimeout bounds the final flush on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
 	Server          server.Config
@@ -183,6 +186,7 @@ func serveFlags(f *flags, c *Config) {
 	f.list(&s.TrustedProxies, "trusted-proxies", "HEED_TRUSTED_PROXIES", "comma-separated IP ranges of reverse proxies whose X-Forwarded-For is trusted")
 	emailFlags(f, &c.Email)
 	f.duration(&c.AlertDelay, "alert-delay", "HEED_ALERT_DELAY", 2*time.Minute, "how long a detractor alert waits for the follow-up")
+	f.duration(&c.DigestCheck, "digest-check", "HEED_DIGEST_CHECK", time.Minute, "how often due survey digests are looked for, 0 = off")
 	f.duration(&c.ShutdownTimeout, "shutdown-timeout", "HEED_SHUTDOWN_TIMEOUT", 15*time.Second, "how long shutdown may take to flush")
 }
 
@@ -194,6 +198,7 @@ func (c *Config) check(f *flags) error {
 		f.check(c.BatchSize > 0, "batch-size", "must be positive"),
 		f.check(c.SpoolMaxBytes > 0, "spool-max-bytes", "must be positive"),
 		f.check(c.AlertDelay > 0, "alert-delay", "must be positive"),
+		f.check(c.DigestCheck >= 0, "digest-check", "must be 0 (off) or more"),
 		f.check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive"),
 		f.check(c.Server.RateLimit >= 0, "rate-limit", "must be 0 (off) or more"),
 		f.check(c.Server.RateLimit == 0 || c.Server.RateBurst >= 1, "rate-burst", "must be at least 1 while --rate-limit is on"),

@@ -19,7 +19,7 @@ func TestServeConfig(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, c Config) {
 			if c.BatchSize != 5000 || c.FlushInterval != 500*time.Millisecond || c.Server.Addr != "127.0.0.1:8080" || c.SpoolMaxBytes != 1<<30 ||
-				c.Server.RateLimit != 20 || c.Email.FromEmail != "surveys@heed.invalid" || c.Server.Dev {
+				c.Server.RateLimit != 20 || c.Email.FromEmail != "surveys@heed.invalid" || c.Server.Dev || c.DigestCheck != time.Minute {
 				t.Errorf("defaults: %+v", c)
 			}
 		}},
@@ -52,6 +52,12 @@ func TestServeConfig(t *testing.T) {
 		{name: "no burst", env: map[string]string{"HEED_RATE_BURST": "0"}, wantErr: []string{"--rate-burst", "HEED_RATE_BURST", "0"}},
 		{name: "bad proxy", env: map[string]string{"HEED_TRUSTED_PROXIES": "10.0.0.0/8,not-an-ip"}, wantErr: []string{"HEED_TRUSTED_PROXIES", "not-an-ip"}},
 		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: []string{"frobnicate"}},
+		{name: "digest check: every minute, or off", args: []string{"--digest-check", "0"}, check: func(t *testing.T, c Config) {
+			if c.DigestCheck != 0 {
+				t.Errorf("digest check %s, want 0 (off)", c.DigestCheck)
+			}
+		}},
+		{name: "negative digest check", args: []string{"--digest-check", "-1m"}, wantErr: []string{"--digest-check", "HEED_DIGEST_CHECK", "-1m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

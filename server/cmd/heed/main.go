@@ -206,13 +206,25 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.Join(err, closeWriter(ctx))
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, log)
+	surveys := analytics.NewSurveys(store)
+	// Digests go through the same mailer (SendGrid or the outbox) and attach
+	// the server's own report.csv.
+	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer,
+		From: emailing.From, BaseURL: emailing.BaseURL, ReportCSV: server.ReportCSV,
+		LockDir: filepath.Join(cfg.DataDir, "locks"), Log: log})
+	if err != nil {
+		ctx, cancel := shutdownCtx()
+		defer cancel()
+		return errors.Join(err, closeWriter(ctx))
+	}
 
 	srv, err := server.New(ctx, cfg.Server, server.Deps{
 		Store:    store,
-		Surveys:  analytics.NewSurveys(store),
+		Surveys:  surveys,
 		Writer:   writer,
 		Emailing: emailing,
 		Alerts:   alerts,
+		Digests:  digests,
 		Log:      log,
 	})
 	if err != nil {
@@ -220,12 +232,34 @@ func (m *Main) Run(ctx context.Context) error {
 		defer cancel()
 		return errors.Join(err, closeWriter(ctx))
 	}
-	// shutdown stops in the reverse order of building: no new requests,
-	// pending alerts out, every accepted answer written; all within one
-	// deadline.
+	// The digest loop: every --digest-check, the digests that are due go
+	// out (0 turns it off, e.g. on all instances but one).
+	// Stopping waits for a digest being sent, within the shutdown deadline
+	// (past it, its claim stays "sending": never sent twice).
+	stopDigests := func(context.Context) {}
+	if cfg.DigestCheck > 0 {
+		digestCtx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			digests.Run(digestCtx, cfg.DigestCheck)
+		}()
+		stopDigests = func(ctx context.Context) {
+			cancel()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				log.Warn("shutdown: a digest was still being sent")
+			}
+		}
+	}
+	// shutdown stops in the reverse order of building: no new digests,
+	// no new requests, pending alerts out, every accepted answer written;
+	// all within one deadline.
 	shutdown := func() error {
 		ctx, cancel := shutdownCtx()
 		defer cancel()
+		stopDigests(ctx)
 		err := srv.Shutdown(ctx)
 		alerts.Flush(ctx)
 		return errors.Join(err, closeWriter(ctx))
