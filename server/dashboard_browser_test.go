@@ -62,11 +62,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitText("#dash-status", "key")
 }
 
-// TestDashboardStatisticsInBrowser: three weeks of answers, steady then a
-// real fall (NPS 45, 43, then -15, with rude service rising among
-// detractors). The trend marks the fall and not the noise, the reason bar
-// says rude service rose significantly, a segment can be picked and is in
-// the address, and a person's answers open from their comment.
+// TestDashboardStatisticsInBrowser: three weeks of answers five to three
+// weeks ago, steady then a real fall (NPS 45, 43, then -15, with rude
+// service rising among detractors), and who of them left. The trend marks
+// the fall and not the noise, the reason bar says rude service rose
+// significantly, a segment can be picked and is in the address, the churn
+// view shows who left by group and reason, and a person's answers open
+// from their comment.
 func TestDashboardStatisticsInBrowser(t *testing.T) {
 	ts := newTestServer(t, "heed_test_server_dashstats")
 	id := ts.createSurvey(t, shopSurvey)
@@ -85,7 +87,7 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 				Properties: map[string]string{"plan": []string{"free", "pro"}[n%2]}})
 		}
 	}
-	for _, w := range []struct{ week, p, pa, d, rude int }{{-3, 60, 25, 15, 3}, {-2, 58, 27, 15, 3}, {-1, 30, 25, 45, 30}} {
+	for _, w := range []struct{ week, p, pa, d, rude int }{{-5, 60, 25, 15, 3}, {-4, 58, 27, 15, 3}, {-3, 30, 25, 45, 30}} {
 		add(w.week, 10, w.p)
 		add(w.week, 8, w.pa)
 		add(w.week, 2, w.rude, "rude_service")
@@ -93,6 +95,22 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 	}
 	rows[len(rows)-1].Comment = "Nobody answered the phone"
 	if err := ts.Server.store.InsertResponses(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	// Who left, three days after answering: the 36 detractors citing rude
+	// service, and 4 promoters.
+	var churn []analytics.Churn
+	promoters := 0
+	for _, r := range rows {
+		rude := len(r.Reasons) == 1 && r.Reasons[0] == "rude_service"
+		if rude || (r.Score == 10 && promoters < 4) {
+			if !rude {
+				promoters++
+			}
+			churn = append(churn, analytics.Churn{Customer: r.Respondent, ChurnedAt: r.CreatedAt.AddDate(0, 0, 3).Truncate(24 * time.Hour)})
+		}
+	}
+	if err := ts.Server.store.UpsertChurn(context.Background(), churn); err != nil {
 		t.Fatal(err)
 	}
 	// What heed serve's MaintainDays does within seconds: count the days
@@ -116,7 +134,7 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 		t.Fatalf("never: %s; status %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`))
 	}
 	wait(`document.querySelectorAll('#dash-chart .dash-chart-point').length === 3`, "three weeks on the chart")
-	fall := monday.AddDate(0, 0, -7).Format(time.DateOnly)
+	fall := monday.AddDate(0, 0, -21).Format(time.DateOnly)
 	marks := evalString(t, ctx, `[...document.querySelectorAll('#dash-chart .dash-chart-sig')].map((m) => m.getAttribute('data-start') + ':' + m.getAttribute('class')).join(',')`)
 	if marks != fall+":dash-chart-sig dash-chart-sig-down" {
 		t.Errorf("significance marks %q, want only the fall in the week of %s", marks, fall)
@@ -136,6 +154,24 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 	wait(`!document.getElementById('dash-segments-section').hidden && document.querySelectorAll('#dash-segment-table tbody tr').length === 2`, "a row per plan")
 	if !strings.Contains(evalString(t, ctx, `location.search`), "group=property%3Aplan") {
 		t.Errorf("the segment is not in the address: %s", evalString(t, ctx, `location.href`))
+	}
+	// The churn view, with a 7-day window (closed for everyone: every
+	// answer is three weeks old at least): 36 of 75 detractors left (48%),
+	// 4 of 148 promoters (3%); rude service was the last word of 36 of the
+	// 40 (90%).
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#dash-churn-window`), "7"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('dash-churn-window').dispatchEvent(new Event('change'))`)); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!document.getElementById('dash-churn-section').hidden && document.getElementById('dash-churn').textContent.includes('left within 7 days')`, "the churn view")
+	churnText := evalString(t, ctx, `document.getElementById('dash-churn').textContent`)
+	for _, want := range []string{"Of 300 customers", "48% left (36 of 75)", "3% left (4 of 148)", "Rude or unhelpful service90% of those who left (36)"} {
+		if !strings.Contains(churnText, want) {
+			t.Errorf("the churn view lacks %q: %q", want, churnText)
+		}
+	}
+	if !strings.Contains(evalString(t, ctx, `location.search`), "window=7") {
+		t.Errorf("the churn window is not in the address: %s", evalString(t, ctx, `location.href`))
 	}
 	wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "the page loaded")
 	saveElementScreenshot(t, ctx, "#dash-app", "dashboard-statistics.png")

@@ -29,6 +29,10 @@ export const els = {
   segmentsSection: $('dash-segments-section'),
   segmentsLead: $('dash-segments-lead'),
   segments: $('dash-segments'),
+  churnSection: $('dash-churn-section'),
+  churn: $('dash-churn'),
+  churnWindow: $('dash-churn-window'),
+  churnCsv: $('dash-churn-csv'),
   ratesSection: $('dash-rates-section'),
   rates: $('dash-rates'),
   commentsTitle: $('dash-comments-title'),
@@ -46,7 +50,7 @@ export const els = {
   comments: $('dash-comments'),
 };
 // The regions a load refills.
-export const regions = [els.total, els.chartBox, els.table, els.reasons, els.comments, els.segments, els.rates];
+export const regions = [els.total, els.chartBox, els.table, els.reasons, els.comments, els.segments, els.rates, els.churn];
 
 // el('p', {class: 'x', id: 'y'}, 'text', child...) — strings become text nodes.
 export function el(tag, attrs, ...children) {

@@ -5,6 +5,7 @@
 import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
 import { el, els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
 import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './format.js';
+import { hideChurn, renderChurn } from './churn.js';
 import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
@@ -80,7 +81,10 @@ function currentQuery() {
     ? new URLSearchParams({ from: '2000-01-01', to: ymd(to), interval: 'month', limit: String(PERSON_LIMIT), respondent: person })
     : new URLSearchParams({ from: ymd(from), to: ymd(to), limit: String(COMMENTS_LIMIT) });
   if (tz !== 'UTC') responses.set('tz', tz);
-  return { report, responses, rates, interval, rangeLabel: range.label, unconfirmed: els.unconfirmed.checked };
+  // Churn: every answer (the fast path), by the chosen window.
+  const churn = new URLSearchParams({ window_days: els.churnWindow.value || '90' });
+  if (els.unconfirmed.checked) churn.set('include_unconfirmed', 'true');
+  return { report, responses, rates, churn, interval, rangeLabel: range.label, unconfirmed: els.unconfirmed.checked };
 }
 
 // saveView puts the controls' state in the address (url.js).
@@ -93,6 +97,7 @@ function saveView() {
     group: els.group.value,
     tz: els.tz.value === 'UTC' ? '' : els.tz.value,
     person: state.view.person,
+    window: els.churnWindow.value === '90' ? '' : els.churnWindow.value,
   };
   writeView(state.view);
 }
@@ -161,10 +166,12 @@ export async function refresh() {
   const reportP = api(`${surveyPath('report')}?${q.report}`, controller.signal).then((r) => r.json());
   const answersP = api(`${surveyPath('responses')}?${q.responses}`, controller.signal).then((r) => r.json());
   const ratesP = api(`${surveyPath('response-rates')}?${q.rates}`, controller.signal).then((r) => r.json());
+  const churnP = api(`${surveyPath('churn')}?${q.churn}`, controller.signal).then((r) => r.json());
   // None may reject unhandled while we wait on another.
   reportP.catch(() => {});
   answersP.catch(() => {});
   ratesP.catch(() => {});
+  churnP.catch(() => {});
 
   let report;
   try {
@@ -208,6 +215,14 @@ export async function refresh() {
     if (gen !== state.gen || isAbort(err)) return;
     els.ratesSection.hidden = true; // a view of its own: the report stands without it
   }
+  try {
+    const churn = await churnP;
+    if (gen !== state.gen) return;
+    renderChurn(churn);
+  } catch (err) {
+    if (gen !== state.gen || isAbort(err)) return;
+    hideChurn(); // a view of its own: the report stands without it
+  }
   setBusy(false);
   if (answersError) {
     showError(answersError, 'the comments', refresh);
@@ -220,16 +235,24 @@ export async function refresh() {
     : `${name}, ${q.rangeLabel}: no answers in this range yet.`, '');
 }
 
-export async function downloadCsv() {
+export function downloadCsv() {
+  return download(els.csv, 'report.csv', (q) => q.report, 'Download CSV');
+}
+
+export function downloadChurnCsv() {
+  return download(els.churnCsv, 'churn.csv', (q) => q.churn, 'Download churn CSV');
+}
+
+async function download(button, file, params, label) {
   if (!state.survey || state.downloading) return;
   state.downloading = true;
-  els.csv.setAttribute('aria-disabled', 'true');
-  els.csv.textContent = 'Preparing CSV…';
+  button.setAttribute('aria-disabled', 'true');
+  button.textContent = 'Preparing CSV…';
   setStatus('Preparing the CSV…', 'busy');
   offerRetry(null);
   try {
     const q = currentQuery();
-    const res = await api(`${surveyPath('report.csv')}?${q.report}`);
+    const res = await api(`${surveyPath(file)}?${params(q)}`);
     const blob = await res.blob();
     const name = filenameFrom(res.headers.get('Content-Disposition')) || 'heed-report.csv';
     const url = URL.createObjectURL(blob);
@@ -243,10 +266,10 @@ export async function downloadCsv() {
     window.setTimeout(() => URL.revokeObjectURL(url), 30000);
     setStatus(`Downloaded ${name}.`, '');
   } catch (err) {
-    showError(err, 'the CSV', downloadCsv);
+    showError(err, 'the CSV', () => download(button, file, params, label));
   } finally {
     state.downloading = false;
-    els.csv.removeAttribute('aria-disabled');
-    els.csv.textContent = 'Download CSV';
+    button.removeAttribute('aria-disabled');
+    button.textContent = label;
   }
 }

@@ -21,6 +21,7 @@
 //   load.js     surveys, report, answers and rates, CSV download
 //   views.js    cards, table, reasons, comments, change notes
 //   segments.js the segment table, response rates
+//   churn.js    who left, by last NPS group and reason
 //   chart.js    the SVG trend chart, with significance marks
 //   url.js      the view's filters in the address
 //
@@ -31,7 +32,7 @@
 import { renderChart } from './chart.js';
 import { el, els, offerRetry, setStatus } from './dom.js';
 import { browserZone } from './format.js';
-import { downloadCsv, refresh, showPerson, start } from './load.js';
+import { downloadChurnCsv, downloadCsv, refresh, showPerson, start } from './load.js';
 import { keyFromFragment, signOut } from './session.js';
 import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
 import { readView } from './url.js';
@@ -45,6 +46,7 @@ function applyView() {
   };
   pick(els.interval, v.interval);
   pick(els.range, v.range);
+  pick(els.churnWindow, v.window);
   els.unconfirmed.checked = v.unconfirmed === '1';
   // Time zones: UTC, the browser's own, and one a link names.
   const zones = ['UTC'];
@@ -105,7 +107,8 @@ function init() {
     state.view.person = '';
     refresh();
   });
-  for (const c of [els.interval, els.range, els.unconfirmed, els.group, els.tz]) c.addEventListener('change', refresh);
+  for (const c of [els.interval, els.range, els.unconfirmed, els.group, els.tz, els.churnWindow]) c.addEventListener('change', refresh);
+  els.churnCsv.addEventListener('click', downloadChurnCsv);
   els.personClear.addEventListener('click', () => showPerson('', ''));
   els.csv.addEventListener('click', downloadCsv);
 

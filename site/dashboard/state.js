@@ -17,7 +17,7 @@ export const state = {
   chartWidth: 0,
   downloading: false,
   // The filters of the view, as in the address (url.js).
-  view: { survey: '', interval: '', range: '', unconfirmed: '', group: '', tz: '', person: '' },
+  view: { survey: '', interval: '', range: '', unconfirmed: '', group: '', tz: '', person: '', window: '' },
   personLabel: '',
   segmentsFor: '', // the survey whose segment names the picker holds
 };

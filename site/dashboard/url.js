@@ -1,9 +1,9 @@
 // Heed dashboard: the view in the address. The filters (survey, interval,
-// range, unconfirmed clicks, segment, time zone, person) are kept in the
+// range, unconfirmed clicks, segment, time zone, person, churn window) are kept in the
 // query string, so that a view can be bookmarked or shared: the link opens
 // the same view for whoever has a key. The admin key never goes there.
 
-const NAMES = ['survey', 'interval', 'range', 'unconfirmed', 'group', 'tz', 'person'];
+const NAMES = ['survey', 'interval', 'range', 'unconfirmed', 'group', 'tz', 'person', 'window'];
 
 // readView returns the filters the address asks for ('' for none).
 export function readView() {
