@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -189,4 +190,71 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 	if !strings.Contains(evalString(t, ctx, `location.search`), "person="+who) {
 		t.Errorf("the person is not in the address: %s", evalString(t, ctx, `location.href`))
 	}
+}
+
+// TestDashboardCreatesSurvey: from an empty database a manager creates a
+// survey in the dashboard, with its own reasons for detractors and for
+// promoters, sees the preview follow the form, and gets the embed snippet.
+func TestDashboardCreatesSurvey(t *testing.T) {
+	ts := newTestServer(t, "heed_test_server_dashcreate")
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html#key="+testKey)); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(expr, what string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if evalString(t, ctx, `String(`+expr+`)`) == "true" {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("never: %s; status %q; form error %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`),
+			evalString(t, ctx, `document.getElementById('dash-survey-form-error').textContent`))
+	}
+	wait(`!document.getElementById('dash-manage-section').hidden && document.getElementById('dash-edit-survey').hidden`, "settings without a survey")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-new-survey`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!document.getElementById('dash-survey-form').hidden`, "the survey form")
+	fill := []struct{ sel, text string }{
+		{`#dash-sf-name`, "Support NPS"},
+		{`#dash-sf-det-q`, "What went wrong?"},
+		{`#dash-sf-det-r`, "Rude or unhelpful service\nprice: Price"},
+		{`#dash-sf-pro-q`, "What did you like most?"},
+		{`#dash-sf-pro-r`, "Helpful staff"},
+		{`#dash-sf-alerts`, "lead@example.com"},
+	}
+	for _, f := range fill {
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(f.sel), f.text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, box := range []string{`#dash-sf-det-own`, `#dash-sf-pro-own`} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(box))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait(`document.getElementById('dash-survey-preview').textContent.includes('What did you like most?Helpful staff')`, "the preview of the promoters' follow-up")
+	saveElementScreenshot(t, ctx, "#dash-manage-section", "dashboard-survey-form.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-survey-form-submit`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-survey-form').hidden && [...document.querySelectorAll('#dash-survey option')].some((o) => o.textContent === 'Support NPS')`, "the new survey in the picker")
+	var list struct {
+		Surveys []analytics.Survey `json:"surveys"`
+	}
+	r := ts.admin(t, "GET", "/api/v1/surveys", "")
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list.Surveys) != 1 {
+		t.Fatalf("surveys: %s", r.body)
+	}
+	sv := list.Surveys[0]
+	if sv.FollowUps == nil || sv.FollowUps.Detractors == nil || sv.FollowUps.Promoters == nil || sv.FollowUps.Passives != nil ||
+		sv.FollowUps.Detractors.Question != "What went wrong?" || len(sv.FollowUps.Detractors.Reasons) != 2 ||
+		sv.FollowUps.Detractors.Reasons[0].ID != "rude_or_unhelpful_service" || sv.FollowUps.Detractors.Reasons[1].ID != "price" ||
+		sv.FollowUps.Promoters.Reasons[0].Label != "Helpful staff" || len(sv.AlertEmails) != 1 {
+		t.Fatalf("the survey stored: %+v %+v", sv, sv.FollowUps)
+	}
+	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")
 }

@@ -82,3 +82,24 @@ export function filenameFrom(header) {
   name = name.replace(/[\\/\u0000-\u001f\u007f]/g, '_').replace(/^\.+/, '').trim().slice(0, 200);
   return name;
 }
+
+// send makes a state-changing request with a JSON body and returns the
+// answer's JSON (or null for an empty answer).
+export async function send(method, path, body) {
+  const key = load(KEY_STORE) || '';
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch (_) {
+    throw new ApiError(0, 'network', 'Could not reach the Heed server. Check your connection and try again.');
+  }
+  if (!res.ok) throw await apiError(res);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}

@@ -6,6 +6,7 @@ import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
 import { el, els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
 import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './format.js';
 import { hideChurn, renderChurn } from './churn.js';
+import { renderManage } from './manage.js';
 import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
@@ -55,6 +56,7 @@ export async function start(fromForm) {
   els.signout.hidden = false;
   els.app.hidden = false;
   fillSurveys();
+  renderManage();
   if (fromForm) els.heading.focus();
   if (!state.survey) {
     showNoSurveys();

@@ -24,6 +24,7 @@
 //   churn.js    who left, by last NPS group and reason
 //   chart.js    the SVG trend chart, with significance marks
 //   url.js      the view's filters in the address
+//   manage.js   the embed snippet, the survey form and its preview
 //
 // Modules are strict anyway; the directive makes esbuild keep the bundle,
 // a classic script, strict too.
@@ -35,6 +36,7 @@ import { browserZone } from './format.js';
 import { downloadChurnCsv, downloadCsv, refresh, showPerson, start } from './load.js';
 import { keyFromFragment, signOut } from './session.js';
 import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
+import { openForm, renderManage } from './manage.js';
 import { readView } from './url.js';
 
 // applyView sets the controls from the address (a shared link).
@@ -105,11 +107,22 @@ function init() {
     state.report = null;
     state.answers = null;
     state.view.person = '';
+    renderManage();
     refresh();
   });
   for (const c of [els.interval, els.range, els.unconfirmed, els.group, els.tz, els.churnWindow]) c.addEventListener('change', refresh);
   els.churnCsv.addEventListener('click', downloadChurnCsv);
   els.personClear.addEventListener('click', () => showPerson('', ''));
+  // A saved survey: load the surveys again and open it.
+  const saved = (id) => {
+    if (id) {
+      state.view.survey = id;
+      save(SURVEY_STORE, id);
+    }
+    start(false);
+  };
+  els.newSurvey.addEventListener('click', () => openForm(null, saved));
+  els.editSurvey.addEventListener('click', () => openForm(state.survey, saved));
   els.csv.addEventListener('click', downloadCsv);
 
   let frame = 0;

@@ -33,9 +33,9 @@ export function showNoSurveys() {
   setStatus('There are no surveys yet.', '');
   els.rangeNote.textContent = '';
   els.total.replaceChildren(
-    el('p', null, 'There are no surveys yet. Create one with ',
-      el('code', null, 'POST /api/v1/surveys'), ' — see ',
-      el('a', { href: '/docs.html#create-survey' }, 'Create a survey'), ' in the docs.'),
+    el('p', null, 'There are no surveys yet. Create one with “New survey” under Survey settings above (or ',
+      el('code', null, 'POST /api/v1/surveys'), ', see ',
+      el('a', { href: '/docs.html#create-survey' }, 'Create a survey'), ').'),
   );
   els.empty.hidden = true;
   els.trendSection.hidden = true;

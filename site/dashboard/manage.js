@@ -1,0 +1,180 @@
+// Heed dashboard: managing surveys. The embed snippet of the chosen survey
+// (with a copy button), and the survey form: create a survey, or edit the
+// chosen one (PATCH, with its version so two editors cannot overwrite each
+// other), with a live preview of what each group of customers is asked.
+
+import { ApiError, send } from './api.js';
+import { el, els, setStatus } from './dom.js';
+import { state } from './state.js';
+
+const GROUPS = [
+  { key: 'detractors', label: 'Detractors (0–6)', score: 3 },
+  { key: 'passives', label: 'Passives (7–8)', score: 7 },
+  { key: 'promoters', label: 'Promoters (9–10)', score: 10 },
+];
+const STANDARD_QUESTION = 'How likely are you to recommend us to a friend or colleague?';
+const STANDARD_WHY = 'What is the main reason for your score?';
+
+// slug makes a reason id from its label: [a-z0-9_], at most 64.
+export function slug(label) {
+  return String(label).toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'reason';
+}
+
+// reasonsFrom reads a textarea: one reason a line, "id: Label" or "Label".
+export function reasonsFrom(text) {
+  const out = [];
+  const seen = new Set();
+  for (const line of String(text || '').split('\n')) {
+    const t = line.trim();
+    if (!t) continue;
+    const m = /^([a-z0-9_]{1,64})\s*:\s*(.+)$/.exec(t);
+    const reason = m ? { id: m[1], label: m[2].trim() } : { id: slug(t), label: t };
+    if (seen.has(reason.id)) continue;
+    seen.add(reason.id);
+    out.push(reason);
+  }
+  return out;
+}
+
+function reasonsText(list) {
+  return (Array.isArray(list) ? list : []).map((r) => `${r.id}: ${r.label}`).join('\n');
+}
+
+function lines(text) {
+  return String(text || '').split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+}
+
+// The embed snippet and the buttons of the chosen survey.
+export function renderManage() {
+  const sv = state.survey;
+  els.manageSection.hidden = false;
+  const snippet = sv ? `<script async src="${window.location.origin}/widget.js" data-survey="${sv.id}"></script>` : '';
+  els.embed.replaceChildren();
+  if (sv) {
+    const code = el('code', { id: 'dash-embed-code' }, snippet);
+    const copy = el('button', { type: 'button', class: 'button secondary dash-button dash-button-small', id: 'dash-embed-copy' }, 'Copy');
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(snippet);
+        setStatus('The embed snippet is copied: paste it before </body> on your site.', '');
+      } catch (_) {
+        const range = document.createRange();
+        range.selectNodeContents(code);
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        setStatus('Press Ctrl+C (⌘C) to copy the selected snippet.', '');
+      }
+    });
+    els.embed.append(el('p', null, 'Put this on every page of your site where visitors may be asked:'),
+      el('div', { class: 'dash-embed' }, el('pre', null, code), copy));
+  }
+  els.editSurvey.hidden = !sv;
+}
+
+// openForm shows the survey form, empty (a new survey) or filled with sv.
+export function openForm(sv, onSaved) {
+  const f = els.surveyForm;
+  f.hidden = false;
+  f.dataset.mode = sv ? 'edit' : 'create';
+  els.surveyFormTitle.textContent = sv ? `Edit “${sv.name || sv.id}”` : 'New survey';
+  const fu = (sv && sv.follow_ups) || {};
+  const v = {
+    name: sv ? sv.name || '' : '',
+    question: sv && sv.question !== STANDARD_QUESTION ? sv.question || '' : '',
+    language: sv ? sv.language || '' : '',
+    alerts: sv ? (sv.alert_emails || []).join(', ') : '',
+    origins: sv ? (sv.allowed_origins || []).join('\n') : '',
+    reasons: sv ? reasonsText(sv.reasons) : '',
+  };
+  f.elements.name.value = v.name;
+  f.elements.question.value = v.question;
+  f.elements.language.value = v.language;
+  f.elements.alert_emails.value = v.alerts;
+  f.elements.allowed_origins.value = v.origins;
+  f.elements.reasons.value = v.reasons;
+  for (const g of GROUPS) {
+    const own = fu[g.key];
+    f.elements[`${g.key}_own`].checked = !!own;
+    f.elements[`${g.key}_question`].value = own ? own.question || '' : '';
+    f.elements[`${g.key}_reasons`].value = own ? reasonsText(own.reasons) : '';
+  }
+  els.surveyFormError.textContent = '';
+  f.onsubmit = (e) => {
+    e.preventDefault();
+    save(sv, onSaved);
+  };
+  els.surveyFormCancel.onclick = () => { f.hidden = true; };
+  f.oninput = renderPreview;
+  renderPreview();
+  f.elements.name.focus();
+}
+
+// formBody is what the form asks for, as the API takes it.
+function formBody() {
+  const f = els.surveyForm;
+  const body = {
+    name: f.elements.name.value.trim(),
+    question: f.elements.question.value.trim() || STANDARD_QUESTION,
+    language: f.elements.language.value,
+    alert_emails: lines(f.elements.alert_emails.value),
+    allowed_origins: lines(f.elements.allowed_origins.value),
+    reasons: reasonsFrom(f.elements.reasons.value),
+  };
+  const follow = {};
+  for (const g of GROUPS) {
+    if (!f.elements[`${g.key}_own`].checked) continue;
+    follow[g.key] = { question: f.elements[`${g.key}_question`].value.trim(), reasons: reasonsFrom(f.elements[`${g.key}_reasons`].value) };
+  }
+  if (Object.keys(follow).length) body.follow_ups = follow;
+  return body;
+}
+
+async function save(sv, onSaved) {
+  const body = formBody();
+  els.surveyFormError.textContent = '';
+  els.surveyFormSubmit.setAttribute('aria-disabled', 'true');
+  try {
+    let saved;
+    if (sv) {
+      if (sv.version !== undefined) body.version = sv.version;
+      if (!body.follow_ups) body.follow_ups = null;
+      saved = await send('PATCH', `/api/v1/surveys/${encodeURIComponent(sv.id)}`, body);
+    } else {
+      saved = await send('POST', '/api/v1/surveys', body);
+    }
+    els.surveyForm.hidden = true;
+    setStatus(sv ? `Saved “${body.name}”.` : `Created “${body.name}”. Embed it on your site or send it by email.`, '');
+    if (onSaved) onSaved(saved && (saved.id || (saved.survey && saved.survey.id)));
+  } catch (err) {
+    const msg = err instanceof ApiError ? err.message : String(err);
+    els.surveyFormError.textContent = err instanceof ApiError && err.status === 409
+      ? 'Someone changed this survey meanwhile: reload to see their change, then edit again.'
+      : `The survey was not saved: ${msg}`;
+  } finally {
+    els.surveyFormSubmit.removeAttribute('aria-disabled');
+  }
+}
+
+// renderPreview shows, for each group, what a customer of it is asked.
+function renderPreview() {
+  const body = formBody();
+  const scale = el('div', { class: 'dash-preview-scale', 'aria-hidden': 'true' },
+    ...Array.from({ length: 11 }, (_, i) => el('span', { class: 'dash-preview-score' }, String(i))));
+  const groups = GROUPS.map((g) => {
+    const own = body.follow_ups && body.follow_ups[g.key];
+    const why = own ? own.question || STANDARD_WHY : STANDARD_WHY;
+    const reasons = own ? own.reasons : body.reasons;
+    return el('div', { class: 'dash-preview-group' },
+      el('p', { class: 'dash-preview-label' }, `After a ${g.score} — ${g.label}`),
+      el('p', { class: 'dash-preview-why' }, why),
+      reasons.length
+        ? el('ul', { class: 'dash-preview-reasons' }, ...reasons.map((r) => el('li', null, r.label)))
+        : el('p', { class: 'muted' }, 'No reasons: only a comment box.'));
+  });
+  els.surveyPreview.replaceChildren(
+    el('p', { class: 'dash-preview-q' }, body.question),
+    scale,
+    ...groups);
+}
