@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,9 +196,11 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 
 // TestDashboardCreatesSurvey: from an empty database a manager creates a
 // survey in the dashboard, with its own reasons for detractors and for
-// promoters, sees the preview follow the form, and gets the embed snippet.
+// promoters, sees the preview follow the form, gets the embed snippet,
+// uploads a contacts CSV, counts the recipients and starts a send, whose
+// emails land in the outbox.
 func TestDashboardCreatesSurvey(t *testing.T) {
-	ts := newTestServer(t, "heed_test_server_dashcreate")
+	ts := newEmailServer(t, "heed_test_server_dashcreate", "")
 	ctx := newBrowser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html#key="+testKey)); err != nil {
 		t.Fatal(err)
@@ -210,8 +214,8 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		t.Fatalf("never: %s; status %q; form error %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`),
-			evalString(t, ctx, `document.getElementById('dash-survey-form-error').textContent`))
+		t.Fatalf("never: %s; status %q; form error %q; send %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`),
+			evalString(t, ctx, `document.getElementById('dash-survey-form-error').textContent`), evalString(t, ctx, `document.getElementById('dash-send-result').textContent`))
 	}
 	wait(`!document.getElementById('dash-manage-section').hidden && document.getElementById('dash-edit-survey').hidden`, "settings without a survey")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-new-survey`))); err != nil {
@@ -257,4 +261,32 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		t.Fatalf("the survey stored: %+v %+v", sv, sv.FollowUps)
 	}
 	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")
+	// Contacts: two good rows, one bad address on line 4.
+	csvPath := filepath.Join(t.TempDir(), "contacts.csv")
+	if err := os.WriteFile(csvPath, []byte("email,name,plan\nann@example.com,Ann,pro\nbob@example.com,Bob,free\nnot-an-address,X,pro\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#dash-contacts-file`), []string{csvPath}),
+		chromedp.Click(chromedp.CSS(`#dash-contacts-upload`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`(document.getElementById('dash-contacts-summary') || {}).textContent === 'Imported 2 new, updated 0, merged 0 duplicate rows, 1 invalid.' && document.getElementById('dash-contacts-result').textContent.includes('Line 4')`, "the contacts summary")
+	// Who: contacts with plan=pro (Ann), counted first, then sent.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-send-by`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!document.getElementById('dash-send-where-box').hidden`, "the property field")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#dash-send-where`), "plan=pro"), chromedp.Click(chromedp.CSS(`#dash-send-count`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`((document.getElementById('dash-send-summary') || {}).textContent || '').startsWith('1 contact would get the email now') && !document.getElementById('dash-send-start').disabled`, "the dry run's count")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-send-start`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`((document.getElementById('dash-send-progress') || {}).textContent || '').includes('1 email sent')`, "the send's progress")
+	saveElementScreenshot(t, ctx, "#dash-sends-section", "dashboard-contacts-send.png")
+	msgs, err := ts.emailing.Outbox.List()
+	if err != nil || len(msgs) != 1 || !strings.Contains(fmt.Sprint(msgs[0]), "ann@example.com") {
+		t.Fatalf("outbox: %v %v", msgs, err)
+	}
 }

@@ -50,6 +50,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Email: contacts, sends, and the links in survey emails.
 	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8M"))
+	api.POST("/contacts.csv", s.importContactsCSV, admin, middleware.BodyLimit(contactsCSVLimit))
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
 	api.Match(getHead, "/sends/:id", s.getSend, admin)
 	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)

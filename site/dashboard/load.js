@@ -7,6 +7,7 @@ import { el, els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
 import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './format.js';
 import { hideChurn, renderChurn } from './churn.js';
 import { renderManage } from './manage.js';
+import { renderSends } from './sends.js';
 import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
@@ -57,6 +58,7 @@ export async function start(fromForm) {
   els.app.hidden = false;
   fillSurveys();
   renderManage();
+  renderSends();
   if (fromForm) els.heading.focus();
   if (!state.survey) {
     showNoSurveys();

@@ -25,6 +25,7 @@
 //   chart.js    the SVG trend chart, with significance marks
 //   url.js      the view's filters in the address
 //   manage.js   the embed snippet, the survey form and its preview
+//   sends.js    the contacts upload, the send form and its progress
 //
 // Modules are strict anyway; the directive makes esbuild keep the bundle,
 // a classic script, strict too.
@@ -37,6 +38,7 @@ import { downloadChurnCsv, downloadCsv, refresh, showPerson, start } from './loa
 import { keyFromFragment, signOut } from './session.js';
 import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
 import { openForm, renderManage } from './manage.js';
+import { countRecipients, renderSends, startSend, uploadContacts } from './sends.js';
 import { readView } from './url.js';
 
 // applyView sets the controls from the address (a shared link).
@@ -108,6 +110,7 @@ function init() {
     state.answers = null;
     state.view.person = '';
     renderManage();
+    renderSends();
     refresh();
   });
   for (const c of [els.interval, els.range, els.unconfirmed, els.group, els.tz, els.churnWindow]) c.addEventListener('change', refresh);
@@ -122,6 +125,11 @@ function init() {
     start(false);
   };
   els.newSurvey.addEventListener('click', () => openForm(null, saved));
+  els.contactsUpload.addEventListener('click', uploadContacts);
+  els.sendForm.addEventListener('change', renderSends);
+  els.sendForm.addEventListener('submit', (e) => e.preventDefault());
+  els.sendCount.addEventListener('click', countRecipients);
+  els.sendStart.addEventListener('click', startSend);
   els.editSurvey.addEventListener('click', () => openForm(state.survey, saved));
   els.csv.addEventListener('click', downloadCsv);
 
