@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -286,7 +287,31 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	wait(`((document.getElementById('dash-send-progress') || {}).textContent || '').includes('1 email sent')`, "the send's progress")
 	saveElementScreenshot(t, ctx, "#dash-sends-section", "dashboard-contacts-send.png")
 	msgs, err := ts.emailing.Outbox.List()
-	if err != nil || len(msgs) != 1 || !strings.Contains(fmt.Sprint(msgs[0]), "ann@example.com") {
+	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].To, "ann@example.com") {
 		t.Fatalf("outbox: %v %v", msgs, err)
 	}
+	// Ann opens the email and answers 2, then says why.
+	link := regexp.MustCompile(`href="http://heed\.test(/r/[^"?]+)\?s=2"`).FindStringSubmatch(msgs[0].HTML)
+	if link == nil {
+		t.Fatalf("no score link in the email: %.500s", msgs[0].HTML)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+link[1]+"?s=2")); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!!document.querySelector('input[value="rude_or_unhelpful_service"]')`, "the detractors' reasons on the answer page")
+	if evalString(t, ctx, `String(!!document.querySelector('input[value="helpful_staff"]'))`) != "false" {
+		t.Error("a detractor is offered the promoters' reasons")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[value="rude_or_unhelpful_service"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#comment`), "Nobody called me back"),
+		chromedp.Click(chromedp.CSS(`form.answer-form button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	ts.waitAnswer(t, sv.ID, func(a map[string]any) bool { return a["comment"] == "Nobody called me back" && a["confirmed"] == true })
+	// The manager sees it in the dashboard, with who wrote it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html?survey="+sv.ID)); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-comments').textContent.includes('Nobody called me back') && document.getElementById('dash-comments').textContent.includes('Ann <ann@example.com>')`, "Ann's answer in the dashboard")
+	wait(`document.getElementById('dash-reasons').textContent.includes('Rude or unhelpful service100% of detractors (1 of 1)')`, "her reason in the report")
 }
