@@ -69,12 +69,14 @@ func (s *Survey) OffersReason(score uint8, id string) bool {
 type OfferedReason struct {
 	Reason
 	Groups []string `json:"groups"`
+	// Retired marks a reason removed from the survey (RetiredReasons).
+	Retired bool `json:"retired,omitempty"`
 }
 
 // AllReasons lists each reason of the survey once, with the groups it is
 // offered to: the top-level reasons first (offered to every group without a
 // follow-up of its own, maybe none), then each group's, in the order of
-// Groups.
+// Groups, then the retired ones (no longer offered, still reported).
 func (s *Survey) AllReasons() []OfferedReason {
 	var own [3]*FollowUp
 	if s.FollowUps != nil {
@@ -97,6 +99,9 @@ func (s *Survey) AllReasons() []OfferedReason {
 		for _, r := range f.Reasons {
 			out = append(out, OfferedReason{Reason: r, Groups: []string{Groups[i]}})
 		}
+	}
+	for _, r := range s.RetiredReasons {
+		out = append(out, OfferedReason{Reason: r.Reason, Groups: r.Groups, Retired: true})
 	}
 	return out
 }

@@ -61,17 +61,17 @@ func TestFollowUp(t *testing.T) {
 func TestAllReasons(t *testing.T) {
 	got := groupSurvey().AllReasons()
 	want := []OfferedReason{
-		{Reason{"other", "Other"}, []string{"passives"}},
-		{Reason{"rude_service", "Rude"}, []string{"detractors"}},
-		{Reason{"price", "Price"}, []string{"detractors"}},
-		{Reason{"helpful_staff", "Helpful staff"}, []string{"promoters"}},
+		{Reason{"other", "Other"}, []string{"passives"}, false},
+		{Reason{"rude_service", "Rude"}, []string{"detractors"}, false},
+		{Reason{"price", "Price"}, []string{"detractors"}, false},
+		{Reason{"helpful_staff", "Helpful staff"}, []string{"promoters"}, false},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("AllReasons = %v, want %v", got, want)
 	}
 	// A survey without follow_ups: its reasons, offered to everyone.
 	old := &Survey{Reasons: []Reason{{ID: "price", Label: "Price"}}}
-	if got := old.AllReasons(); !reflect.DeepEqual(got, []OfferedReason{{Reason{"price", "Price"}, Groups}}) {
+	if got := old.AllReasons(); !reflect.DeepEqual(got, []OfferedReason{{Reason{"price", "Price"}, Groups, false}}) {
 		t.Errorf("old survey: AllReasons = %v", got)
 	}
 }

@@ -163,6 +163,9 @@ type ReasonStats struct {
 
 	// Groups are the NPS groups the reason is offered to (Survey.AllReasons).
 	Groups []string `json:"groups"`
+	// Retired marks a reason removed from the survey, reported for the
+	// answers that cited it.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // Period is the NPS of one period (or of the whole report, with Start empty).
@@ -302,7 +305,7 @@ func newPeriod(start string, sv *Survey) Period {
 	reasons := sv.AllReasons()
 	p := Period{Start: start, Reasons: make(map[string]ReasonStats, len(reasons))}
 	for _, r := range reasons {
-		p.Reasons[r.ID] = ReasonStats{Groups: r.Groups}
+		p.Reasons[r.ID] = ReasonStats{Groups: r.Groups, Retired: r.Retired}
 	}
 	return p
 }

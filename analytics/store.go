@@ -15,6 +15,27 @@ type SurveyStore interface {
 	LoadSurveys(ctx context.Context) ([]*Survey, error)
 	// SaveSurvey writes a new or changed survey.
 	SaveSurvey(ctx context.Context, sv *Survey) error
+	// DeleteSurvey writes a survey's tombstone, versioned by at: LoadSurveys
+	// no longer returns it.
+	DeleteSurvey(ctx context.Context, id string, at time.Time) error
+	// SaveSurveyVersion records one change of a survey.
+	SaveSurveyVersion(ctx context.Context, v SurveyVersion) error
+	// SurveyVersions returns a survey's changes, newest first.
+	SurveyVersions(ctx context.Context, surveyID string) ([]SurveyVersion, error)
+	// PurgeSurvey deletes every answer, derived row and version of a
+	// survey, waiting up to wait for the deletion to finish; done is false
+	// when it is still under way.
+	PurgeSurvey(ctx context.Context, surveyID string, wait time.Duration) (done bool, err error)
+	// SurveyAnswerCounts returns, per survey id, how many responses it has
+	// and when the latest was first given (surveys without any are absent).
+	SurveyAnswerCounts(ctx context.Context) (map[string]AnswerCount, error)
+}
+
+// AnswerCount is how many responses a survey has (every response once,
+// confirmed or not) and when the latest was first given.
+type AnswerCount struct {
+	Answers      int
+	LastAnswerAt time.Time
 }
 
 // ResponseSink takes batches of answers and dismissals: the writer

@@ -27,10 +27,22 @@ type Survey struct {
 	Widget         WidgetSettings `json:"widget"`
 	// AlertEmails hear within minutes when a detractor (0-6) answers.
 	AlertEmails []string `json:"alert_emails"`
+	// SenderName and LogoURL brand the survey's emails and answer page.
+	SenderName string `json:"sender_name,omitempty"`
+	LogoURL    string `json:"logo_url,omitempty"`
 	// Digest, when set, emails managers a periodic digest (digests.go).
 	Digest    *DigestSettings `json:"digest,omitempty"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Version counts the survey's changes, 1 when created; each change is
+	// kept as a SurveyVersion (versions.go).
+	Version int `json:"version"`
+	// ArchivedAt, when set, closes the survey: it takes no new answers nor
+	// sends, and its reports and answers stay readable.
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+	// RetiredReasons are reasons removed from the survey: no longer offered,
+	// still reported for the answers that cited them (AllReasons).
+	RetiredReasons []RetiredReason `json:"retired_reasons,omitempty"`
 }
 
 // WidgetSettings are the politeness rules of the website widget.

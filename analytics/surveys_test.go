@@ -50,3 +50,53 @@ func TestSurveysCache(t *testing.T) {
 		t.Fatalf("List = %+v (newest first)", list)
 	}
 }
+
+// TestSurveysDeleteAcrossInstances: a survey deleted through one instance
+// leaves the cache of another at its next Load, and an update checks the
+// version and records what changed.
+func TestSurveysDeleteAcrossInstances(t *testing.T) {
+	ctx := context.Background()
+	store := mock.New()
+	now := time.Now().UTC()
+	a, b := analytics.NewSurveys(store), analytics.NewSurveys(store)
+	sv := &analytics.Survey{ID: "s1", Name: "One", Reasons: []analytics.Reason{{ID: "price", Label: "Price"}}, CreatedAt: now, UpdatedAt: now}
+	if err := a.Create(ctx, sv); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Update(ctx, "s1", 2, analytics.ActionUpdated, func(*analytics.Survey) error { return nil }); !errors.Is(err, analytics.ErrVersionConflict) {
+		t.Fatalf("update on a version that is not current: %v", err)
+	}
+	got, err := a.Update(ctx, "s1", 1, analytics.ActionUpdated, func(next *analytics.Survey) error {
+		before := *next
+		next.Name = "Renamed"
+		next.Reasons = []analytics.Reason{}
+		analytics.RetireRemoved(&before, next, now)
+		return nil
+	})
+	if err != nil || got.Version != 2 || len(got.RetiredReasons) != 1 || got.RetiredReasons[0].ID != "price" {
+		t.Fatalf("update: %+v, %v", got, err)
+	}
+	all := got.AllReasons()
+	if len(all) != 1 || !all[0].Retired || got.HasReason("price") {
+		t.Fatalf("a retired reason is reported, not offered: %+v", all)
+	}
+	versions, _ := store.SurveyVersions(ctx, "s1")
+	if len(versions) != 2 || versions[0].Version != 2 || len(versions[0].Changes) != 3 {
+		t.Fatalf("versions: %+v", versions)
+	}
+	if err := a.Delete(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.Get("s1"); ok {
+		t.Fatal("deleted survey still cached where it was deleted")
+	}
+	if err := b.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Get("s1"); ok {
+		t.Fatal("deleted survey still cached by the other instance after Load")
+	}
+}

@@ -94,6 +94,9 @@ func (s *Server) linkClaims(c echo.Context) (emails.Claims, *analytics.Survey, e
 	if !ok {
 		return claims, nil, linkPage(c, http.StatusNotFound, "", t.LinkInvalid, "", "", "")
 	}
+	if sv.Archived() {
+		return claims, nil, linkPage(c, http.StatusGone, sv.Language, closedText(sv.Language), "", "", "")
+	}
 	return claims, sv, nil
 }
 
@@ -222,6 +225,9 @@ func (s *Server) confirmLink(c echo.Context) error {
 	sv, ok := s.surveys.Get(claims.SurveyID)
 	if !ok {
 		return newError(http.StatusNotFound, "no such survey")
+	}
+	if sv.Archived() {
+		return archivedError(sv)
 	}
 	var in confirmInput
 	if err := decodeJSON(c, &in, false); err != nil {

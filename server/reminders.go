@@ -39,7 +39,7 @@ func (s *Server) sendReminders(ctx context.Context) error {
 			continue
 		}
 		sv, ok := s.surveys.Get(send.SurveyID)
-		if !ok {
+		if !ok || sv.Archived() {
 			continue
 		}
 		sum, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindReminder, false, nil)

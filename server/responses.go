@@ -113,6 +113,9 @@ func (s *Server) createResponse(c echo.Context) error {
 	if err := checkOrigin(c, sv); err != nil {
 		return err
 	}
+	if sv.Archived() {
+		return archivedError(sv)
+	}
 	var in responseInput
 	if err := decodeJSON(c, &in, true); err != nil {
 		return err

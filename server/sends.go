@@ -31,6 +31,9 @@ func (s *Server) createSend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if sv.Archived() {
+		return archivedError(sv)
+	}
 	var in sendInput
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err

@@ -25,6 +25,9 @@ type surveyInput struct {
 	Widget         widgetInput     `json:"widget"`
 	AlertEmails    []string        `json:"alert_emails" validate:"max=20,dive,email"`
 	Digest         *digestInput    `json:"digest"` // checked by digestSettings (digests.go)
+	// SenderName and LogoURL brand the emails and answer page (brandErrors).
+	SenderName string `json:"sender_name" validate:"max=100"`
+	LogoURL    string `json:"logo_url" validate:"max=500"`
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -74,7 +77,7 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.surveys.Save(c.Request().Context(), sv); err != nil {
+	if err := s.surveys.Create(c.Request().Context(), sv); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, sv)
@@ -84,6 +87,8 @@ func (s *Server) createSurvey(c echo.Context) error {
 func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Question = strings.TrimSpace(in.Question)
+	in.SenderName = strings.TrimSpace(in.SenderName)
+	in.LogoURL = strings.TrimSpace(in.LogoURL)
 	trimLabels(in.Reasons)
 	in.FollowUps.trim()
 	fields := map[string]string{}
@@ -94,9 +99,11 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		}
 		fields = fieldMessages(verrs)
 	}
-	for k, v := range in.reasonErrors() {
-		if _, ok := fields[k]; !ok {
-			fields[k] = v
+	for _, more := range []map[string]string{in.reasonErrors(), in.brandErrors()} {
+		for k, v := range more {
+			if _, ok := fields[k]; !ok {
+				fields[k] = v
+			}
 		}
 	}
 	if len(fields) > 0 {
@@ -118,6 +125,8 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		Widget:         analytics.DefaultWidgetSettings(),
 		AlertEmails:    []string{},
 		Digest:         digest,
+		SenderName:     in.SenderName,
+		LogoURL:        in.LogoURL,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
@@ -139,9 +148,10 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 	return sv, nil
 }
 
-// listSurveys handles GET /api/v1/surveys.
+// listSurveys handles GET /api/v1/surveys: every survey with its status,
+// responses and last answer (surveyListItem).
 func (s *Server) listSurveys(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"surveys": s.surveys.List()})
+	return c.JSON(http.StatusOK, map[string]any{"surveys": s.surveyList(c.Request().Context())})
 }
 
 // getSurvey handles GET /api/v1/surveys/:id.

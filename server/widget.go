@@ -28,6 +28,8 @@ type widgetConfig struct {
 	// the widget falls back to Reasons for a group without one.
 	FollowUps *analytics.FollowUps `json:"follow_ups,omitempty"`
 	Language  string               `json:"language"`
+	// Active is false for an archived survey: the widget shows nothing.
+	Active bool `json:"active"`
 	analytics.WidgetSettings
 }
 
@@ -77,7 +79,7 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	}
 	// The standard question goes out empty so the widget shows it in the
 	// visitor's language; a survey's own wording is shown as written.
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, WidgetSettings: sv.Widget})
+	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, Active: !sv.Archived(), WidgetSettings: sv.Widget})
 	if err != nil {
 		return err
 	}
@@ -106,6 +108,10 @@ func (s *Server) getEligibility(c echo.Context) error {
 	if respondent == "" || analytics.TooLong(respondent, analytics.MaxRespondent) {
 		return invalid(map[string]string{"respondent": fmt.Sprintf("is required, at most %d characters", analytics.MaxRespondent)})
 	}
+	if sv.Archived() {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.JSON(http.StatusOK, map[string]bool{"eligible": false, "active": false})
+	}
 	answered, dismissed, err := s.store.LastContact(c.Request().Context(), sv.ID, respondent)
 	if err != nil {
 		return err
@@ -115,7 +121,7 @@ func (s *Server) getEligibility(c echo.Context) error {
 	eligible := (answered.IsZero() || now.Sub(answered) >= days(sv.Widget.RecontactDaysAnswered)) &&
 		(dismissed.IsZero() || now.Sub(dismissed) >= days(sv.Widget.RecontactDaysDismissed))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, map[string]bool{"eligible": eligible})
+	return c.JSON(http.StatusOK, map[string]bool{"eligible": eligible, "active": true})
 }
 
 type dismissalInput struct {
@@ -132,6 +138,9 @@ func (s *Server) createDismissal(c echo.Context) error {
 	}
 	if err := checkOrigin(c, sv); err != nil {
 		return err
+	}
+	if sv.Archived() {
+		return archivedError(sv)
 	}
 	var in dismissalInput
 	if err := decodeJSON(c, &in, true); err != nil {

@@ -33,6 +33,13 @@ type queries struct {
 	// surveys.sql
 	SelectSurveys string `query:"select-surveys"`
 	InsertSurvey  string `query:"insert-survey"`
+	// surveys.sql: versions, deletion, the list's counts
+	InsertSurveyVersion      string `query:"insert-survey-version"`
+	SelectSurveyVersions     string `query:"select-survey-versions"`
+	SelectSurveyAnswerCounts string `query:"select-survey-answer-counts"`
+	DeleteSurveyRows         string `query:"delete-survey-rows"`
+	DeleteSurveyBodies       string `query:"delete-survey-bodies"`
+	SelectPendingMutations   string `query:"select-pending-mutations"`
 	// responses.sql
 	InsertResponses           string `query:"insert-responses"`
 	SelectFirstAnswers        string `query:"select-first-answers"`

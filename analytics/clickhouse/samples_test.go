@@ -34,6 +34,16 @@ var samples = map[string][]sample{
 	// surveys.sql
 	"select-surveys": {{}},
 	"insert-survey":  {{args: []any{"s1", uint64(1), uint8(0), `{"id":"s1","name":"Sample"}`, sampleAt}}},
+	"insert-survey-version": {{args: []any{"s1", uint32(2), sampleAt, "updated",
+		`[{"field":"name","from":"Old","to":"New"}]`}}},
+	"select-survey-versions":      {{args: []any{"s1"}}},
+	"select-survey-answer-counts": {{}},
+	"delete-survey-rows": {
+		{idents: map[string]string{"table": "answers"}, args: []any{"gone"}},
+		{idents: map[string]string{"table": "send_log"}, args: []any{"gone"}},
+	},
+	"delete-survey-bodies":     {{args: []any{"gone"}}},
+	"select-pending-mutations": {{args: []any{[]string{"answers", "surveys"}}}},
 	// responses.sql
 	"insert-responses": {{args: []any{"s1", sampleAt, sampleID, uint64(1), uint8(3), []string{"price"}, "too dear", "email",
 		"c1", []string{"plan", "send_id"}, []string{"pro", "s1"}, uint8(1), ""}}},

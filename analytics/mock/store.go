@@ -39,8 +39,9 @@ type Store struct {
 	logAt       map[logKey]time.Time
 	logFirst    map[logKey]time.Time
 	emailEvents map[string]analytics.EmailEvent
-	churn       map[string]analytics.Churn // by customer; withdrawn ones deleted
-	digests     map[digestKey][]digestRow  // digests.go
+	churn       map[string]analytics.Churn           // by customer; withdrawn ones deleted
+	digests     map[digestKey][]digestRow            // digests.go
+	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
 }
 
 type logKey struct{ send, kind, contact string }

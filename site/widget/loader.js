@@ -99,6 +99,7 @@ try {
       );
     const auto = async () => {
       const c = await config();
+      if (c.active === false) return;
       const path = location.pathname;
       if ((c.url_include && c.url_include.length && !match(c.url_include, path)) || match(c.url_exclude, path)) return;
       let s = load().s;
@@ -135,7 +136,7 @@ try {
           for (const k in a) if (k != 'id' && a[k] != null) props[k] = '' + a[k];
         } else if (n == 'show') {
           hidden = 0;
-          config().then(() => open(1), () => {});
+          config().then(() => cfg.active === false || open(1), () => {});
         } else if (n == 'hide') {
           hidden = 1;
           want = 0;

@@ -9,3 +9,39 @@ GROUP BY id;
 
 -- name: insert-survey
 INSERT INTO surveys (id, version, deleted, body, updated_at);
+
+-- name: insert-survey-version
+INSERT INTO survey_versions (survey_id, version, changed_at, action, changes);
+
+-- name: select-survey-versions
+-- A survey's changes, newest first (one row per version, merged or not).
+-- args: survey id
+SELECT version, any(changed_at), any(action), any(changes)
+FROM survey_versions
+WHERE survey_id = ?
+GROUP BY version
+ORDER BY version DESC;
+
+-- name: select-survey-answer-counts
+-- Responses per survey and when the latest was first given, for the survey
+-- list: answer_firsts has a row per response (more until merged), narrow.
+SELECT survey_id, uniqExact(response_id), max(created_at)
+FROM answer_firsts
+GROUP BY survey_id;
+
+-- name: delete-survey-rows
+-- A mutation (async, also on 18.16) deleting a deleted survey's rows of one
+-- table; {table} comes from a Go list (purgeTables).
+-- args: survey id
+ALTER TABLE {table} DELETE WHERE survey_id = ?;
+
+-- name: delete-survey-bodies
+-- Drops a deleted survey's bodies, keeping its tombstone.
+-- args: survey id
+ALTER TABLE surveys DELETE WHERE id = ? AND deleted = 0;
+
+-- name: select-pending-mutations
+-- Mutations of these tables not yet done in this database.
+-- args: table names
+SELECT count() FROM system.mutations
+WHERE database = currentDatabase() AND is_done = 0 AND has(?, table);
