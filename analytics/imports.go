@@ -276,6 +276,29 @@ func (im *Importer) choices(score uint8, choices []ImportChoice) (reasons, unkno
 		if !ok || c.ID == "" {
 			id, ok = im.reasons[strings.ToLower(strings.TrimSpace(c.Text))]
 		}
+		if !ok && c.ID == "" && strings.ContainsAny(c.Text, ";,") {
+			// A CSV cell holding several choices: split on ';' when it has
+			// one, else on ','.
+			sep := ","
+			if strings.Contains(c.Text, ";") {
+				sep = ";"
+			}
+			var parts []ImportChoice
+			for _, t := range strings.Split(c.Text, sep) {
+				if t = strings.TrimSpace(t); t != "" {
+					parts = append(parts, ImportChoice{Text: t})
+				}
+			}
+			r, u := im.choices(score, parts)
+			for _, id := range r {
+				if !seen[id] && len(reasons) < MaxReasons {
+					seen[id] = true
+					reasons = append(reasons, id)
+				}
+			}
+			unknown = append(unknown, u...)
+			continue
+		}
 		if !ok || !im.survey.OffersReason(score, id) {
 			text := strings.TrimSpace(c.Text)
 			if text == "" {
