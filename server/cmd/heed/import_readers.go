@@ -135,8 +135,10 @@ func newCSVReader(r io.Reader, columns map[string]csvColumn, reasonColumns []str
 		reasons[headerKey(h)] = true
 	}
 	has := map[int]bool{}
+	found := map[string]bool{}
 	for i, h := range header {
 		k := headerKey(h)
+		found[k] = true
 		switch col, ok := columns[k]; {
 		case reasons[k]:
 			c.field[i] = colReasons
@@ -153,6 +155,13 @@ func newCSVReader(r io.Reader, columns map[string]csvColumn, reasonColumns []str
 	}
 	for k := range reasons {
 		return nil, fmt.Errorf("no column %q in the header row", k)
+	}
+	if !others { // a --map names every column it reads
+		for k := range columns {
+			if !found[k] {
+				return nil, fmt.Errorf("no column %q in the header row", k)
+			}
+		}
 	}
 	if !has[colScore] {
 		return nil, errors.New(`no score column in the header row (e.g. "Score")`)
