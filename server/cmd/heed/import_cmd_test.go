@@ -118,7 +118,7 @@ func TestImportDelighted(t *testing.T) {
 				map[string]any{"id": "DxmjNj", "text": "Slow support"}, map[string]any{"id": "u", "text": "Bugs"}}},
 				"question": map[string]any{"type": "select_many"}}}},
 		{"id": "102", "person": "10", "survey_type": "nps", "score": 10, "comment": nil,
-			"created_at": time.Date(2025, 4, 3, 8, 0, 0, 0, time.UTC).Unix(),
+			"created_at":         time.Date(2025, 4, 3, 8, 0, 0, 0, time.UTC).Unix(),
 			"additional_answers": []any{map[string]any{"value": map[string]any{"select_one": map[string]any{"id": "ease", "text": "Whatever"}}}}},
 	}
 	page2 := []map[string]any{
