@@ -75,3 +75,21 @@ func (db *DB) Suppressed(ctx context.Context) (map[string]bool, error) {
 	}
 	return ids, nil
 }
+
+// KnownContacts returns which of ids are stored contacts, by primary key
+// (an import adds the others and leaves those alone).
+func (db *DB) KnownContacts(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), lookupChunk)
+		got, err := db.strings(ctx, q.SelectKnownContacts, ids[:n])
+		if err != nil {
+			return nil, fmt.Errorf("known contacts: %w", err)
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}

@@ -67,11 +67,12 @@ type queries struct {
 	// dismissals.sql
 	InsertDismissals string `query:"insert-dismissals"`
 	// contacts.sql
-	InsertContacts     string `query:"insert-contacts"`
-	SelectContacts     string `query:"select-contacts"`
-	SelectContactsByID string `query:"select-contacts-by-id"`
-	InsertSuppression  string `query:"insert-suppression"`
-	SelectSuppressed   string `query:"select-suppressed"`
+	InsertContacts      string `query:"insert-contacts"`
+	SelectContacts      string `query:"select-contacts"`
+	SelectContactsByID  string `query:"select-contacts-by-id"`
+	SelectKnownContacts string `query:"select-known-contacts"`
+	InsertSuppression   string `query:"insert-suppression"`
+	SelectSuppressed    string `query:"select-suppressed"`
 	// sends.sql
 	InsertSend             string `query:"insert-send"`
 	SelectSend             string `query:"select-send"`

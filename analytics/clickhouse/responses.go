@@ -316,3 +316,39 @@ func propertyPairs(props map[string]string) []string {
 	sort.Strings(pairs)
 	return pairs
 }
+
+// StoredResponses returns which of ids have an answer stored in survey (by
+// primary key of answer_firsts, as the first-answer lookup reads it): an
+// import skips them.
+func (db *DB) StoredResponses(ctx context.Context, survey string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	out := map[uuid.UUID]bool{}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	for len(strs) > 0 {
+		n := min(len(strs), lookupChunk)
+		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, survey, strs[:n])
+		if err != nil {
+			return nil, fmt.Errorf("stored responses: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var at time.Time
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("stored responses: %w", err)
+			}
+			if u, err := uuid.Parse(id); err == nil {
+				out[u] = true
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("stored responses: %w", err)
+		}
+		strs = strs[n:]
+	}
+	return out, nil
+}

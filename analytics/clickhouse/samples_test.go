@@ -95,6 +95,7 @@ var samples = map[string][]sample{
 	"insert-contacts":       {{args: []any{"c1", uint64(1), "ann@example.com", "Ann", []string{"plan"}, []string{"pro"}, sampleAt}}},
 	"select-contacts":       {{args: []any{noPairs}}, {args: []any{[]string{"plan\x00pro"}}}},
 	"select-contacts-by-id": {{args: []any{[]string{"c1", "c2"}, noPairs}}, {args: []any{[]string{"c1"}, []string{"plan\x00pro"}}}},
+	"select-known-contacts": {{args: []any{[]string{"c1", "c2"}}}},
 	"insert-suppression":    {{args: []any{"c1", "ann@example.com", "bounce", sampleAt}}},
 	"select-suppressed":     {{}},
 	// sends.sql

@@ -26,6 +26,12 @@ GROUP BY contact_id
 HAVING hasAll(arrayMap((k, v) -> concat(k, '\0', v), keys, vals), ?)
 ORDER BY contact_id;
 
+-- name: select-known-contacts
+-- Which of the listed contacts exist, by primary key (IN a subquery uses
+-- the index where has() scans; the caller never sends an empty list).
+-- args: ids
+SELECT DISTINCT contact_id FROM contacts WHERE contact_id IN (SELECT arrayJoin(?));
+
 -- name: insert-suppression
 INSERT INTO suppressions (contact_id, email, reason, created_at);
 

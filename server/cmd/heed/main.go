@@ -55,6 +55,11 @@ Usage:
   heed churn import FILE.csv
                          import the customers who left (header row:
                          email or respondent,churned_at,reason,revenue)
+  heed import delighted FILE --survey ID [--dry-run]
+                         import Delighted's answers (its CSV export or the
+                         JSON pages of its survey_responses API)
+  heed import csv FILE --survey ID --map score=COL,created_at=COL,...
+                         import answers from any other tool's CSV
   heed send --survey ID [--where prop=value]... [--dry-run]
                          email a survey (resumable: run it again after Ctrl-C)
   heed send --remind SEND_ID
@@ -87,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return contactsCmd(ctx, args[1:], stdout, stderr)
 	case "churn":
 		return churnCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "send":
 		return sendCmd(ctx, args[1:], stdout, stderr)
 	case "version":
