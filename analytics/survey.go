@@ -27,6 +27,9 @@ type Survey struct {
 	Widget         WidgetSettings `json:"widget"`
 	// AlertEmails hear within minutes when a detractor (0-6) answers.
 	AlertEmails []string `json:"alert_emails"`
+	// SenderName and LogoURL brand the survey's emails and answer page.
+	SenderName string `json:"sender_name,omitempty"`
+	LogoURL    string `json:"logo_url,omitempty"`
 	// Digest, when set, emails managers a periodic digest (digests.go).
 	Digest    *DigestSettings `json:"digest,omitempty"`
 	CreatedAt time.Time       `json:"created_at"`

@@ -8,11 +8,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/emails"
 )
 
 type surveyInput struct {
@@ -24,6 +26,8 @@ type surveyInput struct {
 	AllowedOrigins []string        `json:"allowed_origins" validate:"max=50,dive,origin"`
 	Widget         widgetInput     `json:"widget"`
 	AlertEmails    []string        `json:"alert_emails" validate:"max=20,dive,email"`
+	SenderName     string          `json:"sender_name" validate:"max=100"`
+	LogoURL        string          `json:"logo_url" validate:"max=500"`
 	Digest         *digestInput    `json:"digest"` // checked by digestSettings (digests.go)
 }
 
@@ -84,6 +88,8 @@ func (s *Server) createSurvey(c echo.Context) error {
 func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Question = strings.TrimSpace(in.Question)
+	in.SenderName = strings.TrimSpace(in.SenderName)
+	in.LogoURL = strings.TrimSpace(in.LogoURL)
 	trimLabels(in.Reasons)
 	in.FollowUps.trim()
 	fields := map[string]string{}
@@ -93,6 +99,12 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 			return nil, err
 		}
 		fields = fieldMessages(verrs)
+	}
+	if strings.ContainsFunc(in.SenderName, unicode.IsControl) && fields["sender_name"] == "" {
+		fields["sender_name"] = "must not contain control characters"
+	}
+	if in.LogoURL != "" && fields["logo_url"] == "" && emails.SafeLogoURL(in.LogoURL) == "" {
+		fields["logo_url"] = "must be an absolute https URL"
 	}
 	for k, v := range in.reasonErrors() {
 		if _, ok := fields[k]; !ok {
@@ -117,6 +129,8 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		AllowedOrigins: []string{},
 		Widget:         analytics.DefaultWidgetSettings(),
 		AlertEmails:    []string{},
+		SenderName:     in.SenderName,
+		LogoURL:        in.LogoURL,
 		Digest:         digest,
 		CreatedAt:      now,
 		UpdatedAt:      now,
