@@ -6,15 +6,25 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: bench bench-reports chromium compat compat-lib faulttest run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: axe bench bench-reports chromium compat compat-lib faulttest run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
 	./$(BIN) serve --migrate --dev --demo
 
 ## test: every test, against the real private ClickHouse and Debian's headless Chromium
-test: clickhouse chromium fmt-check vet
+test: clickhouse chromium axe fmt-check vet
 	$(GO) test -count=1 ./...
+
+## axe: the axe-core accessibility checker the browser tests inject into every page they check,
+## from the npm registry (make test fetches it once)
+AXE_VERSION := 4.10.3
+AXE_JS := .data/axe/$(AXE_VERSION)/package/axe.min.js
+export HEED_AXE_JS ?= $(CURDIR)/$(AXE_JS)
+axe: $(AXE_JS)
+$(AXE_JS):
+	mkdir -p .data/axe/$(AXE_VERSION)
+	cd .data/axe/$(AXE_VERSION) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz && rm -f axe-core-$(AXE_VERSION).tgz
 
 ## test-fast: the fast tier, no ClickHouse and no browser: handlers, validation, config,
 ## alerts, widget assets on the in-memory store (go test -short skips the storage tests)

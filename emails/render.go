@@ -10,6 +10,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"unicode"
+
+	"heed/analytics"
 )
 
 // TokenPlaceholder is the literal text the survey email carries where each
@@ -37,6 +39,17 @@ var htmlFuncs = htmltemplate.FuncMap{
 	"msoClose": func() htmltemplate.HTML {
 		return `<!--[if mso]></td></tr></table><![endif]-->`
 	},
+	// msoScoresOpen, msoScoresNext and msoScoresClose put the two blocks of
+	// score buttons side by side in Outlook on Windows (no inline-block).
+	"msoScoresOpen": func() htmltemplate.HTML {
+		return `<!--[if mso]><table role="presentation" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td valign="top" width="268"><![endif]-->`
+	},
+	"msoScoresNext": func() htmltemplate.HTML {
+		return `<!--[if mso]></td><td valign="top" width="224"><![endif]-->`
+	},
+	"msoScoresClose": func() htmltemplate.HTML {
+		return `<!--[if mso]></td></tr></table><![endif]-->`
+	},
 	// previewPad follows the preheader so mail clients do not pad the preview
 	// with the start of the body.
 	"previewPad": func() htmltemplate.HTML {
@@ -56,6 +69,56 @@ type SurveyEmail struct {
 	Sender   string // who asks, e.g. "Acme Support" (used in subject/intro); empty -> "us"-style wording
 	BaseURL  string // Heed's public URL, e.g. https://heed.example.com
 	Reminder bool   // a reminder: subject and intro say so ("A quick reminder: ...")
+	Brand    string // shown at the top of the email (BrandOf); empty: none
+	LogoURL  string // an https image shown next to Brand; anything else is dropped
+}
+
+// Brand is who a survey's emails and answer page speak for.
+type Brand struct {
+	// Name heads the email and the answer page and is the From name of
+	// survey emails: the survey's sender_name, else --from-name, else the
+	// survey's name, else "Heed".
+	Name string
+	// Sender is who asks in the subject and intro: sender_name, else
+	// --from-name; empty gives the wording without a sender.
+	Sender  string
+	LogoURL string
+}
+
+// BrandOf is the brand of sv, with fromName the configured --from-name.
+func BrandOf(sv *analytics.Survey, fromName string) Brand {
+	b := Brand{Sender: oneLine(sv.SenderName), LogoURL: SafeLogoURL(sv.LogoURL)}
+	if b.Sender == "" {
+		b.Sender = oneLine(fromName)
+	}
+	b.Name = b.Sender
+	if b.Name == "" {
+		b.Name = oneLine(sv.Name)
+	}
+	if b.Name == "" {
+		b.Name = "Heed"
+	}
+	return b
+}
+
+// SurveyEmailFor is the email of survey sv in lang (empty: the survey's).
+func SurveyEmailFor(sv *analytics.Survey, fromName, baseURL, lang string, reminder bool) SurveyEmail {
+	if lang == "" {
+		lang = sv.Language
+	}
+	b := BrandOf(sv, fromName)
+	return SurveyEmail{Lang: lang, Question: sv.OwnQuestion(), Sender: b.Sender, BaseURL: baseURL, Reminder: reminder,
+		Brand: b.Name, LogoURL: b.LogoURL}
+}
+
+// SafeLogoURL returns u if it is an absolute https URL without user info
+// of at most 500 bytes, else "".
+func SafeLogoURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || len(u) > 500 || p.Scheme != "https" || p.Host == "" || p.User != nil {
+		return ""
+	}
+	return u
 }
 
 // Rendered is an email ready to send.
@@ -78,7 +141,10 @@ type surveyData struct {
 	Intro          string
 	Question       string
 	Scores         []scoreLink // 0 to 10
+	Low, High      []scoreLink // 0 to 5 and 6 to 10: two blocks that wrap evenly on phones
 	UnsubscribeURL string
+	Brand          string
+	LogoURL        string
 }
 
 // RenderSurvey renders the survey email with the -token- placeholders in its links.
@@ -112,10 +178,13 @@ func RenderSurvey(e SurveyEmail) (Rendered, error) {
 		Intro:          intro,
 		Question:       question,
 		UnsubscribeURL: UnsubscribeURL(base, TokenPlaceholder),
+		Brand:          oneLine(e.Brand),
+		LogoURL:        SafeLogoURL(e.LogoURL),
 	}
 	for n := 0; n <= 10; n++ {
 		d.Scores = append(d.Scores, scoreLink{N: n, URL: ScoreURL(base, TokenPlaceholder, n)})
 	}
+	d.Low, d.High = d.Scores[:6], d.Scores[6:]
 	return render("survey", subject, d)
 }
 

@@ -262,10 +262,13 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		return sum, nil
 	}
 
-	rendered, err := RenderSurvey(SurveyEmail{Lang: sv.Language, Question: sv.OwnQuestion(), Sender: s.From.Name, BaseURL: s.BaseURL, Reminder: kind == analytics.KindReminder})
+	rendered, err := RenderSurvey(SurveyEmailFor(sv, s.From.Name, s.BaseURL, "", kind == analytics.KindReminder))
 	if err != nil {
 		return sum, err
 	}
+	// The survey's brand is the From name; the address stays the server's.
+	from := *s.From
+	from.Name = BrandOf(sv, s.From.Name).Name
 	for len(todo) > 0 {
 		if err := ctx.Err(); err != nil {
 			return sum, err // stopped between batches: the log is consistent
@@ -274,7 +277,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		chunk := todo[:n]
 		todo = todo[n:]
 		now := time.Now().UTC()
-		b := Batch{From: s.From, Email: rendered, BaseURL: s.BaseURL, Categories: []string{"heed", "survey-" + sv.ID}}
+		b := Batch{From: &from, Email: rendered, BaseURL: s.BaseURL, Categories: []string{"heed", "survey-" + sv.ID}}
 		entries := make([]analytics.SendLogEntry, len(chunk))
 		for i, c := range chunk {
 			tok := s.Signer.Sign(Claims{SendID: send.ID, SurveyID: sv.ID, ContactID: c.ContactID, SentAt: now, Expires: now.Add(ttl)})

@@ -47,6 +47,8 @@ type Text struct {
 	Send               string // submit button
 	Thanks             string // thank-you heading
 	ThanksScore        string // format: %d is the recorded score
+	ThanksText         string // thank-you page: what happens with the answer
+	CloseHint          string // thank-you page: the page may be closed
 	Unsubscribed       string // shown after unsubscribing
 	UnsubscribeConfirm string // question on the unsubscribe page
 	UnsubscribeButton  string // button on the unsubscribe page
@@ -94,6 +96,8 @@ var texts = map[string]Text{
 		Send:               "Send",
 		Thanks:             "Thank you for your feedback!",
 		ThanksScore:        "We recorded your score of %d.",
+		ThanksText:         "Your answer goes straight to the team, and helps us do better.",
+		CloseHint:          "You can close this page now.",
 		Unsubscribed:       "You are unsubscribed. You will not receive these surveys anymore.",
 		UnsubscribeConfirm: "Unsubscribe from these surveys?",
 		UnsubscribeButton:  "Unsubscribe",
@@ -136,6 +140,8 @@ var texts = map[string]Text{
 		Send:               "Enviar",
 		Thanks:             "¡Gracias por tu opinión!",
 		ThanksScore:        "Hemos registrado tu puntuación de %d.",
+		ThanksText:         "Tu respuesta llega directamente al equipo y nos ayuda a mejorar.",
+		CloseHint:          "Ya puedes cerrar esta página.",
 		Unsubscribed:       "Te has dado de baja. Ya no recibirás estas encuestas.",
 		UnsubscribeConfirm: "¿Quieres darte de baja de estas encuestas?",
 		UnsubscribeButton:  "Darme de baja",
@@ -178,6 +184,8 @@ var texts = map[string]Text{
 		Send:               "Envoyer",
 		Thanks:             "Merci pour votre retour\u00a0!",
 		ThanksScore:        "Nous avons bien enregistré votre note de %d.",
+		ThanksText:         "Votre réponse est transmise directement à l’équipe et nous aide à progresser.",
+		CloseHint:          "Vous pouvez maintenant fermer cette page.",
 		Unsubscribed:       "Votre désinscription est confirmée. Vous ne recevrez plus ces enquêtes.",
 		UnsubscribeConfirm: "Se désinscrire de ces enquêtes\u00a0?",
 		UnsubscribeButton:  "Se désinscrire",
@@ -220,6 +228,8 @@ var texts = map[string]Text{
 		Send:               "Senden",
 		Thanks:             "Vielen Dank für Ihr Feedback!",
 		ThanksScore:        "Ihre Bewertung (%d) wurde gespeichert.",
+		ThanksText:         "Ihre Antwort geht direkt an das Team und hilft uns, besser zu werden.",
+		CloseHint:          "Sie können diese Seite jetzt schließen.",
 		Unsubscribed:       "Sie wurden abgemeldet und erhalten diese Umfragen nicht mehr.",
 		UnsubscribeConfirm: "Von diesen Umfragen abmelden?",
 		UnsubscribeButton:  "Abmelden",

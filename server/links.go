@@ -61,10 +61,19 @@ func scannerFlags(r *http.Request, claims emails.Claims, now time.Time) string {
 
 // linkPage renders a message page (expired link, unsubscribed, ...).
 func linkPage(c echo.Context, status int, lang, title, text, formURL, button string) error {
+	return brandPage(c, status, lang, emails.Brand{}, title, text, formURL, button)
+}
+
+// brandPage is linkPage headed by a survey's brand.
+func brandPage(c echo.Context, status int, lang string, b emails.Brand, title, text, formURL, button string) error {
+	return renderPage(c, status, "message.html", map[string]string{
+		"Lang": emails.Texts(lang).Lang, "Title": title, "Text": text, "FormURL": formURL, "Button": button,
+		"Brand": b.Name, "LogoURL": b.LogoURL})
+}
+
+func renderPage(c echo.Context, status int, name string, data any) error {
 	var buf bytes.Buffer
-	err := site.Pages.ExecuteTemplate(&buf, "message.html", map[string]string{
-		"Lang": emails.Texts(lang).Lang, "Title": title, "Text": text, "FormURL": formURL, "Button": button})
-	if err != nil {
+	if err := site.Pages.ExecuteTemplate(&buf, name, data); err != nil {
 		return err
 	}
 	setPageHeaders(c)
@@ -73,7 +82,8 @@ func linkPage(c echo.Context, status int, lang, title, text, formURL, button str
 
 func setPageHeaders(c echo.Context) {
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	// img-src https: lets a survey's logo (logo_url, any https host) show.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; frame-ancestors 'none'; form-action 'self'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -167,7 +177,6 @@ func (s *Server) getLink(c echo.Context) error {
 		setPageHeaders(c)
 		return c.NoContent(http.StatusOK)
 	}
-	var buf bytes.Buffer
 	base := "/r/" + c.Param("token")
 	// The score's group's follow-up: its own question as written, else the
 	// standard one in the reader's language.
@@ -176,16 +185,30 @@ func (s *Server) getLink(c echo.Context) error {
 	if why == "" {
 		why = t.Why
 	}
-	err = site.Pages.ExecuteTemplate(&buf, "answer.html", map[string]any{
+	b := emails.BrandOf(sv, s.emailing.From.Name)
+	return renderPage(c, http.StatusOK, "answer.html", map[string]any{
 		"Lang": t.Lang, "T": t, "Score": score, "ThanksScore": fmt.Sprintf(t.ThanksScore, score),
 		"Why": why, "OwnQuestion": question != "",
 		"Reasons": reasons, "PostURL": base, "ConfirmURL": base + "/confirm",
-		"Shown": strconv.FormatInt(time.Now().UnixNano(), 10)})
+		"Shown": strconv.FormatInt(time.Now().UnixNano(), 10), "Brand": b.Name, "LogoURL": b.LogoURL})
+}
+
+// getThanks handles GET /r/:token/thanks?s=N, where the follow-up form
+// lands (Post/Redirect/Get: a reload shows the page again and posts
+// nothing). The token is the email's signed one; the page records nothing.
+func (s *Server) getThanks(c echo.Context) error {
+	_, sv, err := s.linkRequest(c)
 	if err != nil {
-		return err
+		return ignoreShown(err)
 	}
-	setPageHeaders(c)
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	t := emails.Texts(sv.Language)
+	score, ok := parseScore(c.QueryParam("s"))
+	if !ok {
+		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
+	}
+	b := emails.BrandOf(sv, s.emailing.From.Name)
+	return renderPage(c, http.StatusOK, "thanks.html", map[string]any{
+		"Lang": t.Lang, "T": t, "ThanksScore": fmt.Sprintf(t.ThanksScore, score), "Brand": b.Name, "LogoURL": b.LogoURL})
 }
 
 func ignoreShown(err error) error {
@@ -277,41 +300,45 @@ func (s *Server) postLink(c echo.Context) error {
 		return s.writerError(c, err)
 	}
 	s.alerts.Answered(sv, r)
-	return linkPage(c, http.StatusOK, sv.Language, t.Thanks, "", "", "")
+	// 303: the browser GETs the thank-you page, so a reload posts nothing.
+	return c.Redirect(http.StatusSeeOther, "/r/"+c.Param("token")+"/thanks?s="+strconv.Itoa(score))
 }
 
 // unsubscribeClaims verifies an unsubscribe link. Unlike score links, an
 // expired one still works (a person must always be able to leave), and the
 // survey need not exist any more.
-func (s *Server) unsubscribeClaims(c echo.Context) (emails.Claims, string, bool, error) {
+func (s *Server) unsubscribeClaims(c echo.Context) (emails.Claims, string, emails.Brand, error) {
 	claims, err := s.emailing.Signer.Verify(c.Param("token"), time.Now())
 	if err != nil && !errors.Is(err, emails.ErrTokenExpired) {
-		return claims, "", false, linkPage(c, http.StatusBadRequest, "", emails.Texts("").LinkInvalid, "", "", "")
+		if err := linkPage(c, http.StatusBadRequest, "", emails.Texts("").LinkInvalid, "", "", ""); err != nil {
+			return claims, "", emails.Brand{}, err
+		}
+		return claims, "", emails.Brand{}, errPageShown
 	}
-	lang := ""
+	lang, b := "", emails.Brand{}
 	if sv, ok := s.surveys.Get(claims.SurveyID); ok {
-		lang = sv.Language
+		lang, b = sv.Language, emails.BrandOf(sv, s.emailing.From.Name)
 	}
-	return claims, lang, true, nil
+	return claims, lang, b, nil
 }
 
 // getUnsubscribe handles GET /u/:token: a page with a confirm button, so a
 // link scanner's GET unsubscribes nobody.
 func (s *Server) getUnsubscribe(c echo.Context) error {
-	_, lang, ok, err := s.unsubscribeClaims(c)
-	if !ok {
-		return err
+	_, lang, b, err := s.unsubscribeClaims(c)
+	if err != nil {
+		return ignoreShown(err)
 	}
 	t := emails.Texts(lang)
-	return linkPage(c, http.StatusOK, lang, t.UnsubscribeConfirm, "", "/u/"+c.Param("token"), t.UnsubscribeButton)
+	return brandPage(c, http.StatusOK, lang, b, t.UnsubscribeConfirm, "", "/u/"+c.Param("token"), t.UnsubscribeButton)
 }
 
 // postUnsubscribe handles POST /u/:token: the page's button, and RFC 8058
 // one-click unsubscribe from mail clients (body List-Unsubscribe=One-Click).
 func (s *Server) postUnsubscribe(c echo.Context) error {
-	claims, lang, ok, err := s.unsubscribeClaims(c)
-	if !ok {
-		return err
+	claims, lang, b, err := s.unsubscribeClaims(c)
+	if err != nil {
+		return ignoreShown(err)
 	}
 	email := ""
 	if contact, err := s.store.Contact(c.Request().Context(), claims.ContactID); err == nil {
@@ -321,5 +348,5 @@ func (s *Server) postUnsubscribe(c echo.Context) error {
 		return err
 	}
 	t := emails.Texts(lang)
-	return linkPage(c, http.StatusOK, lang, t.Unsubscribed, "", "", "")
+	return brandPage(c, http.StatusOK, lang, b, t.Unsubscribed, "", "", "")
 }

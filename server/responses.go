@@ -36,7 +36,8 @@ type responseInput struct {
 }
 
 // isBot spots naive bots: a filled honeypot, or a widget answer faster than
-// a person can read the question.
+// a person can read the question. (A widget answer without elapsed_ms is
+// refused with 422 before this.)
 func (in *responseInput) isBot() bool {
 	return in.HP != "" || (in.Channel == analytics.ChannelWidget && (in.ElapsedMS == nil || *in.ElapsedMS < minAnswerMillis))
 }
@@ -78,6 +79,11 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 		default:
 			r.Score = uint8(*in.Score)
 		}
+	}
+	if in.Channel == analytics.ChannelWidget && in.ElapsedMS == nil {
+		// Said, not dropped: the bot check needs it, and a client that
+		// posts as the widget without it would lose every answer.
+		fields["elapsed_ms"] = "is required with channel widget: the milliseconds from showing the question to this post (answers under 1000 are dropped as bots); other clients use channel api"
 	}
 	if in.ResponseID != "" && fields["response_id"] == "" {
 		// Any standard form (upper or lower case, braces, urn:uuid:) is

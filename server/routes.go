@@ -71,6 +71,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(getHead, "/r/:token", s.getLink, linkLimit...)
 	e.POST("/r/:token", s.postLink, linkLimit...)
 	e.POST("/r/:token/confirm", s.confirmLink, linkLimit...)
+	e.Match(getHead, "/r/:token/thanks", s.getThanks, linkLimit...)
 	e.Match(getHead, "/u/:token", s.getUnsubscribe, linkLimit...)
 	e.POST("/u/:token", s.postUnsubscribe, linkLimit...)
 	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5M"))

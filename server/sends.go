@@ -122,8 +122,7 @@ func (s *Server) getEmailPreview(c echo.Context) error {
 	if v := c.QueryParam("lang"); v != "" {
 		lang = v
 	}
-	r, err := emails.RenderSurvey(emails.SurveyEmail{Lang: lang, Question: sv.OwnQuestion(), Sender: s.emailing.From.Name,
-		BaseURL: s.emailing.BaseURL, Reminder: c.QueryParam("reminder") == "true"})
+	r, err := emails.RenderSurvey(emails.SurveyEmailFor(sv, s.emailing.From.Name, s.emailing.BaseURL, lang, c.QueryParam("reminder") == "true"))
 	if err != nil {
 		return err
 	}

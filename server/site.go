@@ -29,6 +29,7 @@ const (
 	cacheRevalidate = "no-cache"
 	cacheLoader     = "public, max-age=300"
 	cacheImmutable  = "public, max-age=31536000, immutable"
+	cacheIcon       = "public, max-age=86400"
 )
 
 func newSiteFile(body []byte, contentType, cacheControl string) siteFile {
@@ -68,7 +69,11 @@ func newSiteFiles() (*siteFiles, error) {
 		if ct == "" {
 			ct = http.DetectContentType(body)
 		}
-		files["/"+p] = newSiteFile(body, ct, cacheRevalidate)
+		cache := cacheRevalidate
+		if p == "favicon.svg" {
+			cache = cacheIcon
+		}
+		files["/"+p] = newSiteFile(body, ct, cache)
 		return nil
 	})
 	return &files, err
@@ -80,6 +85,12 @@ func (s *Server) getSiteFile(c echo.Context) error {
 	p := path.Clean("/" + c.Param("*"))
 	if p == "/" {
 		p = "/index.html"
+	}
+	if p == "/favicon.ico" {
+		// Browsers ask for it on pages without <link rel="icon"> (emails
+		// opened from the outbox, JSON responses): the SVG icon answers.
+		c.Response().Header().Set("Cache-Control", cacheIcon)
+		return c.Redirect(http.StatusMovedPermanently, "/favicon.svg")
 	}
 	f, ok := (*s.site)[p]
 	if !ok {

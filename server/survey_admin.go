@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/emails"
 )
 
 // Survey administration beyond create and read: PATCH, archive and
@@ -43,7 +44,8 @@ func (in *surveyInput) brandErrors() map[string]string {
 	}
 	if in.LogoURL != "" {
 		u, err := url.Parse(in.LogoURL)
-		if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil {
+		// SafeLogoURL is what the email and the answer page will show.
+		if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil || emails.SafeLogoURL(in.LogoURL) == "" {
 			fields["logo_url"] = "must be an https URL such as https://shop.example.com/logo.png"
 		}
 	}

@@ -47,11 +47,15 @@ func TestWidgetEndpoints(t *testing.T) {
 	for _, body := range []string{
 		`{"score":10,"channel":"widget","elapsed_ms":5000,"hp":"http://spam.example"}`,
 		`{"score":10,"channel":"widget","elapsed_ms":150}`,
-		`{"score":10,"channel":"widget"}`,
 	} {
 		if r := post(body); r.status != 202 {
 			t.Fatalf("%s: %d %s", body, r.status, r.body)
 		}
+	}
+	// Posting as the widget without elapsed_ms is refused and says why: it
+	// is not accepted and silently dropped.
+	if r := post(`{"score":10,"channel":"widget"}`); r.status != 422 || !strings.Contains(string(r.body), "elapsed_ms") {
+		t.Fatalf("widget answer without elapsed_ms: %d %s", r.status, r.body)
 	}
 	// A person, identified by the site.
 	if r := post(`{"score":3,"channel":"widget","elapsed_ms":4200,"respondent":"cust-1","properties":{"page":"/orders"}}`); r.status != 202 {

@@ -29,16 +29,17 @@
 //       step 1: h2#heed-title.q, div.scores[role=group] > button[data-score=0..10], div.ends
 //       step 2: form > h2#heed-title (the group's question), div.reasons[role=group] > label.pill >
 //               input[type=checkbox][name=reason][value=<reason id>], label.lbl,
-//               textarea#heed-comment, input.hp[name=website], button.send[type=submit]
+//               textarea#heed-comment, input.hp[name=website],
+//               div.row > button.chg (back to step 1: a new pick posts the same response_id), button.send[type=submit]
 //       step 3: h2#heed-title.ty (thank you)
 (() => {
   try {
     const d = document;
     const T = {
-      en: 'How likely are you to recommend us to a friend or colleague?|Not likely|Very likely|What is the main reason for your score?|Anything else you would like to tell us? (optional)|Send|Close|Thank you for your feedback!|A short survey appeared',
-      es: '¿Qué probabilidad hay de que nos recomiendes a un amigo o colega?|Poco probable|Muy probable|¿Cuál es el motivo principal de tu puntuación?|¿Hay algo más que quieras contarnos? (opcional)|Enviar|Cerrar|¡Gracias por tu opinión!|Ha aparecido una breve encuesta',
-      fr: 'Quelle est la probabilité que vous nous recommandiez à un ami ou un collègue\u00a0?|Peu probable|Très probable|Quelle est la raison principale de votre note\u00a0?|Souhaitez-vous nous dire autre chose\u00a0? (facultatif)|Envoyer|Fermer|Merci pour votre avis\u00a0!|Un court sondage est apparu',
-      de: 'Wie wahrscheinlich ist es, dass Sie uns einem Freund oder Kollegen empfehlen?|Unwahrscheinlich|Sehr wahrscheinlich|Was ist der Hauptgrund für Ihre Bewertung?|Möchten Sie uns noch etwas mitteilen? (optional)|Senden|Schließen|Vielen Dank für Ihr Feedback!|Eine kurze Umfrage ist erschienen',
+      en: 'How likely are you to recommend us to a friend or colleague?|Not likely|Very likely|What is the main reason for your score?|Anything else you would like to tell us? (optional)|Send|Close|Thank you for your feedback!|A short survey appeared|Change score',
+      es: '¿Qué probabilidad hay de que nos recomiendes a un amigo o colega?|Poco probable|Muy probable|¿Cuál es el motivo principal de tu puntuación?|¿Hay algo más que quieras contarnos? (opcional)|Enviar|Cerrar|¡Gracias por tu opinión!|Ha aparecido una breve encuesta|Cambiar puntuación',
+      fr: 'Quelle est la probabilité que vous nous recommandiez à un ami ou un collègue\u00a0?|Peu probable|Très probable|Quelle est la raison principale de votre note\u00a0?|Souhaitez-vous nous dire autre chose\u00a0? (facultatif)|Envoyer|Fermer|Merci pour votre avis\u00a0!|Un court sondage est apparu|Modifier la note',
+      de: 'Wie wahrscheinlich ist es, dass Sie uns einem Freund oder Kollegen empfehlen?|Unwahrscheinlich|Sehr wahrscheinlich|Was ist der Hauptgrund für Ihre Bewertung?|Möchten Sie uns noch etwas mitteilen? (optional)|Senden|Schließen|Vielen Dank für Ihr Feedback!|Eine kurze Umfrage ist erschienen|Bewertung ändern',
     };
     const ACCENT = '#0f766e';
     const CSS = `:host{all:initial;display:block;direction:ltr}
@@ -61,7 +62,9 @@ input[type=checkbox]{flex:none;width:18px;height:18px;accent-color:${ACCENT};cur
 .lbl{display:block;margin-bottom:6px;font-size:15px;font-weight:600}
 textarea{display:block;width:100%;min-height:84px;resize:vertical;padding:10px 12px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#1f2937;font-size:16px;line-height:1.4;white-space:pre-wrap}
 textarea:focus{border-color:${ACCENT}}
-.send{display:flex;margin:14px 0 0 auto;min-height:44px;padding:10px 24px;border-radius:8px;background:${ACCENT};color:#fff;font-weight:600}
+.row{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:8px;margin-top:14px}
+.chg{min-height:44px;padding:0 4px;color:#0f766e;font-size:15px;font-weight:600;text-decoration:underline}
+.send{display:flex;margin:0 0 0 auto;min-height:44px;padding:10px 24px;border-radius:8px;background:${ACCENT};color:#fff;font-weight:600}
 .send:hover{background:#115e59}
 .hp,.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap;opacity:0;pointer-events:none}
 .ty{margin:6px 0}
@@ -95,7 +98,7 @@ h2:focus-visible{outline:none}
     };
 
     const render = (ctx) => {
-      const [tQuestion, tLow, tHigh, tReason, tComment, tSend, tClose, tThanks, tAppeared] = (T[ctx.lang] || T.en).split('|');
+      const [tQuestion, tLow, tHigh, tReason, tComment, tSend, tClose, tThanks, tAppeared, tChange] = (T[ctx.lang] || T.en).split('|');
       const cfg = ctx.config;
       const shownAt = Date.now();
       const who = ctx.respondent ? { respondent: ('' + ctx.respondent).slice(0, 200) } : {};
@@ -203,6 +206,10 @@ h2:focus-visible{outline:none}
           el('label', { class: 'pill' }, el('input', { type: 'checkbox', name: 'reason', value: r.id }), el('span', {}, r.label)),
         );
         const comment = el('textarea', { id: 'heed-comment', name: 'comment', maxlength: 2000, rows: 3 });
+        // A mis-tapped score: back to the scale; the new pick replaces the
+        // answer (same response_id, so it counts once).
+        const change = el('button', { type: 'button', class: 'chg' }, tChange);
+        change.onclick = scale;
         const hp = el('input', { type: 'text', name: 'website', class: 'hp', tabindex: -1, autocomplete: 'off', 'aria-hidden': 'true' });
         const form = el(
           'form',
@@ -212,7 +219,7 @@ h2:focus-visible{outline:none}
           el('label', { class: 'lbl', for: 'heed-comment' }, tComment),
           comment,
           hp,
-          el('button', { type: 'submit', class: 'send' }, tSend),
+          el('div', { class: 'row' }, change, el('button', { type: 'submit', class: 'send' }, tSend)),
         );
         form.onsubmit = (e) => {
           e.preventDefault();
@@ -232,12 +239,13 @@ h2:focus-visible{outline:none}
       for (let i = 0; i <= 10; i++) {
         const b = el('button', { type: 'button', 'data-score': i }, '' + i);
         b.onclick = () => {
-          if (score >= 0) return;
+          if (!responseID) {
+            responseID = uuid();
+            ctx.done('answered');
+          }
           score = i;
-          b.className = 'sel';
-          responseID = uuid();
+          buttons.forEach((x) => (x.className = x == b ? 'sel' : ''));
           answer([], '', '');
-          ctx.done('answered');
           followUp();
         };
         buttons.push(b);
@@ -262,11 +270,13 @@ h2:focus-visible{outline:none}
       };
       closeBtn.onclick = () => close(1);
       const question = heading(cfg.question || tQuestion, 'q');
-      body.append(
-        question,
-        group,
-        el('div', { class: 'ends', 'aria-hidden': 'true' }, el('span', {}, tLow), el('span', {}, tHigh)),
-      );
+      const ends = el('div', { class: 'ends', 'aria-hidden': 'true' }, el('span', {}, tLow), el('span', {}, tHigh));
+      body.append(question, group, ends);
+      // Back to the scale from the follow-up, focus on the score picked.
+      function scale() {
+        body.replaceChildren(question, group, ends);
+        buttons[score].focus();
+      }
       root.append(live, card);
 
       // The element focused on the page (looking into open shadow roots).
