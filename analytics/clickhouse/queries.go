@@ -46,6 +46,7 @@ type queries struct {
 	SelectLatestAnswers       string `query:"select-latest-answers"`
 	SelectExportAnswers       string `query:"select-export-answers"`
 	SelectRespondentAnswers   string `query:"select-respondent-answers"`
+	SelectStoredAnswers       string `query:"select-stored-answers"`
 	SelectAnswerPropertyKeys  string `query:"select-answer-property-keys"`
 	SelectLastContact         string `query:"select-last-contact"`
 	SelectAnsweredRespondents string `query:"select-answered-respondents"`

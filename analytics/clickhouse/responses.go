@@ -317,38 +317,39 @@ func propertyPairs(props map[string]string) []string {
 	return pairs
 }
 
-// StoredResponses returns which of ids have an answer stored in survey (by
-// primary key of answer_firsts, as the first-answer lookup reads it): an
-// import skips them.
-func (db *DB) StoredResponses(ctx context.Context, survey string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+// StoredResponses returns which responses of rows (answers of survey,
+// each with its CreatedAt) are stored already: an import skips them.
+// Imported answers keep their own times, so a stored copy lies in the
+// range of times of its chunk of rows (rows in file order, so close in
+// time), read by the sort key: one pass over that range, where looking
+// random ids up in answer_firsts reads a granule per id. Chunks keep the
+// bound list of ids within the server's max_query_size.
+func (db *DB) StoredResponses(ctx context.Context, survey string, rows []analytics.Response) (map[uuid.UUID]bool, error) {
 	out := map[uuid.UUID]bool{}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	for len(strs) > 0 {
-		n := min(len(strs), lookupChunk)
-		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, survey, strs[:n])
+	for len(rows) > 0 {
+		n := min(len(rows), lookupChunk)
+		chunk := rows[:n]
+		rows = rows[n:]
+		from, to := chunk[0].CreatedAt, chunk[0].CreatedAt
+		ids := make([]string, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.ResponseID.String()
+			if r.CreatedAt.Before(from) {
+				from = r.CreatedAt
+			}
+			if r.CreatedAt.After(to) {
+				to = r.CreatedAt
+			}
+		}
+		found, err := db.idSet(ctx, q.SelectStoredAnswers, survey, from.Unix(), to.Unix(), ids)
 		if err != nil {
 			return nil, fmt.Errorf("stored responses: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			var at time.Time
-			if err := rows.Scan(&id, &at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("stored responses: %w", err)
-			}
+		for id := range found {
 			if u, err := uuid.Parse(id); err == nil {
 				out[u] = true
 			}
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("stored responses: %w", err)
-		}
-		strs = strs[n:]
 	}
 	return out, nil
 }

@@ -52,6 +52,7 @@ var samples = map[string][]sample{
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
 	},
+	"select-stored-answers":       {{args: []any{"s1", sampleFrom, sampleTo, []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
 	"select-respondent-answers":   {{args: []any{"s1", "c1", sampleFrom, sampleTo, noPairs, 20}}},
 	"select-export-answers":       {{args: []any{[]string{"plan", ""}, "s1", sampleFrom, sampleTo, noPairs}}, {args: []any{[]string{""}, "s1", sampleFrom, sampleTo, somePairs}}},
 	"select-answer-property-keys": {{args: []any{"s1", sampleFrom, sampleTo, 100}}},

@@ -19,6 +19,16 @@ SELECT toString(response_id), min(created_at) FROM answer_firsts
 WHERE survey_id = ? AND response_id IN (SELECT arrayJoin(arrayMap(x -> toUUID(x), ?)))
 GROUP BY response_id;
 
+-- name: select-stored-answers
+-- Which of the listed responses have an answer first given in [from, to]
+-- (an import's batch: its answers keep their own times, so a stored copy
+-- lies in that range, read by the sort key; IN a set, not has(), which
+-- would scan the list for every row).
+-- args: survey, from, to, response ids
+SELECT DISTINCT toString(response_id) FROM answers
+WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at <= toDateTime(?)
+	AND response_id IN (SELECT arrayJoin(arrayMap(x -> toUUID(x), ?)));
+
 -- name: select-latest-answers
 -- The newest counting answers first given in [from, to): the caller widens
 -- the window until it has enough, so a list reads the newest rows only.

@@ -29,7 +29,7 @@ const answerImportBatch = 50000
 // answerImportStore is what an import needs of the store.
 type answerImportStore interface {
 	LoadSurveys(ctx context.Context) ([]*analytics.Survey, error)
-	StoredResponses(ctx context.Context, survey string, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+	StoredResponses(ctx context.Context, survey string, rows []analytics.Response) (map[uuid.UUID]bool, error)
 	KnownContacts(ctx context.Context, ids []string) (map[string]bool, error)
 	UpsertContacts(ctx context.Context, contacts []analytics.Contact) error
 	InsertResponses(ctx context.Context, rows []analytics.Response) error
@@ -224,15 +224,12 @@ func importAnswers(ctx context.Context, store answerImportStore, records recordR
 		}
 		defer func() { batch = batch[:0] }()
 		seen := make(map[uuid.UUID]bool, len(batch))
-		ids := make([]uuid.UUID, 0, len(batch))
+		all := make([]analytics.Response, len(batch))
 		for i := range batch {
-			id := batch[i].Response.ResponseID
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+			all[i] = batch[i].Response
+			seen[all[i].ResponseID] = true
 		}
-		stored, err := store.StoredResponses(ctx, sv.ID, ids)
+		stored, err := store.StoredResponses(ctx, sv.ID, all)
 		if err != nil {
 			return err
 		}
