@@ -262,6 +262,30 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		t.Fatalf("the survey stored: %+v %+v", sv, sv.FollowUps)
 	}
 	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")
+	// Edit: the question changes, the history says so; archive, unarchive.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-edit-survey`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!document.getElementById('dash-survey-form').hidden && document.getElementById('dash-sf-name').value === 'Support NPS' && document.getElementById('dash-sf-det-own').checked`, "the form filled with the survey")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#dash-sf-question`), "Would you recommend our support?"),
+		chromedp.Click(chromedp.CSS(`#dash-survey-form-submit`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`(document.getElementById('dash-history-list') || {textContent: ''}).textContent.includes('Would you recommend our support?')`, "the change in the history")
+	if got := ts.admin(t, "GET", "/api/v1/surveys/"+sv.ID, "").json(t); got["question"] != "Would you recommend our support?" {
+		t.Fatalf("the edit was not stored: %v", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-archive-survey`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-survey-status').textContent.startsWith('Archived') && document.getElementById('dash-archive-survey').textContent === 'Unarchive'`, "the survey archived")
+	if r := ts.do(t, "POST", "/api/v1/surveys/"+sv.ID+"/responses", `{"score":9}`); r.status != 409 {
+		t.Errorf("an archived survey took an answer: %d %s", r.status, r.body)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-archive-survey`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-survey-status').textContent.startsWith('Active')`, "the survey active again")
 	// Contacts: two good rows, one bad address on line 4.
 	csvPath := filepath.Join(t.TempDir(), "contacts.csv")
 	if err := os.WriteFile(csvPath, []byte("email,name,plan\nann@example.com,Ann,pro\nbob@example.com,Bob,free\nnot-an-address,X,pro\n"), 0o644); err != nil {
@@ -314,4 +338,17 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	}
 	wait(`document.getElementById('dash-comments').textContent.includes('Nobody called me back') && document.getElementById('dash-comments').textContent.includes('Ann <ann@example.com>')`, "Ann's answer in the dashboard")
 	wait(`document.getElementById('dash-reasons').textContent.includes('Rude or unhelpful service100% of detractors (1 of 1)')`, "her reason in the report")
+	// Delete asks for the id, typed; a wrong one deletes nothing.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-delete-survey`)), chromedp.SendKeys(chromedp.CSS(`#dash-delete-input`), "nope"),
+		chromedp.Click(chromedp.CSS(`#dash-delete-confirm`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.getElementById('dash-delete-error').textContent !== ''`, "the wrong confirmation refused")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#dash-delete-input`), sv.ID), chromedp.Click(chromedp.CSS(`#dash-delete-confirm`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`![...document.querySelectorAll('#dash-survey option')].some((o) => o.value === '`+sv.ID+`')`, "the survey gone from the picker")
+	if r := ts.admin(t, "GET", "/api/v1/surveys/"+sv.ID, ""); r.status != 404 {
+		t.Errorf("the deleted survey: %d", r.status)
+	}
 }

@@ -57,7 +57,7 @@ export async function start(fromForm) {
   els.signout.hidden = false;
   els.app.hidden = false;
   fillSurveys();
-  renderManage();
+  renderManage(state.onSurveyChanged);
   renderSends();
   if (fromForm) els.heading.focus();
   if (!state.survey) {

@@ -109,7 +109,7 @@ function init() {
     state.report = null;
     state.answers = null;
     state.view.person = '';
-    renderManage();
+    renderManage(saved);
     renderSends();
     refresh();
   });
@@ -118,12 +118,11 @@ function init() {
   els.personClear.addEventListener('click', () => showPerson('', ''));
   // A saved survey: load the surveys again and open it.
   const saved = (id) => {
-    if (id) {
-      state.view.survey = id;
-      save(SURVEY_STORE, id);
-    }
+    state.view.survey = id || '';
+    save(SURVEY_STORE, id || null);
     start(false);
   };
+  state.onSurveyChanged = saved;
   els.newSurvey.addEventListener('click', () => openForm(null, saved));
   els.contactsUpload.addEventListener('click', uploadContacts);
   els.sendForm.addEventListener('change', renderSends);

@@ -3,7 +3,7 @@
 // chosen one (PATCH, with its version so two editors cannot overwrite each
 // other), with a live preview of what each group of customers is asked.
 
-import { ApiError, send } from './api.js';
+import { ApiError, api, send } from './api.js';
 import { el, els, setStatus } from './dom.js';
 import { state } from './state.js';
 
@@ -45,10 +45,26 @@ function lines(text) {
   return String(text || '').split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 }
 
-// The embed snippet and the buttons of the chosen survey.
-export function renderManage() {
+// The embed snippet, the status and the history of the chosen survey.
+export function renderManage(onChanged) {
   const sv = state.survey;
   els.manageSection.hidden = false;
+  els.archiveSurvey.hidden = !sv;
+  els.deleteSurvey.hidden = !sv;
+  els.deleteBox.hidden = true;
+  if (sv) {
+    const archived = sv.status === 'archived' || !!sv.archived_at;
+    els.archiveSurvey.textContent = archived ? 'Unarchive' : 'Archive';
+    els.archiveSurvey.onclick = () => archive(sv, !archived, onChanged);
+    els.deleteSurvey.onclick = () => askDelete(sv, onChanged);
+    els.surveyStatus.textContent = archived
+      ? 'Archived: it takes no new answers (the widget stays hidden, email links say the survey is closed); its reports stay.'
+      : `Active${sv.answers !== undefined && sv.answers !== null ? ` · ${sv.answers} answers` : ''}${sv.last_answer_at ? ` · last on ${new Date(sv.last_answer_at).toLocaleString('en-GB')}` : ''}.`;
+    loadHistory(sv);
+  } else {
+    els.surveyStatus.textContent = '';
+    els.history.replaceChildren();
+  }
   const snippet = sv ? `<script async src="${window.location.origin}/widget.js" data-survey="${sv.id}"></script>` : '';
   els.embed.replaceChildren();
   if (sv) {
@@ -177,4 +193,59 @@ function renderPreview() {
     el('p', { class: 'dash-preview-q' }, body.question),
     scale,
     ...groups);
+}
+
+async function archive(sv, on, onChanged) {
+  try {
+    await send('POST', `/api/v1/surveys/${encodeURIComponent(sv.id)}/${on ? 'archive' : 'unarchive'}`);
+    setStatus(on ? `Archived “${sv.name || sv.id}”: it takes no new answers; its reports stay.` : `“${sv.name || sv.id}” takes answers again.`, '');
+    if (onChanged) onChanged(sv.id);
+  } catch (err) {
+    setStatus(`Not changed: ${err instanceof ApiError ? err.message : err}`, 'error');
+  }
+}
+
+// askDelete asks for the survey's id, typed, before deleting it and all its
+// answers for ever.
+function askDelete(sv, onChanged) {
+  els.deleteBox.hidden = false;
+  els.deleteLabel.textContent = `Type ${sv.id} to delete “${sv.name || sv.id}” and every answer to it, for ever.`;
+  els.deleteInput.value = '';
+  els.deleteInput.focus();
+  els.deleteConfirm.onclick = async () => {
+    try {
+      await send('DELETE', `/api/v1/surveys/${encodeURIComponent(sv.id)}?confirm=${encodeURIComponent(els.deleteInput.value.trim())}`);
+      els.deleteBox.hidden = true;
+      setStatus(`Deleted “${sv.name || sv.id}” and its answers.`, '');
+      state.view.survey = '';
+      if (onChanged) onChanged('');
+    } catch (err) {
+      els.deleteError.textContent = err instanceof ApiError ? err.message : String(err);
+    }
+  };
+  els.deleteCancel.onclick = () => { els.deleteBox.hidden = true; };
+}
+
+function shortValue(raw) {
+  const s = raw === null || raw === undefined ? '—' : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
+// loadHistory lists what changed when (GET /versions), newest first.
+async function loadHistory(sv) {
+  try {
+    const body = await (await api(`/api/v1/surveys/${encodeURIComponent(sv.id)}/versions`)).json();
+    if (state.survey !== sv) return;
+    const versions = Array.isArray(body && body.versions) ? body.versions.slice(0, 10) : [];
+    els.history.replaceChildren(...(versions.length ? [
+      el('h3', { class: 'dash-h3' }, 'History'),
+      el('ol', { class: 'dash-history', id: 'dash-history-list' }, ...versions.map((v) => el('li', null,
+        el('strong', null, `Version ${v.version}`), ` · ${new Date(v.at).toLocaleString('en-GB')} · ${v.action}`,
+        Array.isArray(v.changes) && v.changes.length
+          ? el('ul', null, ...v.changes.map((c) => el('li', null, el('code', null, c.field), `: ${shortValue(c.from)} → ${shortValue(c.to)}`)))
+          : null))),
+    ] : []));
+  } catch (_) {
+    els.history.replaceChildren();
+  }
 }

@@ -20,6 +20,7 @@ export const state = {
   view: { survey: '', interval: '', range: '', unconfirmed: '', group: '', tz: '', person: '', window: '' },
   personLabel: '',
   segmentsFor: '', // the survey whose segment names the picker holds
+  onSurveyChanged: null, // reloads the surveys after a change (main.js)
 };
 
 export function load(key) {
