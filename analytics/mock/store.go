@@ -41,6 +41,7 @@ type Store struct {
 	emailEvents map[string]analytics.EmailEvent
 	churn       map[string]analytics.Churn // by customer; withdrawn ones deleted
 	digests     map[digestKey][]digestRow  // digests.go
+	cases       caseRows                   // cases.go
 }
 
 type logKey struct{ send, kind, contact string }
