@@ -12,12 +12,18 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, signal) {
+// api fetches path with the key; init may give a method and a JSON body
+// (cases.js: PATCH).
+export async function api(path, signal, init) {
   const key = load(KEY_STORE) || '';
+  const headers = { Authorization: `Bearer ${key}` };
+  if (init && init.body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
     res = await fetch(path, {
-      headers: { Authorization: `Bearer ${key}` },
+      method: (init && init.method) || 'GET',
+      body: init && init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      headers,
       cache: 'no-store',
       credentials: 'same-origin',
       signal,

@@ -6,6 +6,7 @@ import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
 import { el, els, offerRetry, placeholder, setBusy, setStatus } from './dom.js';
 import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './format.js';
 import { hideChurn, renderChurn } from './churn.js';
+import { loadCases } from './cases.js';
 import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
@@ -167,6 +168,7 @@ export async function refresh() {
   const answersP = api(`${surveyPath('responses')}?${q.responses}`, controller.signal).then((r) => r.json());
   const ratesP = api(`${surveyPath('response-rates')}?${q.rates}`, controller.signal).then((r) => r.json());
   const churnP = api(`${surveyPath('churn')}?${q.churn}`, controller.signal).then((r) => r.json());
+  loadCases(q.report, controller.signal); // follow-ups: a section of its own (cases.js)
   // None may reject unhandled while we wait on another.
   reportP.catch(() => {});
   answersP.catch(() => {});
