@@ -3,6 +3,8 @@ package analytics
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // The interfaces through which Heed stores and reads its data. ClickHouse
@@ -130,6 +132,24 @@ type DigestStore interface {
 	Digest(ctx context.Context, surveyID, schedule, period string) (r DigestRecord, ok bool, err error)
 }
 
+// CaseStore keeps what was done about detractor answers (cases.go).
+type CaseStore interface {
+	// CaseAnswer returns the counting answer of one response;
+	// ErrNotFound when the survey has no such response.
+	CaseAnswer(ctx context.Context, surveyID string, responseID uuid.UUID) (Answer, error)
+	// CaseState returns the stored state of a case; ok is false when
+	// nobody has acted on it.
+	CaseState(ctx context.Context, surveyID string, responseID uuid.UUID) (st CaseState, ok bool, err error)
+	// SaveCase writes a case's whole new state (the last write wins) and,
+	// when note is not nil, appends the note.
+	SaveCase(ctx context.Context, st CaseState, note *CaseNote) error
+	// CaseNotes returns a case's notes, oldest first (at most MaxCaseNotes).
+	CaseNotes(ctx context.Context, surveyID string, responseID uuid.UUID) ([]CaseNote, error)
+	// ListCases returns the cases of q, newest first, with the counts of
+	// its whole range.
+	ListCases(ctx context.Context, q CaseQuery) (*CaseList, error)
+}
+
 // Health tells whether the store can serve.
 type Health interface {
 	Ping(ctx context.Context) error
@@ -148,5 +168,6 @@ type Store interface {
 	SendStore
 	ChurnStore
 	DigestStore
+	CaseStore
 	Health
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,6 +113,12 @@ func (a *Alerts) Flush(ctx context.Context) {
 	}
 }
 
+// CaseURL is the dashboard's page of a case: it opens the survey and
+// scrolls to the case, to assign, note and close it.
+func CaseURL(baseURL, surveyID, responseID string) string {
+	return strings.TrimRight(baseURL, "/") + "/dashboard.html?" + url.Values{"survey": {surveyID}, "case": {responseID}}.Encode()
+}
+
 // SendAlert emails a detractor alert to the survey's alert_emails: an
 // AlertFunc for NewAlerts.
 func (e *Emailing) SendAlert(ctx context.Context, sv *analytics.Survey, r analytics.Response) error {
@@ -124,7 +132,7 @@ func (e *Emailing) SendAlert(ctx context.Context, sv *analytics.Survey, r analyt
 		}
 	}
 	rendered, err := RenderAlert(Alert{Lang: sv.Language, SurveyName: sv.Name, Score: int(r.Score), Reasons: sv.ReasonLabels(r.Reasons),
-		Comment: r.Comment, Respondent: respondent, Channel: r.Channel, ResponsesURL: e.BaseURL + "/api/v1/surveys/" + sv.ID + "/responses"})
+		Comment: r.Comment, Respondent: respondent, Channel: r.Channel, ResponsesURL: e.BaseURL + "/api/v1/surveys/" + sv.ID + "/responses", CaseURL: CaseURL(e.BaseURL, sv.ID, r.ResponseID.String())})
 	if err != nil {
 		return err
 	}

@@ -167,9 +167,21 @@ func TestSendAlert(t *testing.T) {
 			html = c.Value
 		}
 	}
-	for _, want := range []string{"Rude or unhelpful service", "Nobody called back", "ann@example.com", "https://heed.example.com/api/v1/surveys/s/responses"} {
+	caseURL := "https://heed.example.com/dashboard.html?case=" + r.ResponseID.String() + "&amp;survey=s"
+	for _, want := range []string{"Rude or unhelpful service", "Nobody called back", "ann@example.com", caseURL, "Follow up on this case"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("alert HTML lacks %q", want)
+		}
+	}
+	var text string
+	for _, c := range m.Content {
+		if c.Type == "text/plain" {
+			text = c.Value
+		}
+	}
+	for _, want := range []string{strings.ReplaceAll(caseURL, "&amp;", "&"), "https://heed.example.com/api/v1/surveys/s/responses"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("alert text lacks %q:\n%s", want, text)
 		}
 	}
 	if to := m.Personalizations[0].To; len(to) != 2 || to[0].Address != "boss@acme.example" || to[1].Address != "ops@acme.example" {

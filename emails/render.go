@@ -210,6 +210,7 @@ type Alert struct {
 	Respondent   string // e.g. the contact's email, may be empty
 	Channel      string
 	ResponsesURL string // link to read the answers
+	CaseURL      string // link to the case in the dashboard (follow up)
 }
 
 // alertData is what alert.html and alert.txt see. Empty strings are shown as
@@ -226,6 +227,7 @@ type alertData struct {
 	Respondent   string
 	Channel      string
 	ResponsesURL string
+	CaseURL      string
 }
 
 // RenderAlert renders a detractor alert (user text is escaped).
@@ -263,6 +265,7 @@ func RenderAlert(a Alert) (Rendered, error) {
 		Respondent:   oneLine(a.Respondent),
 		Channel:      oneLine(a.Channel),
 		ResponsesURL: strings.TrimSpace(a.ResponsesURL),
+		CaseURL:      strings.TrimSpace(a.CaseURL),
 	}
 	return render("alert", subject, d)
 }

@@ -39,6 +39,7 @@ type Text struct {
 	Respondent           string // label: who answered (e.g. the contact's email)
 	Channel              string // label: how the survey was answered (email, web, ...)
 	ViewResponses        string // link text to the responses
+	OpenCase             string // link text to the case (assign, note, close)
 	AlertFooter          string // footer: why the manager got this alert
 
 	// Web pages (answer, thanks, unsubscribe).
@@ -89,6 +90,7 @@ var texts = map[string]Text{
 		Respondent:           "Respondent",
 		Channel:              "Channel",
 		ViewResponses:        "View responses",
+		OpenCase:             "Follow up on this case",
 		AlertFooter:          "You receive this alert because a customer gave a score from 0 to 6.",
 
 		Why:                "What is the main reason for your score?",
@@ -133,6 +135,7 @@ var texts = map[string]Text{
 		Respondent:           "Encuestado",
 		Channel:              "Canal",
 		ViewResponses:        "Ver respuestas",
+		OpenCase:             "Hacer seguimiento del caso",
 		AlertFooter:          "Recibes esta alerta porque un cliente dio una puntuación de 0 a 6.",
 
 		Why:                "¿Cuál es el motivo principal de tu puntuación?",
@@ -177,6 +180,7 @@ var texts = map[string]Text{
 		Respondent:           "Répondant",
 		Channel:              "Canal",
 		ViewResponses:        "Voir les réponses",
+		OpenCase:             "Suivre ce cas",
 		AlertFooter:          "Vous recevez cette alerte car un client a donné une note de 0 à 6.",
 
 		Why:                "Quelle est la principale raison de votre note\u00a0?",
@@ -221,6 +225,7 @@ var texts = map[string]Text{
 		Respondent:           "Befragte Person",
 		Channel:              "Kanal",
 		ViewResponses:        "Antworten ansehen",
+		OpenCase:             "Diesen Fall nachverfolgen",
 		AlertFooter:          "Sie erhalten diese Warnung, weil ein Kunde eine Bewertung von 0 bis 6 abgegeben hat.",
 
 		Why:                "Was ist der Hauptgrund für Ihre Bewertung?",

@@ -43,6 +43,10 @@ func (s *Server) routes(e *echo.Echo) {
 	api.Match(getHead, "/surveys/:id/segments", s.getSegmentKeys, admin)
 	api.Match(getHead, "/surveys/:id/responses", s.listAnswers, admin)
 	api.Match(getHead, "/surveys/:id/responses.csv", s.getResponsesCSV, admin)
+	// Cases: following up on detractor answers.
+	api.Match(getHead, "/surveys/:id/cases", s.listCases, admin)
+	api.Match(getHead, "/surveys/:id/cases/:response_id", s.getCase, admin)
+	api.PATCH("/surveys/:id/cases/:response_id", s.patchCase, admin, middleware.BodyLimit("64K"))
 
 	// Public: answers and the website widget (CORS by allowed_origins).
 	api.POST("/surveys/:id/responses", s.createResponse, public...)

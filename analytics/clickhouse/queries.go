@@ -96,6 +96,15 @@ type queries struct {
 	// digests.sql
 	InsertDigest string `query:"insert-digest"`
 	SelectDigest string `query:"select-digest"`
+	// cases.sql
+	InsertCase           string `query:"insert-case"`
+	InsertCaseNote       string `query:"insert-case-note"`
+	SelectCaseState      string `query:"select-case-state"`
+	SelectCaseAnswer     string `query:"select-case-answer"`
+	SelectCases          string `query:"select-cases"`
+	SelectCaseSummary    string `query:"select-case-summary"`
+	SelectCaseNotes      string `query:"select-case-notes"`
+	SelectCaseNoteCounts string `query:"select-case-note-counts"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

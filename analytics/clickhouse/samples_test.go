@@ -124,6 +124,18 @@ var samples = map[string][]sample{
 	"insert-digest": {{args: []any{"s1", "weekly", time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), uint64(1), uint16(1), "sending", "c1", sampleAt,
 		[]string{"boss@example.com"}, "", sampleAt}}},
 	"select-digest": {{args: []any{"s1", "weekly", "2026-10-26"}}},
+	// cases.sql
+	"insert-case":        {{args: []any{"s1", sampleID, uint64(1), sampleAt, "closed", "Ann", sampleAt, "Bob", sampleAt}}},
+	"insert-case-note":   {{args: []any{"s1", sampleID, sampleAt, uint64(1), "Bob", "called back, refund given"}}},
+	"select-case-state":  {{args: []any{"s1", sampleID.String()}}},
+	"select-case-answer": {{args: []any{"s1", "s1", sampleID.String(), sampleID.String()}}},
+	"select-cases": {
+		{args: []any{"s1", sampleFrom, sampleTo, "s1", uint8(1), "", "", 100}},
+		{args: []any{"s1", sampleFrom, sampleTo, "s1", uint8(0), "closed", "closed", 10}},
+	},
+	"select-case-summary":     {{args: []any{"s1", sampleFrom, sampleTo, "s1", uint8(1)}}},
+	"select-case-notes":       {{args: []any{"s1", sampleID.String(), 500}}},
+	"select-case-note-counts": {{args: []any{"s1", []string{sampleID.String()}}}},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

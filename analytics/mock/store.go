@@ -42,6 +42,7 @@ type Store struct {
 	churn       map[string]analytics.Churn           // by customer; withdrawn ones deleted
 	digests     map[digestKey][]digestRow            // digests.go
 	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
+	cases       caseRows                             // cases.go
 }
 
 type logKey struct{ send, kind, contact string }

@@ -12,12 +12,18 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, signal) {
+// api fetches path with the key; init may give a method and a JSON body
+// (cases.js: PATCH).
+export async function api(path, signal, init) {
   const key = load(KEY_STORE) || '';
+  const headers = { Authorization: `Bearer ${key}` };
+  if (init && init.body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
     res = await fetch(path, {
-      headers: { Authorization: `Bearer ${key}` },
+      method: (init && init.method) || 'GET',
+      body: init && init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      headers,
       cache: 'no-store',
       credentials: 'same-origin',
       signal,
@@ -83,23 +89,10 @@ export function filenameFrom(header) {
   return name;
 }
 
-// send makes a state-changing request with a JSON body and returns the
-// answer's JSON (or null for an empty answer).
+// send makes a state-changing request (with a JSON body, if any) and
+// returns the answer's JSON, or null for an empty answer.
 export async function send(method, path, body) {
-  const key = load(KEY_STORE) || '';
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      credentials: 'same-origin',
-    });
-  } catch (_) {
-    throw new ApiError(0, 'network', 'Could not reach the Heed server. Check your connection and try again.');
-  }
-  if (!res.ok) throw await apiError(res);
+  const res = await api(path, undefined, { method, body });
   const text = await res.text();
   return text ? JSON.parse(text) : null;
 }

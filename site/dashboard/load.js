@@ -8,6 +8,7 @@ import { INTERVALS, addDays, addMonths, fmtNps, plural, todayIn, ymd } from './f
 import { hideChurn, renderChurn } from './churn.js';
 import { renderManage } from './manage.js';
 import { renderSends } from './sends.js';
+import { loadCases } from './cases.js';
 import { renderRates } from './segments.js';
 import { abortLoads, showError } from './session.js';
 import { SURVEY_STORE, save, state } from './state.js';
@@ -171,6 +172,7 @@ export async function refresh() {
   const answersP = api(`${surveyPath('responses')}?${q.responses}`, controller.signal).then((r) => r.json());
   const ratesP = api(`${surveyPath('response-rates')}?${q.rates}`, controller.signal).then((r) => r.json());
   const churnP = api(`${surveyPath('churn')}?${q.churn}`, controller.signal).then((r) => r.json());
+  loadCases(q.report, controller.signal); // follow-ups: a section of its own (cases.js)
   // None may reject unhandled while we wait on another.
   reportP.catch(() => {});
   answersP.catch(() => {});
