@@ -179,6 +179,7 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 	}
 	wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "the page loaded")
 	saveElementScreenshot(t, ctx, "#dash-app", "dashboard-statistics.png")
+	checkAxe(t, ctx, "the dashboard with segments and churn")
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +216,9 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		t.Fatalf("never: %s; status %q; form error %q; send %q", what, evalString(t, ctx, `document.getElementById('dash-status').textContent`),
-			evalString(t, ctx, `document.getElementById('dash-survey-form-error').textContent`), evalString(t, ctx, `document.getElementById('dash-send-result').textContent`))
+		t.Fatalf("never: %s; status %q; form error %q; send %q; page %.300q", what, evalString(t, ctx, `(document.getElementById('dash-status') || {}).textContent || ''`),
+			evalString(t, ctx, `(document.getElementById('dash-survey-form-error') || {}).textContent || ''`),
+			evalString(t, ctx, `(document.getElementById('dash-send-result') || {}).textContent || ''`), evalString(t, ctx, `document.body.textContent`))
 	}
 	wait(`!document.getElementById('dash-manage-section').hidden && document.getElementById('dash-edit-survey').hidden`, "settings without a survey")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-new-survey`))); err != nil {
@@ -243,6 +245,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	}
 	wait(`document.getElementById('dash-survey-preview').textContent.includes('What did you like most?Helpful staff')`, "the preview of the promoters' follow-up")
 	saveElementScreenshot(t, ctx, "#dash-manage-section", "dashboard-survey-form.png")
+	checkAxe(t, ctx, "the dashboard's survey form")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-survey-form-submit`))); err != nil {
 		t.Fatal(err)
 	}
@@ -263,6 +266,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	}
 	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")
 	// Edit: the question changes, the history says so; archive, unarchive.
+	wait(`!document.getElementById('dash-edit-survey').hidden && document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "the survey loaded")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-edit-survey`))); err != nil {
 		t.Fatal(err)
 	}
@@ -315,6 +319,13 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		t.Fatalf("outbox: %v %v", msgs, err)
 	}
 	// Ann opens the email and answers 2, then says why.
+	// The email, as the outbox page shows it (dev mode); its links name
+	// the public URL, so the test follows one on the test server.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dev/outbox/"+msgs[0].File)); err != nil {
+		t.Fatal(err)
+	}
+	wait(`document.readyState === 'complete' && document.body.textContent.includes('Would you recommend our support?')`, "the email in the outbox")
+	saveScreenshot(t, ctx, "outbox-email.png")
 	link := regexp.MustCompile(`href="http://heed\.test(/r/[^"?]+)\?s=2"`).FindStringSubmatch(msgs[0].HTML)
 	if link == nil {
 		t.Fatalf("no score link in the email: %.500s", msgs[0].HTML)
@@ -338,6 +349,34 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	}
 	wait(`document.getElementById('dash-comments').textContent.includes('Nobody called me back') && document.getElementById('dash-comments').textContent.includes('Ann <ann@example.com>')`, "Ann's answer in the dashboard")
 	wait(`document.getElementById('dash-reasons').textContent.includes('Rude or unhelpful service100% of detractors (1 of 1)')`, "her reason in the report")
+	// Close the loop: Ann's answer is an open case; the manager assigns it,
+	// notes the call and closes it.
+	caseID, _ := ts.answers(t, sv.ID)[0]["response_id"].(string)
+	item := `document.querySelector('#dash-case-list li[data-case="` + caseID + `"]')`
+	wait(`!!`+item+` && document.getElementById('dash-cases-tab-open').textContent === 'Open (1)'`, "Ann's open case")
+	caseDo := func(selector string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](item+`.querySelector('details').open = true; `+item+`.querySelector('`+selector+`').click()`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](item+`.querySelector('details').open = true`),
+		chromedp.SetValue(chromedp.CSS(`#dash-case-by`), "Maya"),
+		chromedp.SetValue(chromedp.CSS(`#dash-case-list li[data-case="`+caseID+`"] .dash-case-assignee-input`), "Maya")); err != nil {
+		t.Fatal(err)
+	}
+	caseDo(".dash-case-assign")
+	wait(item+`.textContent.includes('Assigned to Maya') && !!`+item+`.querySelector('.dash-case-note-input')`, "the case assigned")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#dash-case-list li[data-case="`+caseID+`"] .dash-case-note-input`), "Called Ann back, refund given")); err != nil {
+		t.Fatal(err)
+	}
+	caseDo(".dash-case-add-note")
+	wait(item+`.textContent.includes('Called Ann back, refund given') && !!`+item+`.querySelector('.dash-case-close')`, "the note")
+	caseDo(".dash-case-close")
+	wait(`document.getElementById('dash-cases-tab-closed').textContent === 'Closed (1)' && !!`+item+` && `+item+`.getAttribute('data-status') === 'closed'`, "the case closed")
+	saveElementScreenshot(t, ctx, "#dash-cases-section", "dashboard-case-closed.png")
+	checkAxe(t, ctx, "the dashboard with every section")
+	saveElementScreenshot(t, ctx, "#dash-app", "dashboard-manager-path.png")
 	// Delete asks for the id, typed; a wrong one deletes nothing.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-delete-survey`)), chromedp.SendKeys(chromedp.CSS(`#dash-delete-input`), "nope"),
 		chromedp.Click(chromedp.CSS(`#dash-delete-confirm`))); err != nil {

@@ -37,7 +37,8 @@ export function renderSegments(report, interval) {
       el('td', null, last ? periodName(last.start, interval) : DASH, last ? `: ${fmtNps(last.nps)}` : ''),
       el('td', null, change ? changeNote(change, 'point') : DASH));
   });
-  els.segments.replaceChildren(el('div', { class: 'dash-table' }, el('table', { id: 'dash-segment-table' },
+  // A wide table scrolls: focusable, so that a keyboard can scroll it.
+  els.segments.replaceChildren(el('div', { class: 'dash-table', tabindex: '0', role: 'region', 'aria-label': `NPS by ${what}` }, el('table', { id: 'dash-segment-table' },
     el('caption', null, `NPS by ${what}`),
     el('thead', null, el('tr', null,
       el('th', { scope: 'col' }, what === 'channel' ? 'Channel' : what),
@@ -71,7 +72,7 @@ export function renderRates(rates) {
     rateCell(s.delivery_rate),
     rateCell(s.open_rate),
     rateCell(s.response_rate)));
-  els.rates.replaceChildren(lead, el('div', { class: 'dash-table' }, el('table', { id: 'dash-rates-table' },
+  els.rates.replaceChildren(lead, el('div', { class: 'dash-table', tabindex: '0', role: 'region', 'aria-label': 'Response rates of each send' }, el('table', { id: 'dash-rates-table' },
     el('caption', null, 'Each send, newest first'),
     el('thead', null, el('tr', null,
       el('th', { scope: 'col' }, 'Send'),
