@@ -140,3 +140,30 @@ func Deliverable(addr string) bool {
 	}
 	return true
 }
+
+// Suppression is why a contact gets no more survey email, and since when.
+type Suppression struct {
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
+}
+
+// SuppressManual is a suppression a manager set.
+const SuppressManual = "manual"
+
+// Liftable reports whether a manager may lift a suppression of this
+// reason: one a manager set, or a bounce or drop (the address may have
+// been fixed). A person's own unsubscribe or spam report is theirs to
+// undo, not a manager's.
+func Liftable(reason string) bool {
+	return reason == SuppressManual || reason == SuppressBounce || reason == SuppressDropped
+}
+
+// ContactSend is one email of a send to a contact: its kind (the survey
+// email or the reminder), its latest status, and when it was first logged.
+type ContactSend struct {
+	SendID   string    `json:"send_id"`
+	Kind     string    `json:"kind"`
+	SurveyID string    `json:"survey_id"`
+	Status   string    `json:"status"`
+	At       time.Time `json:"at"`
+}

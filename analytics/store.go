@@ -75,6 +75,17 @@ type ContactStore interface {
 	Suppress(ctx context.Context, contactID, email, reason string) error
 	// Suppressed returns the ids of all suppressed contacts.
 	Suppressed(ctx context.Context) (map[string]bool, error)
+	// Unsuppress lifts a contact's suppressions for these reasons.
+	Unsuppress(ctx context.Context, contactID string, reasons []string) error
+	// ContactSuppressions returns a contact's suppressions not lifted.
+	ContactSuppressions(ctx context.Context, contactID string) ([]Suppression, error)
+	// SearchContacts returns up to limit contacts whose email or name
+	// holds text (any case), newest first.
+	SearchContacts(ctx context.Context, text string, limit int) ([]Contact, error)
+	// ContactSends returns what was sent to a contact, newest first.
+	ContactSends(ctx context.Context, contactID string) ([]ContactSend, error)
+	// RespondentSurveys returns the surveys a respondent answered.
+	RespondentSurveys(ctx context.Context, respondent string) ([]string, error)
 }
 
 // SendStore keeps sends, their per-contact log and SendGrid's events.

@@ -2,8 +2,13 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,4 +58,158 @@ func (s *Server) importContactsCSV(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, sum)
+}
+
+// maxContactSearch bounds a contacts list.
+const maxContactSearch = 200
+
+var contactIDPattern = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+
+// contactView is a contact in a list: with whether it may be emailed.
+type contactView struct {
+	analytics.Contact
+	Suppressed bool `json:"suppressed"`
+}
+
+// listContacts handles GET /api/v1/contacts?q=&limit=: the contacts whose
+// email or name holds q (any case), newest first.
+func (s *Server) listContacts(c echo.Context) error {
+	text := c.QueryParam("q")
+	if analytics.TooLong(text, 200) {
+		return invalid(map[string]string{"q": "must be at most 200 characters"})
+	}
+	limit := 50
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxContactSearch {
+			return invalid(map[string]string{"limit": fmt.Sprintf("must be a whole number from 1 to %d", maxContactSearch)})
+		}
+		limit = n
+	}
+	ctx := c.Request().Context()
+	found, err := s.store.SearchContacts(ctx, text, limit)
+	if err != nil {
+		return err
+	}
+	suppressed, err := s.store.Suppressed(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]contactView, len(found))
+	for i, ct := range found {
+		out[i] = contactView{Contact: ct, Suppressed: suppressed[ct.ContactID]}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"contacts": out})
+}
+
+// contactParam reads :id, a contact id, and loads the contact.
+func (s *Server) contactParam(c echo.Context) (analytics.Contact, error) {
+	id := c.Param("id")
+	if !contactIDPattern.MatchString(id) {
+		return analytics.Contact{}, newError(http.StatusNotFound, "no contact with this id")
+	}
+	ct, err := s.store.Contact(c.Request().Context(), id)
+	if errors.Is(err, analytics.ErrNotFound) {
+		return ct, newError(http.StatusNotFound, "no contact with this id")
+	}
+	return ct, err
+}
+
+// contactAnswer is one of a contact's answers, with its survey.
+type contactAnswer struct {
+	SurveyID   string `json:"survey_id"`
+	SurveyName string `json:"survey_name"`
+	analytics.Answer
+}
+
+// personAnswers bounds the answers a contact's page lists per survey.
+const personAnswers = 100
+
+// getContact handles GET /api/v1/contacts/:id: one person: the contact,
+// their suppressions, their answers to every survey, and the emails sent
+// to them.
+func (s *Server) getContact(c echo.Context) error {
+	ct, err := s.contactParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sups, err := s.store.ContactSuppressions(ctx, ct.ContactID)
+	if err != nil {
+		return err
+	}
+	sends, err := s.store.ContactSends(ctx, ct.ContactID)
+	if err != nil {
+		return err
+	}
+	ids, err := s.store.RespondentSurveys(ctx, ct.ContactID)
+	if err != nil {
+		return err
+	}
+	answers := []contactAnswer{}
+	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	for _, id := range ids {
+		sv, ok := s.surveys.Get(id)
+		if !ok {
+			continue // deleted
+		}
+		q := analytics.ReportQuery{Survey: sv, From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: to, Interval: analytics.Month, Respondent: ct.ContactID}
+		list, err := s.store.ListAnswers(ctx, q, personAnswers)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			answers = append(answers, contactAnswer{SurveyID: sv.ID, SurveyName: sv.Name, Answer: a})
+		}
+	}
+	sort.Slice(answers, func(i, j int) bool { return answers[i].CreatedAt.After(answers[j].CreatedAt) })
+	return c.JSON(http.StatusOK, map[string]any{"contact": ct, "suppressed": len(sups) > 0, "suppressions": sups,
+		"answers": answers, "emails": sends})
+}
+
+// suppressContact handles POST /api/v1/contacts/:id/suppress: no more
+// survey email to this person (a manager's suppression, which can be
+// lifted).
+func (s *Server) suppressContact(c echo.Context) error {
+	ct, err := s.contactParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Suppress(c.Request().Context(), ct.ContactID, ct.Email, analytics.SuppressManual); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"contact_id": ct.ContactID, "suppressed": true})
+}
+
+// unsuppressContact handles POST /api/v1/contacts/:id/unsuppress: lifts
+// the suppressions a manager may lift (theirs, bounces, drops). A person's
+// own unsubscribe or spam report stays: only they can undo it.
+func (s *Server) unsuppressContact(c echo.Context) error {
+	ct, err := s.contactParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sups, err := s.store.ContactSuppressions(ctx, ct.ContactID)
+	if err != nil {
+		return err
+	}
+	var lift, keep []string
+	for _, sp := range sups {
+		if analytics.Liftable(sp.Reason) {
+			lift = append(lift, sp.Reason)
+		} else {
+			keep = append(keep, sp.Reason)
+		}
+	}
+	if len(lift) > 0 {
+		if err := s.store.Unsuppress(ctx, ct.ContactID, lift); err != nil {
+			return err
+		}
+	}
+	if len(keep) > 0 {
+		return newError(http.StatusConflict, "%s asked for no more email themselves (%s): only they can undo that, so Heed keeps them off every send",
+			ct.Email, strings.Join(keep, ", "))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"contact_id": ct.ContactID, "suppressed": false, "lifted": lift})
 }

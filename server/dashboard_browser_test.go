@@ -375,6 +375,25 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	caseDo(".dash-case-close")
 	wait(`document.getElementById('dash-cases-tab-closed').textContent === 'Closed (1)' && !!`+item+` && `+item+`.getAttribute('data-status') === 'closed'`, "the case closed")
 	saveElementScreenshot(t, ctx, "#dash-cases-section", "dashboard-case-closed.png")
+	// People: Ann's page, with her answer and email; stop emailing her,
+	// then email her again.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#dash-people-q`), "ANN"), chromedp.Click(chromedp.CSS(`#dash-people-search`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`!!document.querySelector('#dash-people-list button[data-contact]')`, "Ann found")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-people-list button[data-contact]`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`(document.getElementById('dash-person-answers') || {textContent: ''}).textContent.includes('Nobody called me back') && document.getElementById('dash-person-emails').textContent.includes('Survey email · sent')`, "Ann's answers and emails")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-person-suppress`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`(document.getElementById('dash-person-status') || {textContent: ''}).textContent.startsWith('Not emailed: suppressed by a manager')`, "Ann suppressed")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-person-suppress`))); err != nil {
+		t.Fatal(err)
+	}
+	wait(`(document.getElementById('dash-person-status') || {textContent: ''}).textContent.startsWith('Gets survey emails.')`, "Ann emailed again")
+	saveElementScreenshot(t, ctx, "#dash-sends-section", "dashboard-person.png")
 	checkAxe(t, ctx, "the dashboard with every section")
 	saveElementScreenshot(t, ctx, "#dash-app", "dashboard-manager-path.png")
 	// Delete asks for the id, typed; a wrong one deletes nothing.

@@ -60,6 +60,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// Email: contacts, sends, and the links in survey emails.
 	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8M"))
 	api.POST("/contacts.csv", s.importContactsCSV, admin, middleware.BodyLimit(contactsCSVLimit))
+	api.Match(getHead, "/contacts", s.listContacts, admin)
+	api.Match(getHead, "/contacts/:id", s.getContact, admin)
+	api.POST("/contacts/:id/suppress", s.suppressContact, admin)
+	api.POST("/contacts/:id/unsuppress", s.unsuppressContact, admin)
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
 	api.Match(getHead, "/sends/:id", s.getSend, admin)
 	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)

@@ -25,6 +25,11 @@ func (db *DB) Contacts(ctx context.Context, f analytics.ContactFilter) ([]analyt
 	if len(f.ContactIDs) > 0 {
 		stmt, args = q.SelectContactsByID, []any{f.ContactIDs, pairs}
 	}
+	return db.scanContacts(ctx, stmt, args...)
+}
+
+// scanContacts reads rows of (id, email, name, keys, values, updated).
+func (db *DB) scanContacts(ctx context.Context, stmt string, args ...any) ([]analytics.Contact, error) {
 	rows, err := db.conn.Query(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("contacts: %w", err)
@@ -62,9 +67,77 @@ func (db *DB) Contact(ctx context.Context, contactID string) (analytics.Contact,
 
 // Suppress records that a contact must get no more survey email.
 func (db *DB) Suppress(ctx context.Context, contactID, email, reason string) error {
+	now := time.Now().UTC()
 	return db.insert(ctx, "suppress", q.InsertSuppression, 1, func(int) []any {
-		return []any{contactID, email, reason, time.Now().UTC()}
+		return []any{contactID, reason, email, uint8(0), now, uint64(now.UnixNano())}
 	})
+}
+
+// Unsuppress lifts a contact's suppressions for these reasons.
+func (db *DB) Unsuppress(ctx context.Context, contactID string, reasons []string) error {
+	now := time.Now().UTC()
+	return db.insert(ctx, "unsuppress", q.InsertSuppression, len(reasons), func(i int) []any {
+		return []any{contactID, reasons[i], "", uint8(1), now, uint64(now.UnixNano())}
+	})
+}
+
+// ContactSuppressions returns a contact's suppressions not lifted.
+func (db *DB) ContactSuppressions(ctx context.Context, contactID string) ([]analytics.Suppression, error) {
+	rows, err := db.conn.Query(ctx, q.SelectContactSuppressions, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("contact suppressions: %w", err)
+	}
+	defer rows.Close()
+	out := []analytics.Suppression{}
+	for rows.Next() {
+		var s analytics.Suppression
+		var at uint32
+		if err := rows.Scan(&s.Reason, &at); err != nil {
+			return nil, fmt.Errorf("contact suppressions: %w", err)
+		}
+		s.Since = time.Unix(int64(at), 0).UTC()
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SearchContacts returns up to limit contacts whose email or name holds
+// text (any case), newest first.
+func (db *DB) SearchContacts(ctx context.Context, text string, limit int) ([]analytics.Contact, error) {
+	out, err := db.scanContacts(ctx, q.SearchContacts, text, text, limit)
+	if out == nil && err == nil {
+		out = []analytics.Contact{}
+	}
+	return out, err
+}
+
+// ContactSends returns what was sent to a contact, newest first.
+func (db *DB) ContactSends(ctx context.Context, contactID string) ([]analytics.ContactSend, error) {
+	rows, err := db.conn.Query(ctx, q.SelectContactSends, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("contact sends: %w", err)
+	}
+	defer rows.Close()
+	out := []analytics.ContactSend{}
+	for rows.Next() {
+		var s analytics.ContactSend
+		var at uint32
+		if err := rows.Scan(&s.SendID, &s.Kind, &s.SurveyID, &s.Status, &at); err != nil {
+			return nil, fmt.Errorf("contact sends: %w", err)
+		}
+		s.At = time.Unix(int64(at), 0).UTC()
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// RespondentSurveys returns the surveys a respondent answered.
+func (db *DB) RespondentSurveys(ctx context.Context, respondent string) ([]string, error) {
+	out, err := db.strings(ctx, q.SelectRespondentSurveys, respondent)
+	if err != nil {
+		return nil, fmt.Errorf("respondent surveys: %w", err)
+	}
+	return out, nil
 }
 
 // Suppressed returns the ids of all suppressed contacts.

@@ -128,3 +128,44 @@ func TestMigrateFromPreviousLayout(t *testing.T) {
 	}
 	check("from counted days")
 }
+
+// TestMigrateKeepsSuppressions: the suppressions of a database migrated
+// before 0011 still keep their contacts off sends afterwards, once each
+// (the migration re-run copies nothing again), and can then be lifted.
+func TestMigrateKeepsSuppressions(t *testing.T) {
+	db := chtest.Empty(t, "heed_test_ch_upgrade_supp")
+	ctx := context.Background()
+	if err := clickhouse.MigrateTo(db.DB, ctx, quiet, 10); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	if err := db.InsertRows(ctx, "INSERT INTO suppressions (contact_id, email, reason, created_at)",
+		[][]any{{"c1", "a@example.com", "bounce", at}, {"c2", "b@example.com", "unsubscribe", at}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the migration, then a re-run of all of them
+		if err := db.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows uint64
+	if err := db.QueryRow(ctx, "SELECT count() FROM contact_suppressions").Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("contact_suppressions rows = %d, %v; want 2", rows, err)
+	}
+	got, err := db.Suppressed(ctx)
+	if err != nil || !got["c1"] || !got["c2"] || len(got) != 2 {
+		t.Fatalf("suppressed after the migration: %v %v", got, err)
+	}
+	if sups, err := db.ContactSuppressions(ctx, "c1"); err != nil || len(sups) != 1 || sups[0].Reason != "bounce" || !sups[0].Since.Equal(at) {
+		t.Fatalf("c1's suppressions: %v %v", sups, err)
+	}
+	if err := db.Unsuppress(ctx, "c1", []string{"bounce"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(ctx, "OPTIMIZE TABLE contact_suppressions FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Suppressed(ctx); got["c1"] || !got["c2"] {
+		t.Fatalf("after lifting c1's bounce (and a merge): %v", got)
+	}
+}

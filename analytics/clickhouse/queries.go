@@ -68,12 +68,16 @@ type queries struct {
 	// dismissals.sql
 	InsertDismissals string `query:"insert-dismissals"`
 	// contacts.sql
-	InsertContacts      string `query:"insert-contacts"`
-	SelectContacts      string `query:"select-contacts"`
-	SelectContactsByID  string `query:"select-contacts-by-id"`
-	SelectKnownContacts string `query:"select-known-contacts"`
-	InsertSuppression   string `query:"insert-suppression"`
-	SelectSuppressed    string `query:"select-suppressed"`
+	InsertContacts            string `query:"insert-contacts"`
+	SelectContacts            string `query:"select-contacts"`
+	SelectContactsByID        string `query:"select-contacts-by-id"`
+	SelectKnownContacts       string `query:"select-known-contacts"`
+	InsertSuppression         string `query:"insert-suppression"`
+	SelectSuppressed          string `query:"select-suppressed"`
+	SelectContactSuppressions string `query:"select-contact-suppressions"`
+	SearchContacts            string `query:"search-contacts"`
+	SelectContactSends        string `query:"select-contact-sends"`
+	SelectRespondentSurveys   string `query:"select-respondent-surveys"`
 	// sends.sql
 	InsertSend             string `query:"insert-send"`
 	SelectSend             string `query:"select-send"`

@@ -93,12 +93,16 @@ var samples = map[string][]sample{
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql
-	"insert-contacts":       {{args: []any{"c1", uint64(1), "ann@example.com", "Ann", []string{"plan"}, []string{"pro"}, sampleAt}}},
-	"select-contacts":       {{args: []any{noPairs}}, {args: []any{[]string{"plan\x00pro"}}}},
-	"select-contacts-by-id": {{args: []any{[]string{"c1", "c2"}, noPairs}}, {args: []any{[]string{"c1"}, []string{"plan\x00pro"}}}},
-	"select-known-contacts": {{args: []any{[]string{"c1", "c2"}}}},
-	"insert-suppression":    {{args: []any{"c1", "ann@example.com", "bounce", sampleAt}}},
-	"select-suppressed":     {{}},
+	"insert-contacts":             {{args: []any{"c1", uint64(1), "ann@example.com", "Ann", []string{"plan"}, []string{"pro"}, sampleAt}}},
+	"select-contacts":             {{args: []any{noPairs}}, {args: []any{[]string{"plan\x00pro"}}}},
+	"select-contacts-by-id":       {{args: []any{[]string{"c1", "c2"}, noPairs}}, {args: []any{[]string{"c1"}, []string{"plan\x00pro"}}}},
+	"select-known-contacts":       {{args: []any{[]string{"c1", "c2"}}}},
+	"insert-suppression":          {{args: []any{"c1", "bounce", "ann@example.com", uint8(0), sampleAt, uint64(1)}}, {args: []any{"c1", "bounce", "", uint8(1), sampleAt, uint64(2)}}},
+	"select-contact-suppressions": {{args: []any{"c1"}}},
+	"search-contacts":             {{args: []any{"ann", "ann", 50}}, {args: []any{"", "", 50}}},
+	"select-contact-sends":        {{args: []any{"c1"}}},
+	"select-respondent-surveys":   {{args: []any{"c1"}}},
+	"select-suppressed":           {{}},
 	// sends.sql
 	"insert-send":               {{args: []any{"send1", uint64(1), `{"id":"send1","survey_id":"s1"}`, sampleAt}}},
 	"select-send":               {{args: []any{"send1"}}},

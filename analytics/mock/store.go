@@ -33,7 +33,7 @@ type Store struct {
 	responses   []analytics.Response
 	dismissals  []analytics.Dismissal
 	contacts    map[string]analytics.Contact
-	suppressed  map[string]bool
+	suppressed  map[string]map[string]time.Time // contact -> reason -> since
 	sends       map[string]analytics.Send
 	sendLog     map[logKey]analytics.SendLogEntry
 	logAt       map[logKey]time.Time
@@ -52,7 +52,7 @@ func New() *Store {
 	return &Store{
 		surveys:     map[string]*analytics.Survey{},
 		contacts:    map[string]analytics.Contact{},
-		suppressed:  map[string]bool{},
+		suppressed:  map[string]map[string]time.Time{},
 		sends:       map[string]analytics.Send{},
 		sendLog:     map[logKey]analytics.SendLogEntry{},
 		logAt:       map[logKey]time.Time{},
@@ -425,8 +425,104 @@ func (s *Store) Suppress(ctx context.Context, contactID, email, reason string) e
 	if s.Err != nil {
 		return s.Err
 	}
-	s.suppressed[contactID] = true
+	if s.suppressed[contactID] == nil {
+		s.suppressed[contactID] = map[string]time.Time{}
+	}
+	s.suppressed[contactID][reason] = time.Now().UTC().Truncate(time.Second)
 	return nil
+}
+
+// Unsuppress implements analytics.ContactStore.
+func (s *Store) Unsuppress(ctx context.Context, contactID string, reasons []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	for _, r := range reasons {
+		delete(s.suppressed[contactID], r)
+	}
+	if len(s.suppressed[contactID]) == 0 {
+		delete(s.suppressed, contactID)
+	}
+	return nil
+}
+
+// ContactSuppressions implements analytics.ContactStore.
+func (s *Store) ContactSuppressions(ctx context.Context, contactID string) ([]analytics.Suppression, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := []analytics.Suppression{}
+	for r, at := range s.suppressed[contactID] {
+		out = append(out, analytics.Suppression{Reason: r, Since: at})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Reason < out[j].Reason })
+	return out, nil
+}
+
+// SearchContacts implements analytics.ContactStore.
+func (s *Store) SearchContacts(ctx context.Context, text string, limit int) ([]analytics.Contact, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := []analytics.Contact{}
+	t := strings.ToLower(text)
+	for _, c := range s.contacts {
+		if strings.Contains(strings.ToLower(c.Email), t) || strings.Contains(strings.ToLower(c.Name), t) {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].UpdatedAt.Equal(out[j].UpdatedAt) {
+			return out[i].UpdatedAt.After(out[j].UpdatedAt)
+		}
+		return out[i].ContactID < out[j].ContactID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// ContactSends implements analytics.ContactStore.
+func (s *Store) ContactSends(ctx context.Context, contactID string) ([]analytics.ContactSend, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	out := []analytics.ContactSend{}
+	for k, e := range s.sendLog {
+		if k.contact == contactID {
+			out = append(out, analytics.ContactSend{SendID: k.send, Kind: k.kind, SurveyID: e.SurveyID, Status: e.Status, At: s.logFirst[k].Truncate(time.Second)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out, nil
+}
+
+// RespondentSurveys implements analytics.ContactStore.
+func (s *Store) RespondentSurveys(ctx context.Context, respondent string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for _, r := range s.responses {
+		if r.Respondent == respondent && !seen[r.SurveyID] {
+			seen[r.SurveyID] = true
+			out = append(out, r.SurveyID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Suppressed implements analytics.ContactStore.

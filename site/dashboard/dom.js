@@ -54,6 +54,11 @@ export const els = {
   contactsProgress: $('dash-contacts-progress'),
   contactsUpload: $('dash-contacts-upload'),
   contactsResult: $('dash-contacts-result'),
+  peopleForm: $('dash-people-form'),
+  peopleQuery: $('dash-people-q'),
+  peopleList: $('dash-people-results'),
+  personBox: $('dash-person-box'),
+  personError: null, // set when a person is shown (people.js)
   sendForm: $('dash-send-form'),
   sendWhere: $('dash-send-where-box'),
   sendEmails: $('dash-send-emails-box'),

@@ -26,6 +26,7 @@
 //   url.js      the view's filters in the address
 //   manage.js   the embed snippet, the survey form and its preview
 //   sends.js    the contacts upload, the send form and its progress
+//   people.js   find a contact; one person's answers, emails, suppression
 //
 // Modules are strict anyway; the directive makes esbuild keep the bundle,
 // a classic script, strict too.
@@ -38,6 +39,7 @@ import { downloadChurnCsv, downloadCsv, refresh, showPerson, start } from './loa
 import { keyFromFragment, signOut } from './session.js';
 import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
 import { openForm, renderManage } from './manage.js';
+import { searchPeople } from './people.js';
 import { countRecipients, renderSends, startSend, uploadContacts } from './sends.js';
 import { readView } from './url.js';
 
@@ -125,6 +127,10 @@ function init() {
   state.onSurveyChanged = saved;
   els.newSurvey.addEventListener('click', () => openForm(null, saved));
   els.contactsUpload.addEventListener('click', uploadContacts);
+  els.peopleForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    searchPeople();
+  });
   els.sendForm.addEventListener('change', renderSends);
   els.sendForm.addEventListener('submit', (e) => e.preventDefault());
   els.sendCount.addEventListener('click', countRecipients);
