@@ -232,6 +232,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		{`#dash-sf-pro-q`, "What did you like most?"},
 		{`#dash-sf-pro-r`, "Helpful staff"},
 		{`#dash-sf-alerts`, "lead@example.com"},
+		{`#dash-sf-sender`, "Acme Support"},
 	}
 	for _, f := range fill {
 		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(f.sel), f.text)); err != nil {
@@ -244,6 +245,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		}
 	}
 	wait(`document.getElementById('dash-survey-preview').textContent.includes('What did you like most?Helpful staff')`, "the preview of the promoters' follow-up")
+	wait(`document.getElementById('dash-preview-email').textContent.startsWith('Email from Acme Support')`, "the email's preview")
 	saveElementScreenshot(t, ctx, "#dash-manage-section", "dashboard-survey-form.png")
 	checkAxe(t, ctx, "the dashboard's survey form")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-survey-form-submit`))); err != nil {
@@ -261,7 +263,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	if sv.FollowUps == nil || sv.FollowUps.Detractors == nil || sv.FollowUps.Promoters == nil || sv.FollowUps.Passives != nil ||
 		sv.FollowUps.Detractors.Question != "What went wrong?" || len(sv.FollowUps.Detractors.Reasons) != 2 ||
 		sv.FollowUps.Detractors.Reasons[0].ID != "rude_or_unhelpful_service" || sv.FollowUps.Detractors.Reasons[1].ID != "price" ||
-		sv.FollowUps.Promoters.Reasons[0].Label != "Helpful staff" || len(sv.AlertEmails) != 1 {
+		sv.FollowUps.Promoters.Reasons[0].Label != "Helpful staff" || len(sv.AlertEmails) != 1 || sv.SenderName != "Acme Support" {
 		t.Fatalf("the survey stored: %+v %+v", sv, sv.FollowUps)
 	}
 	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")

@@ -103,6 +103,8 @@ export function openForm(sv, onSaved) {
     alerts: sv ? (sv.alert_emails || []).join(', ') : '',
     origins: sv ? (sv.allowed_origins || []).join('\n') : '',
     reasons: sv ? reasonsText(sv.reasons) : '',
+    sender: sv ? sv.sender_name || '' : '',
+    logo: sv ? sv.logo_url || '' : '',
   };
   f.elements.name.value = v.name;
   f.elements.question.value = v.question;
@@ -110,6 +112,8 @@ export function openForm(sv, onSaved) {
   f.elements.alert_emails.value = v.alerts;
   f.elements.allowed_origins.value = v.origins;
   f.elements.reasons.value = v.reasons;
+  f.elements.sender_name.value = v.sender;
+  f.elements.logo_url.value = v.logo;
   for (const g of GROUPS) {
     const own = fu[g.key];
     f.elements[`${g.key}_own`].checked = !!own;
@@ -137,6 +141,8 @@ function formBody() {
     alert_emails: lines(f.elements.alert_emails.value),
     allowed_origins: lines(f.elements.allowed_origins.value),
     reasons: reasonsFrom(f.elements.reasons.value),
+    sender_name: f.elements.sender_name.value.trim(),
+    logo_url: f.elements.logo_url.value.trim(),
   };
   const follow = {};
   for (const g of GROUPS) {
@@ -189,10 +195,23 @@ function renderPreview() {
         ? el('ul', { class: 'dash-preview-reasons' }, ...reasons.map((r) => el('li', null, r.label)))
         : el('p', { class: 'muted' }, 'No reasons: only a comment box.'));
   });
+  // The email: who it is from, its question and its two rows of scores
+  // (0–5, 6–10), as survey.html lays them out.
+  const from = body.sender_name || body.name || 'Heed';
+  const row = (a, b) => el('div', { class: 'dash-preview-scale' },
+    ...Array.from({ length: b - a + 1 }, (_, i) => el('span', { class: 'dash-preview-score dash-preview-score-email' }, String(a + i))));
+  const email = el('div', { class: 'dash-preview-email', id: 'dash-preview-email' },
+    el('p', { class: 'dash-preview-label' }, `Email from ${from}`),
+    el('p', { class: 'dash-preview-brand' }, from),
+    el('p', { class: 'dash-preview-q' }, body.question),
+    row(0, 5), row(6, 10),
+    el('p', { class: 'dash-preview-label' }, 'One click records the score; the answer page then asks the group’s follow-up below.'));
   els.surveyPreview.replaceChildren(
+    el('p', { class: 'dash-preview-label' }, 'On your website'),
     el('p', { class: 'dash-preview-q' }, body.question),
     scale,
-    ...groups);
+    ...groups,
+    email);
 }
 
 async function archive(sv, on, onChanged) {
