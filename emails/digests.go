@@ -160,7 +160,8 @@ func (d *Digests) Run(ctx context.Context, every time.Duration) {
 func (d *Digests) SendDue(ctx context.Context) (sent int, err error) {
 	var errs []error
 	for _, sv := range d.o.Surveys.List() {
-		if !sv.Scheduled() {
+		// An archived survey takes no answers: nothing to tell its managers.
+		if !sv.Scheduled() || sv.Archived() {
 			continue
 		}
 		ok, err := d.sendDue(ctx, sv)

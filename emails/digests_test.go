@@ -296,6 +296,18 @@ func TestDigestRace(t *testing.T) {
 	}
 }
 
+// TestDigestArchived: an archived survey gets no digest.
+func TestDigestArchived(t *testing.T) {
+	mailer := &scriptMailer{}
+	sv := digestSurvey()
+	at := time.Now().UTC()
+	sv.ArchivedAt = &at
+	f := newDigestFixture(t, sv, mailer)
+	if sent, err := f.d.SendDue(context.Background()); sent != 0 || err != nil || mailer.sent() != 0 {
+		t.Fatalf("an archived survey's digest: sent %d, %v", sent, err)
+	}
+}
+
 // TestDigestContent: what the digest says of a week whose NPS fell.
 func TestDigestContent(t *testing.T) {
 	mailer := &scriptMailer{}
