@@ -77,6 +77,9 @@ func rawConn(url, database string) (chgo.Conn, error) {
 	if database != "" {
 		opts.Auth.Database = database
 	}
+	// Generating 10 M responses on a slow hour takes minutes, more than
+	// Heed's own 60 s read timeout allows one statement.
+	opts.ReadTimeout = 30 * time.Minute
 	return chgo.Open(opts)
 }
 
