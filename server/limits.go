@@ -61,8 +61,17 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 func perIP(c echo.Context) string { return c.RealIP() }
 
 // perSurvey keys a rate limit by survey, so one survey's flood cannot
-// drown the others.
-func perSurvey(c echo.Context) string { return c.Param("id") }
+// drown the others. Only surveys that exist get a key of their own: the
+// limiter keeps a key for minutes, and a key per raw id let unique ids
+// (1 MB each, all 404) grow the heap without bound. Every unknown id
+// shares one key.
+func (s *Server) perSurvey(c echo.Context) string {
+	id := c.Param("id")
+	if _, ok := s.surveys.Get(id); ok {
+		return id
+	}
+	return ""
+}
 
 // rateLimit limits each key (client IP, survey) to limit requests per second
 // (with a burst), answering 429 with Retry-After.

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -84,5 +86,36 @@ func TestConfigRejectsBadProxies(t *testing.T) {
 	c.setDefaults()
 	if err := c.Validate(); err == nil {
 		t.Fatal("bad trusted proxy accepted")
+	}
+}
+
+// TestSurveyLimiterBounded: the per-survey limiter keys only surveys that
+// exist, so unknown ids, however many and however long, cannot grow the
+// heap (issue 12: 300 requests of unique 120 KB ids).
+func TestSurveyLimiterBounded(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) {
+		c.Server.SurveyRateLimit, c.Server.SurveyRateBurst = 1000, 1000
+	})
+	id := ts.createSurvey(t, shopSurvey)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	pad := strings.Repeat("x", 120<<10)
+	for i := 0; i < 300; i++ {
+		r := ts.do(t, "POST", "/api/v1/surveys/"+itoa(i)+pad+"/dismissals", `{}`)
+		if r.status != 404 {
+			t.Fatalf("an unknown survey: %d %.200s", r.status, r.body)
+		}
+	}
+	if grew := int64(heap()) - int64(before); grew > 16<<20 {
+		t.Errorf("the heap grew %d MB after 300 unknown 120 KB ids", grew>>20)
+	}
+	// A real survey still has its own budget.
+	if r := ts.do(t, "POST", "/api/v1/surveys/"+id+"/responses", `{"score":9}`); r.status != 202 {
+		t.Errorf("a known survey: %d %s", r.status, r.body)
 	}
 }

@@ -22,7 +22,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	publicLimit := middleware.BodyLimit(publicBodyLimit)
 	ipLimit := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst, perIP, "from this address")
-	surveyLimit := rateLimit(s.cfg.SurveyRateLimit, s.cfg.SurveyRateBurst, perSurvey, "for this survey")
+	surveyLimit := rateLimit(s.cfg.SurveyRateLimit, s.cfg.SurveyRateBurst, s.perSurvey, "for this survey")
 	public := []echo.MiddlewareFunc{ipLimit, surveyLimit, publicLimit}
 	admin := s.requireAdmin
 	adminLimit := middleware.BodyLimit("1M")
