@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,11 +303,16 @@ func (o *Outbox) List() ([]OutboxMessage, error) {
 
 // Get reads one message by file name.
 func (o *Outbox) Get(file string) (OutboxMessage, error) {
-	if file != filepath.Base(file) || !strings.HasSuffix(file, ".json") {
+	// Only names the outbox gives its files (Send): anything else, a NUL
+	// or a name too long for the file system included, is no message.
+	if !outboxName.MatchString(file) {
 		return OutboxMessage{}, os.ErrNotExist
 	}
 	return o.read(file)
 }
+
+// outboxName matches the names Send gives messages.
+var outboxName = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}-[0-9]{6,19}\.json$`)
 
 func (o *Outbox) read(file string) (OutboxMessage, error) {
 	var m OutboxMessage

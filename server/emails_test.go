@@ -360,6 +360,11 @@ func TestContactsAndSendsAPI(t *testing.T) {
 	if r := ts.do(t, "GET", "/dev/outbox", ""); r.status != 200 || !strings.Contains(string(r.body), msgs[0].File) {
 		t.Fatalf("outbox page: %d", r.status)
 	}
+	for _, bad := range []string{"x%00.json", strings.Repeat("a", 5000) + ".json", "..%2Fsecret.json", "nope"} {
+		if r := ts.do(t, "GET", "/dev/outbox/"+bad, ""); r.status != 404 {
+			t.Errorf("outbox message %.40q: %d, want 404", bad, r.status)
+		}
+	}
 	// Preview.
 	if r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/email-preview?lang=de", ""); r.status != 200 || !strings.Contains(string(r.body), "/r/-token-?s=10") {
 		t.Fatalf("preview: %d %.200s", r.status, r.body)
