@@ -25,7 +25,7 @@ import (
 // no such bound. churnBodyLimit fits that many records with long reasons.
 const (
 	maxChurnPerRequest = 10000
-	churnBodyLimit     = "8M"
+	churnBodyLimit     = "8MiB"
 	// maxChurnFieldErrors bounds the fields a refused batch names.
 	maxChurnFieldErrors = 100
 )

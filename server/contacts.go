@@ -36,7 +36,7 @@ func (s *Server) createContacts(c echo.Context) error {
 
 // contactsCSVLimit bounds an uploaded contacts CSV (a million contacts
 // with a few properties).
-const contactsCSVLimit = "64M"
+const contactsCSVLimit = "64MiB"
 
 // importContactsCSV handles POST /api/v1/contacts.csv: the import of `heed
 // contacts import`, for the dashboard's upload: a header row email,name,

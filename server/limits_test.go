@@ -119,3 +119,23 @@ func TestSurveyLimiterBounded(t *testing.T) {
 		t.Errorf("a known survey: %d %s", r.status, r.body)
 	}
 }
+
+// TestBodyLimitsInKiB: the body limits are the KiB the docs give (64 KiB
+// = 65,536 bytes on the public routes), not thousands of bytes.
+func TestBodyLimitsInKiB(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	id := ts.createSurvey(t, shopSurvey)
+	body := func(n int) string { // a JSON object of n bytes
+		head := `{"score":5,"comment":"`
+		return head + strings.Repeat("a", n-len(head)-2) + `"}`
+	}
+	for _, tt := range []struct {
+		size   int
+		tooBig bool
+	}{{64000 + 1000, false}, {65536, false}, {65537, true}} {
+		r := ts.do(t, "POST", "/api/v1/surveys/"+id+"/responses", body(tt.size))
+		if (r.status == http.StatusRequestEntityTooLarge) != tt.tooBig {
+			t.Errorf("a body of %d bytes: %d %.120s", tt.size, r.status, r.body)
+		}
+	}
+}

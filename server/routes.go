@@ -8,7 +8,7 @@ import (
 )
 
 // publicBodyLimit bounds what anyone on the internet may send.
-const publicBodyLimit = "64K"
+const publicBodyLimit = "64KiB" // binary units, as the docs say (gommon reads "64K" as 64,000)
 
 // getHead: every GET route answers HEAD too (net/http drops the body).
 var getHead = []string{http.MethodGet, http.MethodHead}
@@ -25,7 +25,7 @@ func (s *Server) routes(e *echo.Echo) {
 	surveyLimit := rateLimit(s.cfg.SurveyRateLimit, s.cfg.SurveyRateBurst, s.perSurvey, "for this survey")
 	public := []echo.MiddlewareFunc{ipLimit, surveyLimit, publicLimit}
 	admin := s.requireAdmin
-	adminLimit := middleware.BodyLimit("1M")
+	adminLimit := middleware.BodyLimit("1MiB")
 
 	api := e.Group("/api/v1")
 	api.POST("/surveys", s.createSurvey, admin, adminLimit)
@@ -46,7 +46,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Cases: following up on detractor answers.
 	api.Match(getHead, "/surveys/:id/cases", s.listCases, admin)
 	api.Match(getHead, "/surveys/:id/cases/:response_id", s.getCase, admin)
-	api.PATCH("/surveys/:id/cases/:response_id", s.patchCase, admin, middleware.BodyLimit("64K"))
+	api.PATCH("/surveys/:id/cases/:response_id", s.patchCase, admin, middleware.BodyLimit("64KiB"))
 
 	// Public: answers and the website widget (CORS by allowed_origins).
 	api.POST("/surveys/:id/responses", s.createResponse, public...)
@@ -58,7 +58,7 @@ func (s *Server) routes(e *echo.Echo) {
 	}
 
 	// Email: contacts, sends, and the links in survey emails.
-	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8M"))
+	api.POST("/contacts", s.createContacts, admin, middleware.BodyLimit("8MiB"))
 	api.POST("/contacts.csv", s.importContactsCSV, admin, middleware.BodyLimit(contactsCSVLimit))
 	api.Match(getHead, "/contacts", s.listContacts, admin)
 	api.Match(getHead, "/contacts/:id", s.getContact, admin)
@@ -82,7 +82,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(getHead, "/r/:token/thanks", s.getThanks, linkLimit...)
 	e.Match(getHead, "/u/:token", s.getUnsubscribe, linkLimit...)
 	e.POST("/u/:token", s.postUnsubscribe, linkLimit...)
-	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5M"))
+	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5MiB"))
 	if s.cfg.Dev && s.emailing.Outbox != nil {
 		e.Match(getHead, "/dev/outbox", s.getOutbox)
 		e.Match(getHead, "/dev/outbox/:file", s.getOutboxMessage)
