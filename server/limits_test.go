@@ -139,3 +139,20 @@ func TestBodyLimitsInKiB(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIHeaders: admin JSON, the CSVs and the email preview are neither
+// cached nor sniffed; the preview runs no script.
+func TestAPIHeaders(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	id := ts.createSurvey(t, shopSurvey)
+	for _, path := range []string{"/api/v1/surveys", "/api/v1/surveys/" + id + "/report", "/api/v1/surveys/" + id + "/report.csv",
+		"/api/v1/surveys/" + id + "/responses.csv", "/api/v1/surveys/" + id + "/email-preview", "/api/v1/surveys/nope/report"} {
+		r := ts.admin(t, "GET", path, "")
+		if r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: Cache-Control %q, X-Content-Type-Options %q", path, r.header.Get("Cache-Control"), r.header.Get("X-Content-Type-Options"))
+		}
+	}
+	if csp := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/email-preview", "").header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("email preview CSP %q", csp)
+	}
+}

@@ -27,7 +27,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin := s.requireAdmin
 	adminLimit := middleware.BodyLimit("1MiB")
 
-	api := e.Group("/api/v1")
+	api := e.Group("/api/v1", apiHeaders)
 	api.POST("/surveys", s.createSurvey, admin, adminLimit)
 	api.Match(getHead, "/surveys", s.listSurveys, admin)
 	api.Match(getHead, "/surveys/:id", s.getSurvey, admin)
@@ -94,3 +94,15 @@ func (s *Server) routes(e *echo.Echo) {
 // isHead reports whether the request is a HEAD (routes registered with
 // getHead answer both).
 func isHead(r *http.Request) bool { return r.Method == http.MethodHead }
+
+// apiHeaders marks every API answer as not to be cached (reports, CSVs
+// and people's data stay out of shared caches; a handler that may be
+// cached says so itself) and not to be sniffed as another type.
+func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		return next(c)
+	}
+}
