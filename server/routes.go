@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -27,7 +28,10 @@ func (s *Server) routes(e *echo.Echo) {
 	admin := s.requireAdmin
 	adminLimit := middleware.BodyLimit("1MiB")
 
-	api := e.Group("/api/v1", apiHeaders)
+	// (Not as the group's middleware: in Echo v4 that adds catch-all routes
+	// to the group, which turn a wrong method's 405 into a 404.)
+	e.Use(apiHeaders)
+	api := e.Group("/api/v1")
 	api.POST("/surveys", s.createSurvey, admin, adminLimit)
 	api.Match(getHead, "/surveys", s.listSurveys, admin)
 	api.Match(getHead, "/surveys/:id", s.getSurvey, admin)
@@ -100,9 +104,11 @@ func isHead(r *http.Request) bool { return r.Method == http.MethodHead }
 // cached says so itself) and not to be sniffed as another type.
 func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			h := c.Response().Header()
+			h.Set("Cache-Control", "no-store")
+			h.Set("X-Content-Type-Options", "nosniff")
+		}
 		return next(c)
 	}
 }
