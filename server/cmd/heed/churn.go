@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"heed/analytics"
 	"heed/analytics/clickhouse"
@@ -42,30 +39,18 @@ func churnCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 1 {
 		return errors.New(churnUsage)
 	}
-	f, err := os.Open(fs.Arg(0))
+	in, err := openImport(fs.Arg(0), "importing churn", *quiet, stderr)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	info, _ := f.Stat()
+	defer in.Close()
 	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	var bar *progressbar.ProgressBar
-	var in io.Reader = f
-	if !*quiet && info != nil {
-		bar = progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription("importing churn"), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-		r := progressbar.NewReader(f, bar)
-		in = &r
-	}
 	sum, err := importChurn(ctx, store, in, time.Now())
-	if bar != nil {
-		bar.Finish()
-	}
+	in.finish()
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-
-	"github.com/schollz/progressbar/v3"
 
 	"heed/analytics"
 	"heed/analytics/clickhouse"
@@ -29,30 +26,18 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() != 1 {
 		return errors.New("usage: heed contacts import [--clickhouse-url URL] FILE.csv")
 	}
-	f, err := os.Open(fs.Arg(0))
+	in, err := openImport(fs.Arg(0), "importing", *quiet, stderr)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	info, _ := f.Stat()
+	defer in.Close()
 	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	var bar *progressbar.ProgressBar
-	var in io.Reader = f
-	if !*quiet && info != nil {
-		bar = progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription("importing"), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-		r := progressbar.NewReader(f, bar)
-		in = &r
-	}
 	sum, err := importContacts(ctx, store, in)
-	if bar != nil {
-		bar.Finish()
-	}
+	in.finish()
 	if err != nil {
 		return err
 	}

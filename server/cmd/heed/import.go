@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/schollz/progressbar/v3"
 
 	"heed/analytics"
 	"heed/analytics/clickhouse"
@@ -81,26 +79,16 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	f, err := os.Open(files[0])
+	in, err := openImport(files[0], "importing answers", *quiet, stderr)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	info, _ := f.Stat()
+	defer in.Close()
 	store, err := clickhouse.Open(url)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	var bar *progressbar.ProgressBar
-	var in io.Reader = f
-	if !*quiet && info != nil {
-		bar = progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription("importing answers"), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-		r := progressbar.NewReader(f, bar)
-		in = &r
-	}
 	var records recordReader
 	if source == "delighted" {
 		records, err = newDelightedReader(in, reasonCols)
@@ -112,9 +100,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	start := time.Now()
 	sum, err := importAnswers(ctx, store, records, importOptions{Survey: *survey, Source: source, DryRun: *dryRun, Batch: *batch, Now: start})
-	if bar != nil {
-		bar.Finish()
-	}
+	in.finish()
 	if err != nil {
 		return err
 	}
