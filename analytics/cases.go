@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -153,7 +152,7 @@ func (u *CaseUpdate) Validate() error {
 	if u.Assignee != nil {
 		a := strings.TrimSpace(*u.Assignee)
 		u.Assignee = &a
-		if TooLong(a, MaxCaseAssignee) || strings.ContainsFunc(a, unicode.IsControl) {
+		if TooLong(a, MaxCaseAssignee) || HasControl(a) {
 			errs["assignee"] = fmt.Sprintf("must be at most %d characters, on one line", MaxCaseAssignee)
 		}
 	}
@@ -161,7 +160,7 @@ func (u *CaseUpdate) Validate() error {
 		errs["status"] = "must be open or closed"
 	}
 	if u.Note != nil {
-		n := strings.TrimSpace(*u.Note)
+		n := strings.TrimSpace(CleanText(*u.Note))
 		u.Note = &n
 		switch {
 		case n == "":
@@ -170,7 +169,7 @@ func (u *CaseUpdate) Validate() error {
 			errs["note"] = fmt.Sprintf("must be at most %d characters", MaxCaseNote)
 		}
 	}
-	if TooLong(u.By, MaxCaseBy) || strings.ContainsFunc(u.By, unicode.IsControl) {
+	if TooLong(u.By, MaxCaseBy) || HasControl(u.By) {
 		errs["by"] = fmt.Sprintf("must be at most %d characters, on one line", MaxCaseBy)
 	}
 	if u.Assignee == nil && u.Status == nil && u.Note == nil && len(errs) == 0 {

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Churn linkage: the customers a manager knows have left (imported with
@@ -84,7 +83,7 @@ func ChurnCustomer(email, respondent string) (customer, addr string, errs FieldE
 	case email != "" && respondent != "":
 		return "", "", FieldErrors{"respondent": "give email or respondent, not both"}
 	case respondent != "":
-		if TooLong(respondent, MaxRespondent) || strings.ContainsFunc(respondent, unicode.IsControl) {
+		if TooLong(respondent, MaxRespondent) || HasControl(respondent) {
 			return "", "", FieldErrors{"respondent": fmt.Sprintf("at most %d characters, no control characters", MaxRespondent)}
 		}
 		return respondent, "", nil
@@ -134,8 +133,8 @@ func NormalizeChurn(in []ChurnInput, index func(i int) int, now time.Time) ([]Ch
 		if msg != "" {
 			errs["churned_at"] = msg
 		}
-		reason := strings.TrimSpace(c.Reason)
-		if TooLong(reason, MaxChurnReason) || strings.ContainsRune(reason, 0) {
+		reason := strings.TrimSpace(CleanText(c.Reason))
+		if TooLong(reason, MaxChurnReason) {
 			errs["reason"] = fmt.Sprintf("at most %d characters", MaxChurnReason)
 		}
 		rec := Churn{Customer: customer, Email: addr, ChurnedAt: at, Reason: reason}

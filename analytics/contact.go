@@ -83,9 +83,9 @@ func NormalizeContacts(in []ContactInput, index func(i int) int) ([]Contact, Imp
 			continue
 		}
 		email := strings.ToLower(addr.Address)
-		name := strings.TrimSpace(c.Name)
+		name := strings.TrimSpace(CleanLine(c.Name))
 		if name == "" {
-			name = addr.Name
+			name = strings.TrimSpace(CleanLine(addr.Name))
 		}
 		if TooLong(name, MaxContactName) {
 			problem(fmt.Sprintf("name longer than %d characters", MaxContactName))

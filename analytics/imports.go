@@ -160,7 +160,7 @@ func (im *Importer) Convert(rec *ImportRecord) (ImportedAnswer, error) {
 		Score:   uint8(score),
 		Channel: ChannelAPI,
 	}
-	r.Comment = strings.TrimSpace(rec.Comment)
+	r.Comment = strings.TrimSpace(CleanText(rec.Comment))
 	if TooLong(r.Comment, MaxComment) {
 		r.Comment = truncate(r.Comment, MaxComment)
 		warn("comment cut to %d characters", MaxComment)
@@ -171,7 +171,7 @@ func (im *Importer) Convert(rec *ImportRecord) (ImportedAnswer, error) {
 			warn("email %q is not an address: imported without a contact", email)
 		} else {
 			email = strings.ToLower(addr.Address)
-			name := strings.TrimSpace(rec.Name)
+			name := strings.TrimSpace(CleanLine(rec.Name))
 			if TooLong(name, MaxContactName) {
 				name = truncate(name, MaxContactName)
 				warn("name cut to %d characters", MaxContactName)
@@ -184,6 +184,9 @@ func (im *Importer) Convert(rec *ImportRecord) (ImportedAnswer, error) {
 		r.Respondent = strings.TrimSpace(rec.Respondent)
 		if TooLong(r.Respondent, MaxRespondent) {
 			return out, &refusal{"respondent", fmt.Sprintf("longer than %d characters", MaxRespondent)}
+		}
+		if HasControl(r.Respondent) {
+			return out, &refusal{"respondent", "holds control characters"}
 		}
 	}
 	if c := strings.ToLower(strings.TrimSpace(rec.Channel)); c != "" {
@@ -245,6 +248,10 @@ func (im *Importer) properties(rec *ImportRecord, warn func(string, ...any)) map
 		if TooLong(v, MaxPropertyValue) {
 			v = truncate(v, MaxPropertyValue)
 			warn("property %q cut to %d characters", k, MaxPropertyValue)
+		}
+		if HasControl(v) {
+			warn("property %q left out: its value holds control characters", k)
+			return
 		}
 		props[k] = v
 	}

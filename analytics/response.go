@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -82,9 +81,11 @@ func IsPromoter(score uint8) bool  { return score >= 9 }
 func IsDetractor(score uint8) bool { return score <= 6 }
 
 // Validate checks r against the rules of an answer to sv, naming every
-// field at fault.
+// field at fault. It cleans the comment first (CleanText: free text loses
+// its control characters); identifiers holding them are refused.
 func (r *Response) Validate(sv *Survey) error {
 	errs := FieldErrors{}
+	r.Comment = CleanText(r.Comment)
 	if r.Score > MaxScore {
 		errs["score"] = fmt.Sprintf("must be at most %d", MaxScore)
 	}
@@ -109,8 +110,11 @@ func (r *Response) Validate(sv *Survey) error {
 	if !validChannel(r.Channel) {
 		errs["channel"] = "must be one of: " + strings.Join(Channels, ", ")
 	}
-	if TooLong(r.Respondent, MaxRespondent) {
+	switch {
+	case TooLong(r.Respondent, MaxRespondent):
 		errs["respondent"] = fmt.Sprintf("must be at most %d characters", MaxRespondent)
+	case HasControl(r.Respondent):
+		errs["respondent"] = "must not contain control characters"
 	}
 	if msg := CheckProperties(r.Properties); msg != "" {
 		errs["properties"] = msg
@@ -127,16 +131,26 @@ func validChannel(c string) bool {
 	return false
 }
 
-// TooLong reports whether s has more than max characters.
+// TooLong reports whether s has more than max characters (code points:
+// every length limit of Heed counts them, see text.go). The byte length
+// bounds the count from above, so short strings need no count.
 func TooLong(s string, max int) bool {
 	return len(s) > max && utf8.RuneCountInString(s) > max
 }
 
 // ValidPropertyKey reports whether k can name a property (of an answer, a
 // contact, or a filter on them): 1 to MaxPropertyKey characters, no control
-// characters.
+// characters (HasControl).
 func ValidPropertyKey(k string) bool {
-	return k != "" && !TooLong(k, MaxPropertyKey) && !strings.ContainsFunc(k, unicode.IsControl)
+	return k != "" && !TooLong(k, MaxPropertyKey) && !HasControl(k)
+}
+
+// ValidPropertyValue reports whether v can be a property's value (stored
+// or a filter's): up to MaxPropertyValue characters, no control
+// characters. Values are identifiers too: segments and sends match them
+// exactly.
+func ValidPropertyValue(v string) bool {
+	return !TooLong(v, MaxPropertyValue) && !HasControl(v)
 }
 
 // CheckProperties checks a property map (an answer's or a contact's) and
@@ -146,8 +160,8 @@ func CheckProperties(props map[string]string) string {
 		return fmt.Sprintf("more than %d properties", MaxProperties)
 	}
 	for k, v := range props {
-		if !ValidPropertyKey(k) || TooLong(v, MaxPropertyValue) {
-			return fmt.Sprintf("property %q: names 1-%d characters without control characters, values up to %d", k, MaxPropertyKey, MaxPropertyValue)
+		if !ValidPropertyKey(k) || !ValidPropertyValue(v) {
+			return fmt.Sprintf("property %q: names 1-%d characters, values up to %d, without control characters", k, MaxPropertyKey, MaxPropertyValue)
 		}
 	}
 	return ""

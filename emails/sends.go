@@ -108,7 +108,7 @@ type SendRequest struct {
 var (
 	ErrSendOfOtherSurvey = errors.New("send_id belongs to another survey")
 	ErrBadSendID         = errors.New("send_id must match [A-Za-z0-9_-]{1,64}")
-	ErrBadFilter         = errors.New("a property name in the filter is empty, too long or holds control characters")
+	ErrBadFilter         = errors.New("a property name or value in the filter is empty, too long or holds control characters")
 )
 
 // Open returns the send req asks for, saved (unless a dry run) so that it
@@ -122,8 +122,8 @@ func (s *Sends) Open(ctx context.Context, req SendRequest) (send analytics.Send,
 	if !analytics.ValidSendID(req.ID) {
 		return send, false, ErrBadSendID
 	}
-	for k := range req.Filter.Where {
-		if !analytics.ValidPropertyKey(k) {
+	for k, v := range req.Filter.Where {
+		if !analytics.ValidPropertyKey(k) || !analytics.ValidPropertyValue(v) {
 			return send, false, fmt.Errorf("%w: %q", ErrBadFilter, k)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
+
+	"heed/analytics"
 )
 
 var (
@@ -73,6 +75,11 @@ func newValidator() *validator.Validate {
 	})
 	must(v.RegisterValidation("reason_id", func(fl validator.FieldLevel) bool {
 		return reasonIDPattern.MatchString(fl.Field().String())
+	}))
+	// nocontrol: an identifier without control or bidi characters
+	// (analytics.HasControl; free text is cleaned instead).
+	must(v.RegisterValidation("nocontrol", func(fl validator.FieldLevel) bool {
+		return !analytics.HasControl(fl.Field().String())
 	}))
 	must(v.RegisterValidation("origin", func(fl validator.FieldLevel) bool {
 		_, ok := normalizeOrigin(fl.Field().String())

@@ -75,8 +75,8 @@ type contactView struct {
 // email or name holds q (any case), newest first.
 func (s *Server) listContacts(c echo.Context) error {
 	text := c.QueryParam("q")
-	if analytics.TooLong(text, 200) {
-		return invalid(map[string]string{"q": "must be at most 200 characters"})
+	if analytics.TooLong(text, 200) || analytics.HasControl(text) {
+		return invalid(map[string]string{"q": "must be at most 200 characters, without control characters"})
 	}
 	limit := 50
 	if v := c.QueryParam("limit"); v != "" {

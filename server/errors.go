@@ -193,7 +193,7 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must be an origin such as https://shop.example.com (scheme, host, optional port; no path)"
 	case "email":
 		return "must be an email address"
-	case "printable":
+	case "printable", "nocontrol":
 		return "must not contain control characters"
 	}
 	return "is invalid (" + fe.Tag() + ")"

@@ -29,11 +29,12 @@ func (in *followUpsInput) groups() [3]*followUpInput {
 	return [3]*followUpInput{in.Detractors, in.Passives, in.Promoters}
 }
 
-// trim drops the spaces around questions and labels.
+// trim drops the spaces around questions and labels, and their control
+// characters (analytics.CleanLine).
 func (in *followUpsInput) trim() {
 	for _, f := range in.groups() {
 		if f != nil {
-			f.Question = strings.TrimSpace(f.Question)
+			f.Question = strings.TrimSpace(analytics.CleanLine(f.Question))
 			trimLabels(f.Reasons)
 		}
 	}
@@ -41,7 +42,7 @@ func (in *followUpsInput) trim() {
 
 func trimLabels(reasons []reasonInput) {
 	for i := range reasons {
-		reasons[i].Label = strings.TrimSpace(reasons[i].Label)
+		reasons[i].Label = strings.TrimSpace(analytics.CleanLine(reasons[i].Label))
 	}
 }
 

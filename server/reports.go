@@ -67,8 +67,8 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		q.GroupBy = g
 	}
 	if v := c.QueryParam("respondent"); v != "" {
-		if analytics.TooLong(v, analytics.MaxRespondent) {
-			fields["respondent"] = fmt.Sprintf("must be at most %d characters", analytics.MaxRespondent)
+		if analytics.TooLong(v, analytics.MaxRespondent) || analytics.HasControl(v) {
+			fields["respondent"] = fmt.Sprintf("must be at most %d characters, without control characters", analytics.MaxRespondent)
 		}
 		q.Respondent = v
 	}
@@ -84,8 +84,10 @@ func reportQuery(c echo.Context, sv *analytics.Survey) (analytics.ReportQuery, e
 		if !ok {
 			continue
 		}
+		// The rules of stored properties (analytics.CheckProperties): a
+		// property an answer holds can always be a filter.
 		if !analytics.ValidPropertyKey(key) || len(values) != 1 ||
-			analytics.TooLong(values[0], analytics.MaxPropertyValue) || len(q.Properties) >= 10 {
+			!analytics.ValidPropertyValue(values[0]) || len(q.Properties) >= 10 {
 			fields[name] = "use property.<name>=<value> once per property, at most 10"
 			continue
 		}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,7 +38,7 @@ func archivedError(sv *analytics.Survey) *Error {
 // mail header) and logo_url (an https URL).
 func (in *surveyInput) brandErrors() map[string]string {
 	fields := map[string]string{}
-	if strings.ContainsFunc(in.SenderName, unicode.IsControl) {
+	if analytics.HasControl(in.SenderName) {
 		fields["sender_name"] = "must not contain control characters"
 	}
 	if in.LogoURL != "" {

@@ -35,8 +35,8 @@ type surveyInput struct {
 type widgetInput struct {
 	DelaySeconds           *int     `json:"delay_seconds" validate:"omitempty,min=0,max=3600"`
 	ScrollPercent          *int     `json:"scroll_percent" validate:"omitempty,min=0,max=100"`
-	URLInclude             []string `json:"url_include" validate:"max=20,dive,min=1,max=200"`
-	URLExclude             []string `json:"url_exclude" validate:"max=20,dive,min=1,max=200"`
+	URLInclude             []string `json:"url_include" validate:"max=20,dive,min=1,max=200,nocontrol"`
+	URLExclude             []string `json:"url_exclude" validate:"max=20,dive,min=1,max=200,nocontrol"`
 	SamplePercent          *int     `json:"sample_percent" validate:"omitempty,min=0,max=100"`
 	RecontactDaysAnswered  *int     `json:"recontact_days_answered" validate:"omitempty,min=0,max=3650"`
 	RecontactDaysDismissed *int     `json:"recontact_days_dismissed" validate:"omitempty,min=0,max=3650"`
@@ -85,8 +85,11 @@ func (s *Server) createSurvey(c echo.Context) error {
 
 // newSurvey validates in and builds the survey it describes.
 func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error) {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Question = strings.TrimSpace(in.Question)
+	// Texts are cleaned of control characters (analytics.CleanLine: they
+	// show on one line in the widget, emails and pages); the sender name,
+	// which goes into a mail header, is refused with them instead.
+	in.Name = strings.TrimSpace(analytics.CleanLine(in.Name))
+	in.Question = strings.TrimSpace(analytics.CleanLine(in.Question))
 	in.SenderName = strings.TrimSpace(in.SenderName)
 	in.LogoURL = strings.TrimSpace(in.LogoURL)
 	trimLabels(in.Reasons)

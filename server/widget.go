@@ -104,9 +104,11 @@ func (s *Server) getEligibility(c echo.Context) error {
 	if err := checkOrigin(c, sv); err != nil {
 		return err
 	}
+	// The rules of a stored respondent (Response.Validate), so that any id
+	// an answer was accepted with is accepted here.
 	respondent := c.QueryParam("respondent")
-	if respondent == "" || analytics.TooLong(respondent, analytics.MaxRespondent) {
-		return invalid(map[string]string{"respondent": fmt.Sprintf("is required, at most %d characters", analytics.MaxRespondent)})
+	if respondent == "" || analytics.TooLong(respondent, analytics.MaxRespondent) || analytics.HasControl(respondent) {
+		return invalid(map[string]string{"respondent": fmt.Sprintf("is required, at most %d characters, without control characters", analytics.MaxRespondent)})
 	}
 	if sv.Archived() {
 		c.Response().Header().Set("Cache-Control", "no-store")
@@ -125,7 +127,7 @@ func (s *Server) getEligibility(c echo.Context) error {
 }
 
 type dismissalInput struct {
-	Respondent string `json:"respondent" validate:"max=200"` // analytics.MaxRespondent
+	Respondent string `json:"respondent" validate:"max=200,nocontrol"` // analytics.MaxRespondent
 	ElapsedMS  *int64 `json:"elapsed_ms"`
 }
 
