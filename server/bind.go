@@ -24,7 +24,9 @@ var (
 )
 
 // decodeJSON reads the request body into v strictly: the right content
-// type, one JSON object, no unknown fields. allowText also accepts
+// type, one JSON value (an object, or the array v is), no unknown fields.
+// A body that cannot be read (too slow, shorter than its Content-Length)
+// is answered as such (bodyError), not as malformed JSON. allowText also accepts
 // text/plain, the type browsers may send with navigator.sendBeacon and
 // fetch without a CORS preflight.
 func decodeJSON(c echo.Context, v any, allowText bool) error {
@@ -40,19 +42,38 @@ func decodeJSON(c echo.Context, v any, allowText bool) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var maxErr *http.MaxBytesError
-		switch {
-		case errors.As(err, &maxErr), isEchoTooLarge(err):
-			return newError(http.StatusRequestEntityTooLarge, "request body too large")
-		case errors.Is(err, io.EOF):
-			return jsonError(errEmptyBody)
-		}
-		return jsonError(err)
+		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return jsonError(errTrailingData)
+	// After the value only the end of the body may come; a body that
+	// breaks off here is still the body's failure, not trailing data.
+	_, err = dec.Token()
+	_, broken := bodyErr(err)
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case broken || tooLarge(err):
+		return decodeError(err)
 	}
-	return nil
+	return jsonError(errTrailingData)
+}
+
+// decodeError words a failed Decode: the body's own failures first.
+func decodeError(err error) error {
+	if be, ok := bodyErr(err); ok {
+		return be.apiError()
+	}
+	switch {
+	case tooLarge(err):
+		return newError(http.StatusRequestEntityTooLarge, "request body too large")
+	case errors.Is(err, io.EOF):
+		return jsonError(errEmptyBody)
+	}
+	return jsonError(err)
+}
+
+func tooLarge(err error) bool {
+	var maxErr *http.MaxBytesError
+	return errors.As(err, &maxErr) || isEchoTooLarge(err)
 }
 
 func isEchoTooLarge(err error) bool {

@@ -30,6 +30,23 @@ type Config struct {
 	// endpoints take from everyone together (burst SurveyRateBurst); 0 = off.
 	SurveyRateLimit float64
 	SurveyRateBurst int
+	// AdminRateLimit is the requests per second one client IP may make to
+	// the admin routes, with or without the right key (burst
+	// AdminRateBurst); 0 = off.
+	AdminRateLimit float64
+	AdminRateBurst int
+	// AuthFailures is how many wrong admin keys one client IP may send in a
+	// minute; beyond it the admin routes answer 429 to that IP until the
+	// minute is over. 0 = off.
+	AuthFailures int
+	// WebhookRateLimit is the requests per second one client IP may make to
+	// the SendGrid webhook (burst WebhookRateBurst); 0 = off.
+	WebhookRateLimit float64
+	WebhookRateBurst int
+	// ReadTimeout bounds the reading of a whole request, body included (10 s
+	// of it at most for the headers); a body that arrives slower is answered
+	// 408. Zero means 30 s.
+	ReadTimeout time.Duration
 	// TrustedProxies lists the proxies (IP ranges) whose X-Forwarded-For is
 	// believed; empty means clients connect directly.
 	TrustedProxies []string
@@ -42,6 +59,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.ReminderCheck == 0 {
 		c.ReminderCheck = 10 * time.Minute
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 30 * time.Second
 	}
 }
 
@@ -58,6 +78,18 @@ func (c *Config) Validate() error {
 	}
 	if c.SurveyRateLimit < 0 || (c.SurveyRateLimit > 0 && c.SurveyRateBurst < 1) {
 		return fmt.Errorf("--survey-rate-limit must be >= 0 and --survey-rate-burst >= 1")
+	}
+	if c.AdminRateLimit < 0 || (c.AdminRateLimit > 0 && c.AdminRateBurst < 1) {
+		return fmt.Errorf("--admin-rate-limit must be >= 0 and --admin-rate-burst >= 1")
+	}
+	if c.WebhookRateLimit < 0 || (c.WebhookRateLimit > 0 && c.WebhookRateBurst < 1) {
+		return fmt.Errorf("--webhook-rate-limit must be >= 0 and --webhook-rate-burst >= 1")
+	}
+	if c.AuthFailures < 0 {
+		return fmt.Errorf("--auth-failures must be >= 0")
+	}
+	if c.ReadTimeout < 0 {
+		return fmt.Errorf("--read-timeout must be positive")
 	}
 	if _, err := proxyRanges(c.TrustedProxies); err != nil {
 		return err

@@ -170,6 +170,9 @@ func TestEmailLinks(t *testing.T) {
 		{"GET", "/r/" + tok, 400},
 		{"GET", "/r/not-a-token?s=1", 400},
 		{"POST", "/r/" + expired, 410},
+		{"POST", "/r/" + expired + "/confirm", 410}, // 410 on every link route (issue 12: it was 400 here)
+		{"GET", "/r/" + expired + "/thanks?s=3", 410},
+		{"POST", "/r/not-a-token/confirm", 400},
 		{"GET", "/u/garbage", 400},
 		{"POST", "/r/" + tok + "/confirm", 415},
 	}

@@ -38,6 +38,8 @@ const (
 	CodeNotFound         = "not_found"
 	CodeConflict         = "conflict"
 	CodeMethodNotAllowed = "method_not_allowed"
+	CodeTimeout          = "request_timeout"
+	CodeGone             = "gone"
 	CodeTooLarge         = "payload_too_large"
 	CodeUnsupportedType  = "unsupported_media_type"
 	CodeInvalid          = "invalid"
@@ -55,6 +57,8 @@ var codeByStatus = map[int]string{
 	http.StatusNotFound:              CodeNotFound,
 	http.StatusConflict:              CodeConflict,
 	http.StatusMethodNotAllowed:      CodeMethodNotAllowed,
+	http.StatusRequestTimeout:        CodeTimeout,
+	http.StatusGone:                  CodeGone,
 	http.StatusRequestEntityTooLarge: CodeTooLarge,
 	http.StatusUnsupportedMediaType:  CodeUnsupportedType,
 	http.StatusUnprocessableEntity:   CodeInvalid,
@@ -95,8 +99,11 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		var httpErr *echo.HTTPError
 		var verrs validator.ValidationErrors
 		var fieldErrs analytics.FieldErrors
+		var bodyErr *bodyError
 		switch {
 		case errors.As(err, &apiErr):
+		case errors.As(err, &bodyErr): // before storageUnavailable: net errors of the client look alike
+			apiErr = bodyErr.apiError()
 		case errors.As(err, &verrs):
 			apiErr = invalid(fieldMessages(verrs))
 		case errors.As(err, &fieldErrs):
@@ -210,8 +217,8 @@ func jsonError(err error) *Error {
 		return newError(http.StatusBadRequest, "malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())
 	case errors.As(err, &typ):
 		field := typ.Field
-		if field == "" {
-			return newError(http.StatusBadRequest, "the body must be a JSON object")
+		if field == "" { // the body itself: an object where an array is wanted, or the reverse
+			return newError(http.StatusBadRequest, "the body must be %s", jsonBodyName(typ.Type.Kind().String()))
 		}
 		return invalid(map[string]string{field: "must be " + jsonTypeName(typ.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -220,9 +227,24 @@ func jsonError(err error) *Error {
 	case errors.Is(err, errEmptyBody):
 		return newError(http.StatusBadRequest, "the request body is empty; send a JSON object")
 	case errors.Is(err, errTrailingData):
-		return newError(http.StatusBadRequest, "unexpected data after the JSON object")
+		return newError(http.StatusBadRequest, "unexpected data after the JSON value")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return newError(http.StatusBadRequest, "malformed JSON: the body ends before the JSON value does")
 	}
-	return newError(http.StatusBadRequest, "malformed JSON: %s", err.Error())
+	// Not worded from err: whatever else fails here says nothing the client
+	// can act on, and may name internals.
+	return newError(http.StatusBadRequest, "malformed JSON")
+}
+
+// jsonBodyName names what a body must be.
+func jsonBodyName(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "a JSON array"
+	case "map", "struct":
+		return "a JSON object"
+	}
+	return "JSON " + jsonTypeName(kind)
 }
 
 func jsonTypeName(kind string) string {

@@ -241,9 +241,14 @@ func confirmVersion(shown string, claims emails.Claims, now time.Time) uint64 {
 // confirmLink handles POST /r/:token/confirm, sent by the answer page's
 // script: a person saw the page, so the score is confirmed.
 func (s *Server) confirmLink(c echo.Context) error {
+	// The statuses of the link pages (linkClaims): 410 expired, 400 any
+	// other bad token, 404 a deleted survey, in JSON for the page's script.
 	claims, err := s.emailing.Signer.Verify(c.Param("token"), time.Now())
-	if err != nil {
-		return newError(http.StatusBadRequest, "%v", err)
+	switch {
+	case errors.Is(err, emails.ErrTokenExpired):
+		return newError(http.StatusGone, "this link has expired")
+	case err != nil:
+		return newError(http.StatusBadRequest, "this link is not valid")
 	}
 	sv, ok := s.surveys.Get(claims.SurveyID)
 	if !ok {
@@ -282,7 +287,13 @@ func (s *Server) postLink(c echo.Context) error {
 	t := emails.Texts(sv.Language)
 	form, err := c.FormParams()
 	if err != nil {
-		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
+		status := http.StatusBadRequest
+		if be, ok := bodyErr(err); ok { // 408 for a body too slow
+			status = be.apiError().Status
+		} else if tooLarge(err) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return linkPage(c, status, sv.Language, t.LinkInvalid, "", "", "")
 	}
 	score, ok := parseScore(form.Get("s"))
 	if !ok {

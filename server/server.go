@@ -129,10 +129,15 @@ func (s *Server) newEcho() *echo.Echo {
 	// Set before any rate limiter: see ipExtractor.
 	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(s.log)
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.ReadTimeout = 30 * time.Second
+	// A body slower than ReadTimeout is cut: its read fails, and the
+	// handler answers 408 (markBodyErrors); the write deadline is separate.
+	e.Server.ReadHeaderTimeout = min(10*time.Second, s.cfg.ReadTimeout)
+	e.Server.ReadTimeout = s.cfg.ReadTimeout
 	e.Server.WriteTimeout = 60 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
+	// Before every route's own middleware (body limits wrap the marked
+	// body, so their 413 stays theirs).
+	e.Use(markBodyErrors, responseHeaders)
 	s.routes(e)
 	return e
 }

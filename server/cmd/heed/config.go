@@ -182,6 +182,12 @@ func serveFlags(f *flags, c *Config) {
 	f.integer(&s.RateBurst, "rate-burst", "HEED_RATE_BURST", 60, "burst allowed above --rate-limit")
 	f.float(&s.SurveyRateLimit, "survey-rate-limit", "HEED_SURVEY_RATE_LIMIT", 500, "requests per second per survey on public endpoints, 0 = off")
 	f.integer(&s.SurveyRateBurst, "survey-rate-burst", "HEED_SURVEY_RATE_BURST", 2000, "burst allowed above --survey-rate-limit")
+	f.float(&s.AdminRateLimit, "admin-rate-limit", "HEED_ADMIN_RATE_LIMIT", 50, "requests per second per client IP on admin routes, 0 = off")
+	f.integer(&s.AdminRateBurst, "admin-rate-burst", "HEED_ADMIN_RATE_BURST", 200, "burst allowed above --admin-rate-limit")
+	f.integer(&s.AuthFailures, "auth-failures", "HEED_AUTH_FAILURES", 10, "wrong admin keys per client IP per minute before 429, 0 = off")
+	f.float(&s.WebhookRateLimit, "webhook-rate-limit", "HEED_WEBHOOK_RATE_LIMIT", 20, "requests per second per client IP on the SendGrid webhook, 0 = off")
+	f.integer(&s.WebhookRateBurst, "webhook-rate-burst", "HEED_WEBHOOK_RATE_BURST", 100, "burst allowed above --webhook-rate-limit")
+	f.duration(&s.ReadTimeout, "read-timeout", "HEED_READ_TIMEOUT", 30*time.Second, "longest time to read a request, body included; slower bodies get 408")
 	f.str(&s.DemoAddr, "demo-addr", "HEED_DEMO_ADDR", "127.0.0.1:8081", "address of the demo customer page with --dev --demo")
 	f.list(&s.TrustedProxies, "trusted-proxies", "HEED_TRUSTED_PROXIES", "comma-separated IP ranges of reverse proxies whose X-Forwarded-For is trusted")
 	emailFlags(f, &c.Email)
@@ -204,6 +210,12 @@ func (c *Config) check(f *flags) error {
 		f.check(c.Server.RateLimit == 0 || c.Server.RateBurst >= 1, "rate-burst", "must be at least 1 while --rate-limit is on"),
 		f.check(c.Server.SurveyRateLimit >= 0, "survey-rate-limit", "must be 0 (off) or more"),
 		f.check(c.Server.SurveyRateLimit == 0 || c.Server.SurveyRateBurst >= 1, "survey-rate-burst", "must be at least 1 while --survey-rate-limit is on"),
+		f.check(c.Server.AdminRateLimit >= 0, "admin-rate-limit", "must be 0 (off) or more"),
+		f.check(c.Server.AdminRateLimit == 0 || c.Server.AdminRateBurst >= 1, "admin-rate-burst", "must be at least 1 while --admin-rate-limit is on"),
+		f.check(c.Server.AuthFailures >= 0, "auth-failures", "must be 0 (off) or more"),
+		f.check(c.Server.WebhookRateLimit >= 0, "webhook-rate-limit", "must be 0 (off) or more"),
+		f.check(c.Server.WebhookRateLimit == 0 || c.Server.WebhookRateBurst >= 1, "webhook-rate-burst", "must be at least 1 while --webhook-rate-limit is on"),
+		f.check(c.Server.ReadTimeout > 0, "read-timeout", "must be positive"),
 		f.checkErr(server.CheckTrustedProxies(c.Server.TrustedProxies), "trusted-proxies"),
 	} {
 		if err != nil {
