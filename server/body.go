@@ -43,11 +43,20 @@ func bodyErr(err error) (*bodyError, bool) {
 // bodyErrors: whatever reads the body (JSON, forms, CSV, the webhook), the
 // error handler answers them as the client's fault (408, 400) and not as
 // an outage of the store, whose network errors look alike.
+//
+// The handler's middleware done, the body net/http gave is put back before
+// the answer is written: net/http judges by its type what to do with a
+// body left unread, and a body it does not know (this wrapper, the body
+// limit's) it reads to the end first (up to 256 KiB), where its own it
+// leaves unread when too large or when the client waits for "100
+// Continue". A refused webhook or upload is thus answered at once, unread.
 func markBodyErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &markedBody{r.Body}
+			orig := r.Body
+			r.Body = &markedBody{orig}
+			defer func() { r.Body = orig }()
 		}
 		return next(c)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -97,4 +98,116 @@ func rateLimit(limit float64, burst int, key func(echo.Context) string, what str
 		},
 		DenyHandler: tooMany,
 	})
+}
+
+// authFailures counts wrong credentials per client, so that keys cannot be
+// guessed at the speed of the network: after max failures within a window
+// a client is refused (429) until its window is over. Any auth middleware
+// calls it the same way: Allow before checking a credential, Fail after a
+// wrong one. Memory is bounded: at most maxAuthClients clients are
+// tracked (see forget).
+type authFailures struct {
+	max    int // 0: off
+	window time.Duration
+	now    func() time.Time
+
+	mu      sync.Mutex
+	clients map[string]*failWindow
+	swept   time.Time // the last sweep of forget
+}
+
+// maxAuthClients bounds the clients authFailures remembers.
+const maxAuthClients = 10_000
+
+type failWindow struct {
+	start time.Time
+	n     int
+}
+
+func newAuthFailures(max int, window time.Duration) *authFailures {
+	return &authFailures{max: max, window: window, now: time.Now, clients: map[string]*failWindow{}}
+}
+
+// authClient keys a client: its address, and for IPv6 its /64, which one
+// host usually holds whole (so it cannot walk through its addresses).
+func authClient(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() || addr.Is4In6() {
+		return ip
+	}
+	p, _ := addr.Prefix(64)
+	return p.String()
+}
+
+// Allow reports whether ip may present a credential now, and if not, how
+// long until it may.
+func (a *authFailures) Allow(ip string) (bool, time.Duration) {
+	if a == nil || a.max <= 0 {
+		return true, 0
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w, ok := a.clients[authClient(ip)]
+	if !ok {
+		return true, 0
+	}
+	left := w.start.Add(a.window).Sub(a.now())
+	if left <= 0 || w.n < a.max {
+		return true, 0
+	}
+	return false, left
+}
+
+// Fail records a wrong credential from ip.
+func (a *authFailures) Fail(ip string) {
+	if a == nil || a.max <= 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now, key := a.now(), authClient(ip)
+	w, ok := a.clients[key]
+	if ok && now.Sub(w.start) < a.window {
+		w.n++
+		return
+	}
+	if !ok && len(a.clients) >= maxAuthClients {
+		a.forget(now)
+	}
+	a.clients[key] = &failWindow{start: now, n: 1}
+}
+
+// forget makes room: it drops the windows that are over (at most every
+// quarter window: a sweep reads them all), else any one window. Only a
+// client with more than maxAuthClients addresses gets there, and it could
+// walk through them anyway.
+func (a *authFailures) forget(now time.Time) {
+	if now.Sub(a.swept) >= a.window/4 {
+		a.swept = now
+		for k, w := range a.clients {
+			if now.Sub(w.start) >= a.window {
+				delete(a.clients, k)
+			}
+		}
+	}
+	for k := range a.clients {
+		if len(a.clients) < maxAuthClients {
+			break
+		}
+		delete(a.clients, k)
+	}
+}
+
+// tooManyFailures is the 429 of a client refused by authFailures.
+func tooManyFailures(c echo.Context, wait time.Duration) error {
+	secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
+	c.Response().Header().Set("Retry-After", secs)
+	return newError(http.StatusTooManyRequests, "too many wrong keys from this address; retry after %s s", secs)
+}
+
+// limitAdmin puts the per-IP limit of the admin routes (wrong keys
+// included: it runs before auth) in front of an auth middleware.
+func (s *Server) limitAdmin(auth echo.MiddlewareFunc) echo.MiddlewareFunc {
+	limit := rateLimit(s.cfg.AdminRateLimit, s.cfg.AdminRateBurst, perIP, "from this address")
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return limit(auth(next)) }
 }

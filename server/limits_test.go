@@ -156,3 +156,93 @@ func TestAPIHeaders(t *testing.T) {
 		t.Errorf("email preview CSP %q", csp)
 	}
 }
+
+// TestAuthFailureLimit: after AuthFailures wrong keys in a minute an
+// address gets 429 with Retry-After on every admin route, the right key
+// included (guessing stops); other addresses are not affected, and a
+// request without a key is no guess.
+func TestAuthFailureLimit(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) {
+		c.Server.AuthFailures, c.Server.TrustedProxies = 3, []string{"127.0.0.1"}
+	})
+	from := func(ip, key string) result {
+		return ts.do(t, "GET", "/api/v1/surveys", "", "X-Forwarded-For", ip, "Authorization", key)
+	}
+	for i := 0; i < 5; i++ {
+		if r := from("203.0.113.9", ""); r.status != 401 {
+			t.Fatalf("no key: %d", r.status)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if r := from("203.0.113.9", "Bearer wrong-key-"+itoa(i)); r.status != 401 {
+			t.Fatalf("wrong key %d: %d %s", i, r.status, r.body)
+		}
+	}
+	for _, key := range []string{"Bearer wrong-key-again", "Bearer " + testKey} {
+		r := from("203.0.113.9", key)
+		if r.status != 429 || r.header.Get("Retry-After") == "" || r.json(t)["error"].(map[string]any)["code"] != CodeRateLimited {
+			t.Fatalf("after 3 wrong keys: %d %v %s", r.status, r.header, r.body)
+		}
+	}
+	if r := from("203.0.113.10", "Bearer "+testKey); r.status != 200 {
+		t.Fatalf("another address: %d", r.status)
+	}
+}
+
+// TestAuthFailuresWindow: the window ends, IPv6 clients count by /64, and
+// memory stays bounded whatever the number of clients.
+func TestAuthFailuresWindow(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAuthFailures(2, time.Minute)
+	a.now = func() time.Time { return now }
+	a.Fail("2001:db8::1")
+	a.Fail("2001:db8::2") // the same /64
+	if ok, wait := a.Allow("2001:db8::3"); ok || wait != time.Minute {
+		t.Fatalf("a /64 past its failures: %v %v", ok, wait)
+	}
+	if ok, _ := a.Allow("2001:db8:0:1::1"); !ok {
+		t.Fatal("another /64 refused")
+	}
+	now = now.Add(time.Minute)
+	if ok, _ := a.Allow("2001:db8::1"); !ok {
+		t.Fatal("refused after the window")
+	}
+	for i := 0; i < 3*maxAuthClients; i++ {
+		a.Fail("198.51." + itoa(i/256%256) + "." + itoa(i%256) + "0")
+	}
+	if n := len(a.clients); n > maxAuthClients {
+		t.Fatalf("%d clients tracked", n)
+	}
+}
+
+// TestAdminAndWebhookRateLimits: the admin routes (wrong keys included)
+// and the SendGrid webhook have a per-address limit of their own.
+func TestAdminAndWebhookRateLimits(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) {
+		c.Server.AdminRateLimit, c.Server.AdminRateBurst = 1, 5
+		c.Server.WebhookRateLimit, c.Server.WebhookRateBurst = 1, 5
+	})
+	for _, tt := range []struct {
+		name, method, path, key string
+	}{
+		{"admin, right key", "GET", "/api/v1/surveys", testKey},
+		{"admin, wrong key", "GET", "/api/v1/surveys/x/report", "wrong"},
+		{"webhook", "POST", "/webhooks/sendgrid", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			limited := 0
+			for i := 0; i < 20; i++ {
+				r := ts.do(t, tt.method, tt.path, "", "Authorization", "Bearer "+tt.key)
+				if r.status == 429 {
+					limited++
+					if r.header.Get("Retry-After") == "" {
+						t.Fatalf("429 without Retry-After")
+					}
+				}
+			}
+			if limited == 0 {
+				t.Errorf("20 requests at once, none limited")
+			}
+		})
+	}
+}

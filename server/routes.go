@@ -25,7 +25,7 @@ func (s *Server) routes(e *echo.Echo) {
 	ipLimit := rateLimit(s.cfg.RateLimit, s.cfg.RateBurst, perIP, "from this address")
 	surveyLimit := rateLimit(s.cfg.SurveyRateLimit, s.cfg.SurveyRateBurst, s.perSurvey, "for this survey")
 	public := []echo.MiddlewareFunc{ipLimit, surveyLimit, publicLimit}
-	admin := s.requireAdmin
+	admin := s.limitAdmin(s.requireAdmin) // per-IP limit first, wrong keys included
 	adminLimit := middleware.BodyLimit("1MiB")
 
 	// (Not as the group's middleware: in Echo v4 that adds catch-all routes
@@ -86,7 +86,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(getHead, "/r/:token/thanks", s.getThanks, linkLimit...)
 	e.Match(getHead, "/u/:token", s.getUnsubscribe, linkLimit...)
 	e.POST("/u/:token", s.postUnsubscribe, linkLimit...)
-	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, middleware.BodyLimit("5MiB"))
+	webhookLimit := rateLimit(s.cfg.WebhookRateLimit, s.cfg.WebhookRateBurst, perIP, "from this address")
+	e.POST("/webhooks/sendgrid", s.postSendGridWebhook, webhookLimit, middleware.BodyLimit(webhookBodyLimit))
 	if s.cfg.Dev && s.emailing.Outbox != nil {
 		e.Match(getHead, "/dev/outbox", s.getOutbox)
 		e.Match(getHead, "/dev/outbox/:file", s.getOutboxMessage)

@@ -62,6 +62,8 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
+	// authFailures limits wrong admin keys per client (limits.go).
+	authFailures *authFailures
 
 	ln           net.Listener
 	demo         *http.Server
@@ -93,17 +95,18 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      deps.Log,
-		store:    deps.Store,
-		surveys:  deps.Surveys,
-		writer:   deps.Writer,
-		emailing: deps.Emailing,
-		alerts:   deps.Alerts,
-		digests:  deps.Digests,
-		validate: newValidator(),
-		site:     site,
-		serveErr: make(chan error, 1),
+		cfg:          cfg,
+		log:          deps.Log,
+		store:        deps.Store,
+		surveys:      deps.Surveys,
+		writer:       deps.Writer,
+		emailing:     deps.Emailing,
+		alerts:       deps.Alerts,
+		digests:      deps.Digests,
+		validate:     newValidator(),
+		site:         site,
+		authFailures: newAuthFailures(cfg.AuthFailures, time.Minute),
+		serveErr:     make(chan error, 1),
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
