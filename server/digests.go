@@ -71,6 +71,7 @@ func (s *Server) getDigestPreview(c echo.Context) error {
 	}
 	c.Response().Header().Set("X-Email-Subject", r.Subject)
 	c.Response().Header().Set("Cache-Control", "no-store")
+	setEmailPreviewHeaders(c)
 	if c.QueryParam("format") == "text" {
 		return c.String(http.StatusOK, r.Text)
 	}

@@ -25,3 +25,13 @@ func responseHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// setEmailPreviewHeaders marks an email shown as HTML on Heed's own origin
+// (the survey email, the digest): no script may run in it, no site may
+// frame it. Its images are inline (data:), on https hosts (a logo), or
+// Heed's own (the digest's chart).
+func setEmailPreviewHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data: https:; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+}

@@ -87,6 +87,7 @@ func setPageHeaders(c echo.Context) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY") // frame-ancestors, for browsers without CSP 2
 }
 
 // linkClaims verifies the token of a link; a bad one gets a friendly page

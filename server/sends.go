@@ -128,7 +128,7 @@ func (s *Server) getEmailPreview(c echo.Context) error {
 	}
 	c.Response().Header().Set("X-Email-Subject", r.Subject)
 	// The email as HTML on Heed's own origin: no script may run in it.
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	setEmailPreviewHeaders(c)
 	if c.QueryParam("format") == "text" {
 		return c.String(http.StatusOK, r.Text)
 	}

@@ -110,6 +110,7 @@ func (s *Server) getSiteFile(c echo.Context) error {
 	}
 	if strings.HasPrefix(f.contentType, "text/html") {
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	}
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.etag) {
