@@ -14,37 +14,84 @@ func (s *Server) getHealth(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// getReady answers 200 when ClickHouse is reachable, migrations are applied
-// and surveys are loaded; otherwise 503 with the failing checks in fields.
-func (s *Server) getReady(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+// readiness is what /readyz found: per failing check a reason code (all
+// anyone may see) and the details (for the admin key only: error texts name
+// hosts, versions and sizes).
+type readiness struct {
+	codes   map[string]string
+	details map[string]string
+}
+
+// Reason codes of /readyz, by check.
+const (
+	notReachable = "unreachable"
+	notMigrated  = "migrations_pending"
+	notChecked   = "migrations_unknown"
+	notLoaded    = "not_loaded"
+	flushFailing = "flush_failing"
+)
+
+// readyzTimeout bounds the checks of one /readyz.
+const readyzTimeout = 2 * time.Second
+
+func (s *Server) readiness(ctx context.Context) readiness {
+	ctx, cancel := context.WithTimeout(ctx, readyzTimeout)
 	defer cancel()
-	failed := map[string]string{}
+	r := readiness{codes: map[string]string{}, details: map[string]string{}}
+	fail := func(check, code, detail string) { r.codes[check], r.details[check] = code, detail }
 	if err := s.store.Ping(ctx); err != nil {
-		failed["clickhouse"] = err.Error()
+		fail("clickhouse", notReachable, err.Error())
 	} else if !s.migrated.Load() {
 		switch n, err := s.store.MigrationsPending(ctx); {
 		case err != nil:
-			failed["migrations"] = err.Error()
+			fail("migrations", notChecked, err.Error())
 		case n > 0:
-			failed["migrations"] = "migrations pending: run `heed migrate`"
+			fail("migrations", notMigrated, "migrations pending: run `heed migrate`")
 		default:
 			s.migrated.Store(true)
 		}
 	}
 	if !s.surveys.Loaded() {
-		failed["surveys"] = "surveys not loaded from ClickHouse yet"
+		fail("surveys", notLoaded, "surveys not loaded from ClickHouse yet")
+	}
+	if err := s.writer.LastError(); err != nil {
+		_, spoolBytes := s.writer.Backlog()
+		fail("writer", flushFailing, fmt.Sprintf("last flush to ClickHouse failed (%v); %d bytes wait in the spool and will be written when it recovers", err, spoolBytes))
+	}
+	return r
+}
+
+// getReady handles /readyz: 200 when ClickHouse is reachable, migrations
+// are applied, surveys are loaded and the writer flushes; otherwise 503
+// naming each failing check with a reason code. It is public, so it says
+// no more: the ClickHouse version, the backlog and the error texts come
+// only with the admin key (Authorization, checked by the admin routes'
+// own middleware, wrong keys counted).
+func (s *Server) getReady(c echo.Context) error {
+	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
+		return s.limitAdmin(s.requireAdmin)(s.getReadyDetails)(c)
+	}
+	r := s.readiness(c.Request().Context())
+	if len(r.codes) > 0 {
+		return notReady(r.codes)
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// getReadyDetails is /readyz for an admin.
+func (s *Server) getReadyDetails(c echo.Context) error {
+	r := s.readiness(c.Request().Context())
+	if len(r.codes) > 0 {
+		return notReady(r.details)
 	}
 	rows, spoolBytes := s.writer.Backlog()
-	if err := s.writer.LastError(); err != nil {
-		failed["writer"] = fmt.Sprintf("last flush to ClickHouse failed (%v); %d bytes wait in the spool and will be written when it recovers", err, spoolBytes)
-	}
-	if len(failed) > 0 {
-		e := newError(http.StatusServiceUnavailable, "not ready")
-		e.Code = CodeNotReady
-		e.Fields = failed
-		return e
-	}
 	version, _ := s.store.ServerVersion()
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "clickhouse_version": version, "pending_responses": rows, "spool_bytes": spoolBytes})
+}
+
+func notReady(fields map[string]string) *Error {
+	e := newError(http.StatusServiceUnavailable, "not ready")
+	e.Code = CodeNotReady
+	e.Fields = fields
+	return e
 }

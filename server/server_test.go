@@ -339,8 +339,15 @@ func testHealthAndSite(t *testing.T, ts *testServer) {
 	if r := ts.do(t, "GET", "/healthz", ""); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
 	}
-	if r := ts.do(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" || r.json(t)["clickhouse_version"] == "" {
+	// Public: ready or not, nothing more; the details with the admin key.
+	if r := ts.do(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" || len(r.json(t)) != 1 {
 		t.Fatalf("readyz %d %s", r.status, r.body)
+	}
+	if r := ts.admin(t, "GET", "/readyz", ""); r.status != 200 || r.json(t)["status"] != "ready" || r.json(t)["clickhouse_version"] == nil {
+		t.Fatalf("readyz with the key %d %s", r.status, r.body)
+	}
+	if r := ts.do(t, "GET", "/readyz", "", "Authorization", "Bearer wrong"); r.status != 401 {
+		t.Fatalf("readyz with a wrong key %d %s", r.status, r.body)
 	}
 	r := ts.do(t, "GET", "/", "")
 	if r.status != 200 || !strings.Contains(string(r.body), "data-survey=") || r.header.Get("ETag") == "" {
@@ -372,8 +379,15 @@ func TestNotReady(t *testing.T) {
 	if r.status != 503 {
 		t.Fatalf("readyz %d", r.status)
 	}
-	if f := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); f["clickhouse"] == nil || f["surveys"] == nil {
+	// Public: reason codes only, no address or error text.
+	if f := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); f["clickhouse"] != "unreachable" || f["surveys"] != "not_loaded" {
 		t.Fatalf("readyz fields = %v", f)
+	}
+	if strings.Contains(string(r.body), "127.0.0.1") || strings.Contains(string(r.body), "dial") {
+		t.Fatalf("internals in the public readyz: %s", r.body)
+	}
+	if r := ts.admin(t, "GET", "/readyz", ""); r.status != 503 || !strings.Contains(string(r.body), "127.0.0.1:1") {
+		t.Fatalf("readyz with the key: %d %s", r.status, r.body)
 	}
 	if r := ts.do(t, "POST", "/api/v1/surveys/any/responses", `{"score":1}`); r.status != 503 {
 		t.Fatalf("response while not loaded: %d %s", r.status, r.body)
