@@ -141,7 +141,7 @@ func (s *Server) oneCase(c echo.Context) (*analytics.Survey, analytics.Case, err
 	raw := c.Param("response_id")
 	id, err := uuid.Parse(raw)
 	if err != nil || id == uuid.Nil {
-		return nil, analytics.Case{}, newError(http.StatusNotFound, "no response %q in survey %q", raw, sv.ID)
+		return nil, analytics.Case{}, newError(http.StatusNotFound, "no response %s in survey %q", shown(raw), sv.ID)
 	}
 	ctx := c.Request().Context()
 	a, err := s.store.CaseAnswer(ctx, sv.ID, id)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -270,4 +271,16 @@ func storageUnavailable(err error) bool {
 	return errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, driver.ErrBadConn)
+}
+
+// maxShown bounds what of a client's value an error message repeats: a
+// 404 need not send a 120 KB id back.
+const maxShown = 80
+
+// shown quotes v for an error message, cut to maxShown characters.
+func shown(v string) string {
+	if analytics.TooLong(v, maxShown) {
+		return strconv.Quote(string([]rune(v)[:maxShown])) + "..."
+	}
+	return strconv.Quote(v)
 }

@@ -206,6 +206,28 @@ func (ts *testServer) do(t *testing.T, method, path, body string, headers ...str
 	return result{resp.StatusCode, resp.Header, b}
 }
 
+// doNoFatal is do for other goroutines than the test's: a failure to
+// send is status 0.
+func (ts *testServer) doNoFatal(method, path, body string, headers ...string) result {
+	req, err := http.NewRequest(method, ts.url+path, strings.NewReader(body))
+	if err != nil {
+		return result{}
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return result{body: []byte(err.Error())}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, resp.Header, b}
+}
+
 func (ts *testServer) admin(t *testing.T, method, path, body string) result {
 	t.Helper()
 	return ts.do(t, method, path, body, "Authorization", "Bearer "+testKey)

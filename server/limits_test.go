@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -91,10 +93,15 @@ func TestConfigRejectsBadProxies(t *testing.T) {
 
 // TestSurveyLimiterBounded: the per-survey limiter keys only surveys that
 // exist, so unknown ids, however many and however long, cannot grow the
-// heap (issue 12: 300 requests of unique 120 KB ids).
+// heap (issue 12: 300 requests of unique 120 KB ids); nor can they through
+// any other route that takes an id or a token, public or admin, with every
+// limiter on.
 func TestSurveyLimiterBounded(t *testing.T) {
 	ts := newFakeServer(t, func(c *testConfig) {
 		c.Server.SurveyRateLimit, c.Server.SurveyRateBurst = 1000, 1000
+		c.Server.RateLimit, c.Server.RateBurst = 1000, 1000
+		c.Server.AdminRateLimit, c.Server.AdminRateBurst = 1000, 1000
+		c.Server.AuthFailures = 10
 	})
 	id := ts.createSurvey(t, shopSurvey)
 	heap := func() uint64 {
@@ -103,16 +110,55 @@ func TestSurveyLimiterBounded(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.HeapAlloc
 	}
-	before := heap()
 	pad := strings.Repeat("x", 120<<10)
-	for i := 0; i < 300; i++ {
-		r := ts.do(t, "POST", "/api/v1/surveys/"+itoa(i)+pad+"/dismissals", `{}`)
-		if r.status != 404 {
-			t.Fatalf("an unknown survey: %d %.200s", r.status, r.body)
-		}
-	}
-	if grew := int64(heap()) - int64(before); grew > 16<<20 {
-		t.Errorf("the heap grew %d MB after 300 unknown 120 KB ids", grew>>20)
+	for _, tt := range []struct {
+		name, method, body string
+		path               func(unique string) string
+		admin              bool
+		status             int
+	}{
+		{"dismissals", "POST", `{}`, func(u string) string { return "/api/v1/surveys/" + u + "/dismissals" }, false, 404},
+		{"responses", "POST", `{"score":9}`, func(u string) string { return "/api/v1/surveys/" + u + "/responses" }, false, 404},
+		{"widget config", "GET", "", func(u string) string { return "/api/v1/surveys/" + u + "/widget" }, false, 404},
+		{"eligibility", "GET", "", func(u string) string { return "/api/v1/surveys/" + u + "/eligibility?respondent=a" }, false, 404},
+		{"preflight", "OPTIONS", "", func(u string) string { return "/api/v1/surveys/" + u + "/responses" }, false, 404},
+		{"score link", "GET", "", func(u string) string { return "/r/" + u + "?s=9" }, false, 400},
+		{"confirm", "POST", `{"s":9}`, func(u string) string { return "/r/" + u + "/confirm" }, false, 400},
+		{"unsubscribe", "POST", "", func(u string) string { return "/u/" + u }, false, 400},
+		{"report", "GET", "", func(u string) string { return "/api/v1/surveys/" + u + "/report" }, true, 404},
+		{"case", "GET", "", func(u string) string { return "/api/v1/surveys/" + id + "/cases/" + u }, true, 404},
+		{"contact", "GET", "", func(u string) string { return "/api/v1/contacts/" + u }, true, 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := heap()
+			// Ten clients at once: each request is a 120 KB upload, and
+			// one after the other they wait on the network.
+			var wg sync.WaitGroup
+			bad := make(chan string, 300)
+			for w := 0; w < 10; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := w; i < 300; i += 10 {
+						headers := []string{}
+						if tt.admin {
+							headers = []string{"Authorization", "Bearer " + testKey}
+						}
+						if r := ts.doNoFatal(tt.method, tt.path(itoa(i)+pad), tt.body, headers...); r.status != tt.status {
+							bad <- fmt.Sprintf("%d %.200s", r.status, r.body)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(bad)
+			for b := range bad {
+				t.Fatalf("an unknown id: %s", b)
+			}
+			if grew := int64(heap()) - int64(before); grew > 16<<20 {
+				t.Errorf("the heap grew %d MB after 300 unknown 120 KB ids", grew>>20)
+			}
+		})
 	}
 	// A real survey still has its own budget.
 	if r := ts.do(t, "POST", "/api/v1/surveys/"+id+"/responses", `{"score":9}`); r.status != 202 {

@@ -95,7 +95,7 @@ func (s *Server) getSend(c echo.Context) error {
 	ctx := c.Request().Context()
 	send, err := s.store.GetSend(ctx, c.Param("id"))
 	if errors.Is(err, analytics.ErrNotFound) {
-		return newError(http.StatusNotFound, "no send with id %q", c.Param("id"))
+		return newError(http.StatusNotFound, "no send with id %s", shown(c.Param("id")))
 	}
 	if err != nil {
 		return err

@@ -97,7 +97,7 @@ func (s *Server) getSiteFile(c echo.Context) error {
 		f, ok = (*s.site)[p+".html"] // /docs -> /docs.html
 	}
 	if !ok {
-		return newError(http.StatusNotFound, "no such page: %s", p)
+		return newError(http.StatusNotFound, "no such page: %s", shown(p))
 	}
 	h := c.Response().Header()
 	h.Set("ETag", f.etag)

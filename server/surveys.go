@@ -179,7 +179,7 @@ func (s *Server) survey(c echo.Context) (*analytics.Survey, error) {
 	if !s.surveys.Loaded() {
 		return nil, newError(http.StatusServiceUnavailable, "surveys are not loaded yet (ClickHouse unreachable?); retry shortly")
 	}
-	return nil, newError(http.StatusNotFound, "no survey with id %q", id)
+	return nil, newError(http.StatusNotFound, "no survey with id %s", shown(id))
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
