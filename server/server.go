@@ -62,6 +62,8 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
+	team     *team       // accounts and API keys (team.go)
+	access   routeAccess // what each route asks of its caller (access.go)
 
 	ln           net.Listener
 	demo         *http.Server
@@ -103,12 +105,17 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		digests:  deps.Digests,
 		validate: newValidator(),
 		site:     site,
+		team:     newTeam(deps.Store),
+		access:   routeAccess{},
 		serveErr: make(chan error, 1),
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.loadSurveys(ctx); err != nil {
 		s.log.Warn("surveys not loaded yet; retrying in the background", "err", err)
+	}
+	if err := s.loadTeam(ctx); err != nil {
+		s.log.Warn("accounts and keys not loaded yet; retrying in the background", "err", err)
 	}
 	if cfg.Demo {
 		if err := s.ensureDemoSurvey(ctx); err != nil {
@@ -118,6 +125,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}
 	s.echo = s.newEcho()
 	s.background(s.refreshSurveys)
+	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
 	return s, nil
 }
