@@ -240,23 +240,13 @@ func (s *Server) createAccount(c echo.Context) error {
 	if err := s.bindValid(c, &in); err != nil {
 		return err
 	}
-	email, err := analytics.NormalizeEmail(in.Email)
-	fields := map[string]string{}
-	if err != nil {
-		fields["email"] = "is not an email address"
-	}
-	if err := accountRole(in.Role); err != nil {
-		fields["role"] = err.Error()
-	}
+	a, fields := NewAccount(in.Email, in.Name, in.Role, caller(c).actor())
 	if len(fields) > 0 {
 		return invalid(fields)
 	}
-	if _, ok := s.team.accountByEmail(email); ok {
-		return newError(http.StatusConflict, "%s has an account already", email)
+	if _, ok := s.team.accountByEmail(a.Email); ok {
+		return newError(http.StatusConflict, "%s has an account already", a.Email)
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	a := analytics.Account{ID: strings.ToLower(randomToken(9)), Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role,
-		InvitedBy: caller(c).actor(), CreatedAt: now, UpdatedAt: now}
 	if err := s.store.SaveAccount(c.Request().Context(), a); err != nil {
 		return err
 	}
@@ -266,6 +256,22 @@ func (s *Server) createAccount(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, a)
+}
+
+// NewAccount checks an invitation (POST /api/v1/accounts, `heed accounts
+// add`) and builds its account; fields says what is wrong.
+func NewAccount(email, name string, role analytics.Role, by string) (analytics.Account, map[string]string) {
+	fields := map[string]string{}
+	addr, err := analytics.NormalizeEmail(email)
+	if err != nil {
+		fields["email"] = "is not an email address"
+	}
+	if err := accountRole(role); err != nil {
+		fields["role"] = err.Error()
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	return analytics.Account{ID: strings.ToLower(randomToken(9)), Email: addr, Name: strings.TrimSpace(name), Role: role,
+		InvitedBy: by, CreatedAt: now, UpdatedAt: now}, fields
 }
 
 // accountRole checks a role for an account: ingest is for API keys.

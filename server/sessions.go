@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,8 +28,11 @@ const (
 	// linkTTL is how long an emailed sign-in link works; inviteTTL an
 	// invitation's.
 	linkTTL   = 15 * time.Minute
-	inviteTTL = 7 * 24 * time.Hour
+	inviteTTL = InviteTTL
 )
+
+// InviteTTL is how long an invitation's link works.
+const InviteTTL = 7 * 24 * time.Hour
 
 // Password rules: long enough to resist guessing, short enough that
 // hashing one is cheap.
@@ -148,14 +152,20 @@ var linkMu sync.Mutex
 
 // newSignInLink stores a one-time link for a and returns its URL.
 func (s *Server) newSignInLink(ctx context.Context, a analytics.Account, ttl time.Duration) (string, error) {
+	return SignInLink(ctx, s.store, s.emailing.BaseURL, a, ttl)
+}
+
+// SignInLink stores a one-time sign-in link for a, valid for ttl, and
+// returns its URL on Heed at baseURL (`heed accounts add` prints one).
+func SignInLink(ctx context.Context, store analytics.AccountStore, baseURL string, a analytics.Account, ttl time.Duration) (string, error) {
 	token := randomToken(32)
 	now := time.Now().UTC().Truncate(time.Second)
 	t := analytics.AuthToken{Hash: hashToken(token), Kind: analytics.TokenLink, AccountID: a.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.store.SaveAuthToken(ctx, t); err != nil {
+	if err := store.SaveAuthToken(ctx, t); err != nil {
 		return "", fmt.Errorf("create the sign-in link: %w", err)
 	}
 	// In the fragment: it never reaches a server log or a Referer.
-	return s.emailing.BaseURL + "/dashboard.html#signin=" + token, nil
+	return strings.TrimRight(baseURL, "/") + "/dashboard.html#signin=" + token, nil
 }
 
 // useSignInLink spends a link: the account it signs in.

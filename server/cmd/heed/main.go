@@ -64,6 +64,12 @@ Usage:
                          email a survey (resumable: run it again after Ctrl-C)
   heed send --remind SEND_ID
                          remind those who have not answered
+  heed accounts add EMAIL --role admin|manager|viewer [--name NAME]
+                         add a person; prints their one-time sign-in link
+  heed accounts list     the people who can sign in
+  heed keys create --name NAME --role admin|manager|viewer|ingest [--surveys ID,...]
+                         an API key for a machine (printed once)
+  heed keys list | heed keys revoke KEY_ID
   heed version           print the version
 `
 
@@ -96,6 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "send":
 		return sendCmd(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "accounts":
+		return accountsCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "heed", version)
 		return nil
