@@ -156,3 +156,45 @@ func wantError(t *testing.T, what string, got result, status int) {
 		t.Errorf("%s: not an API error: %s", what, got.body)
 	}
 }
+
+// docsAccess is how docs.html names each access level.
+var docsAccess = map[access]string{accessRead: "Viewer", accessManage: "Manager", accessIngest: "Ingest, manager",
+	accessAdmin: "Admin", accessSignedIn: "Signed in"}
+
+var docsRow = regexp.MustCompile(`<tr><td><code>([A-Z]+)</code></td><td>(?:<a href="#[a-z0-9-]+">)?<code>([^<?]+)[^<]*</code>(?:</a>)?</td><td>([^<]+)</td>`)
+
+// TestDocsRouteTable: the table of routes in docs.html lists every API
+// route with the access the server asks for, and nothing that is not a
+// route.
+func TestDocsRouteTable(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) { c.Server.Dev = true })
+	r := ts.do(t, "GET", "/docs.html", "")
+	documented := map[string]bool{}
+	for _, m := range docsRow.FindAllStringSubmatch(string(r.body), -1) {
+		key := m[1] + " " + m[2]
+		documented[key] = true
+		a, ok := ts.access[key]
+		switch {
+		case !ok:
+			t.Errorf("docs list %s, which is no route", key)
+		case a == accessPublic:
+			if m[3] == "Admin" || m[3] == "Viewer" || m[3] == "Manager" || m[3] == "Ingest" {
+				t.Errorf("docs say %s needs %s; it is public", key, m[3])
+			}
+		case docsAccess[a] != m[3]:
+			t.Errorf("docs say %s needs %q; the server asks for %q", key, m[3], docsAccess[a])
+		}
+	}
+	if len(documented) < 40 {
+		t.Fatalf("only %d routes found in the docs table", len(documented))
+	}
+	for key, a := range ts.access {
+		method, path, _ := strings.Cut(key, " ")
+		if method == "HEAD" || method == "OPTIONS" || path == "/*" {
+			continue
+		}
+		if !documented[key] {
+			t.Errorf("docs lack %s (%s)", key, a)
+		}
+	}
+}
