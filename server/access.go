@@ -249,3 +249,31 @@ func (s *Server) bearer(key string) *principal {
 func notLoaded() error {
 	return newError(http.StatusServiceUnavailable, "accounts are not loaded yet (ClickHouse unreachable?); retry shortly")
 }
+
+// optionalKey lets a backend post answers with a key: a key with access a
+// (and, if limited, to this survey) marks the request as the key's, so
+// unlessKeyed skips the per-address limits meant for browsers; a key sent
+// but wrong is a 401, never a silent fall back to anonymous.
+func (s *Server) optionalKey(a access) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+				return next(c)
+			}
+			return s.require(a)(next)(c)
+		}
+	}
+}
+
+// unlessKeyed applies mw to anonymous requests only.
+func unlessKeyed(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		limited := mw(next)
+		return func(c echo.Context) error {
+			if caller(c) != nil {
+				return next(c)
+			}
+			return limited(c)
+		}
+	}
+}

@@ -241,3 +241,44 @@ func TestAPIKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestKeyPostsAnswers: a backend posting answers with an ingest key
+// is not held to the per-address limit meant for browsers; a key of
+// another role, of another survey, or a wrong one is refused, never taken
+// as anonymous.
+func TestIngestKeyPostsAnswers(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) { c.Server.RateLimit, c.Server.RateBurst = 0.01, 1 })
+	sv := ts.createSurvey(t, `{"name":"A","question":"Q?"}`)
+	other := ts.createSurvey(t, `{"name":"B","question":"Q?"}`)
+	keyOf := func(role, surveys string) string {
+		r := ts.admin(t, "POST", "/api/v1/keys", `{"name":"k","role":"`+role+`","surveys":[`+surveys+`]}`)
+		if r.status != http.StatusCreated {
+			t.Fatalf("key: %d %s", r.status, r.body)
+		}
+		return r.json(t)["key"].(string)
+	}
+	ingest, viewer, elsewhere := keyOf("ingest", ""), keyOf("viewer", ""), keyOf("ingest", `"`+other+`"`)
+	post := func(key string) int {
+		h := []string{}
+		if key != "" {
+			h = []string{"Authorization", "Bearer " + key}
+		}
+		return ts.do(t, "POST", "/api/v1/surveys/"+sv+"/responses", `{"score":9}`, h...).status
+	}
+	if got := post(""); got != http.StatusAccepted {
+		t.Fatalf("first anonymous answer: %d", got)
+	}
+	if got := post(""); got != http.StatusTooManyRequests {
+		t.Errorf("second anonymous answer: %d, want 429", got)
+	}
+	for i := range 5 {
+		if got := post(ingest); got != http.StatusAccepted {
+			t.Errorf("answer %d with the ingest key: %d", i, got)
+		}
+	}
+	for key, want := range map[string]int{viewer: http.StatusForbidden, elsewhere: http.StatusForbidden, "heed_nope_nope": http.StatusUnauthorized} {
+		if got := post(key); got != want {
+			t.Errorf("answer with key %.12s…: %d, want %d", key, got, want)
+		}
+	}
+}

@@ -60,7 +60,10 @@ func (s *Server) routes(e *echo.Echo) {
 	s.add(api, mPatch, "/surveys/:id/cases/:response_id", manage, s.patchCase, middleware.BodyLimit("64KiB"))
 
 	// Public: answers and the website widget (CORS by allowed_origins).
-	s.add(api, mPost, "/surveys/:id/responses", accessPublic, s.createResponse, public...)
+	// A backend may post answers with an ingest key: the per-address and
+	// per-survey limits meant for browsers do not apply to it.
+	s.add(api, mPost, "/surveys/:id/responses", accessPublic, s.createResponse,
+		s.optionalKey(accessIngest), unlessKeyed(ipLimit), unlessKeyed(surveyLimit), publicLimit)
 	s.add(api, mPost, "/surveys/:id/dismissals", accessPublic, s.createDismissal, public...)
 	s.add(api, mGet, "/surveys/:id/widget", accessPublic, s.getWidgetConfig, ipLimit)
 	s.add(api, mGet, "/surveys/:id/eligibility", accessPublic, s.getEligibility, public...)
