@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -285,7 +286,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.Join(err, shutdown())
 	}
 	if cfg.Server.Dev {
-		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n", srv.Addr(), cfg.Server.AdminKey)
+		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key (the bootstrap key): %s\n", srv.Addr(), cfg.Server.AdminKey)
+		fmt.Fprintf(m.Stdout, "Sign in to the dashboard with it: http://%s/dashboard.html#key=%s\n", srv.Addr(), url.QueryEscape(cfg.Server.AdminKey))
+		fmt.Fprintf(m.Stdout, "Then invite people in Team (their links arrive in the outbox), or: bin/heed accounts add you@example.com --role admin\n")
 		if u := srv.DemoURL(); u != "" {
 			fmt.Fprintf(m.Stdout, "Demo customer site (embeds the widget): %s\n", u)
 		}
