@@ -1,10 +1,12 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var signInLink = regexp.MustCompile(`/dashboard\.html#signin=([A-Za-z0-9_-]+)`)
@@ -280,5 +282,33 @@ func TestIngestKeyPostsAnswers(t *testing.T) {
 		if got := post(key); got != want {
 			t.Errorf("answer with key %.12s…: %d, want %d", key, got, want)
 		}
+	}
+}
+
+// TestKeyUsesWritten: a key's use is written by the team's flush, so that
+// another instance (a fresh load) sees when it was last used; a failed
+// write keeps the use for the next flush.
+func TestKeyUsesWritten(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	r := ts.admin(t, "POST", "/api/v1/keys", `{"name":"k","role":"viewer"}`)
+	key := r.json(t)["key"].(string)
+	if r := ts.do(t, "GET", "/api/v1/surveys", "", "Authorization", "Bearer "+key); r.status != http.StatusOK {
+		t.Fatalf("use the key: %d %s", r.status, r.body)
+	}
+	other := newTeam(ts.fake)
+	ts.fake.Err = errors.New("down")
+	if err := ts.team.flushUses(t.Context()); err == nil {
+		t.Fatal("flush with the store down: no error")
+	}
+	ts.fake.Err = nil
+	if err := ts.team.flushUses(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	keys := other.listKeys()
+	if len(keys) != 1 || keys[0].LastUsedAt.IsZero() || time.Since(keys[0].LastUsedAt) > 2*time.Minute {
+		t.Errorf("another instance sees %+v", keys)
 	}
 }
