@@ -180,5 +180,6 @@ type Store interface {
 	ChurnStore
 	DigestStore
 	CaseStore
+	AccountStore
 	Health
 }

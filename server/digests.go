@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -148,6 +149,7 @@ func (s *Server) sendDigest(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	s.audit(c, analytics.AuditEntry{Action: "digest.test_send", Target: sv.ID, Detail: fmt.Sprintf("%d recipients", len(to))})
 	return c.JSON(http.StatusOK, digestSendResult{SurveyID: sv.ID, Period: p.ID(), From: p.Start.Format(time.DateOnly),
 		To: p.End.Format(time.DateOnly), SentTo: to, Test: true})
 }

@@ -24,11 +24,11 @@ type readiness struct {
 
 // Reason codes of /readyz, by check.
 const (
-	notReachable = "unreachable"
-	notMigrated  = "migrations_pending"
-	notChecked   = "migrations_unknown"
-	notLoaded    = "not_loaded"
-	flushFailing = "flush_failing"
+	notReachable     = "unreachable"
+	notMigrated      = "migrations_pending"
+	notChecked       = "migrations_unknown"
+	surveysNotLoaded = "not_loaded"
+	flushFailing     = "flush_failing"
 )
 
 // readyzTimeout bounds the checks of one /readyz.
@@ -52,7 +52,7 @@ func (s *Server) readiness(ctx context.Context) readiness {
 		}
 	}
 	if !s.surveys.Loaded() {
-		fail("surveys", notLoaded, "surveys not loaded from ClickHouse yet")
+		fail("surveys", surveysNotLoaded, "surveys not loaded from ClickHouse yet")
 	}
 	if err := s.writer.LastError(); err != nil {
 		_, spoolBytes := s.writer.Backlog()
@@ -65,11 +65,11 @@ func (s *Server) readiness(ctx context.Context) readiness {
 // are applied, surveys are loaded and the writer flushes; otherwise 503
 // naming each failing check with a reason code. It is public, so it says
 // no more: the ClickHouse version, the backlog and the error texts come
-// only with the admin key (Authorization, checked by the admin routes'
-// own middleware, wrong keys counted).
+// only to an admin's key (Authorization, checked as on the admin routes,
+// wrong keys counted).
 func (s *Server) getReady(c echo.Context) error {
 	if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
-		return s.limitAdmin(s.requireAdmin)(s.getReadyDetails)(c)
+		return s.keyedLimit(s.require(accessAdmin)(s.getReadyDetails))(c)
 	}
 	r := s.readiness(c.Request().Context())
 	if len(r.codes) > 0 {

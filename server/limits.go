@@ -198,16 +198,30 @@ func (a *authFailures) forget(now time.Time) {
 	}
 }
 
-// tooManyFailures is the 429 of a client refused by authFailures.
-func tooManyFailures(c echo.Context, wait time.Duration) error {
+// failedAuth counts a failed sign-in or wrong key of the caller's
+// address.
+func (s *Server) failedAuth(c echo.Context) { s.authFailures.Fail(c.RealIP()) }
+
+// authBlocked is the 429 (with Retry-After) of an address past its failed
+// attempts, checked before any credential is looked at: guessing stops,
+// right credential or not.
+func (s *Server) authBlocked(c echo.Context) error {
+	ok, wait := s.authFailures.Allow(c.RealIP())
+	if ok {
+		return nil
+	}
 	secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
 	c.Response().Header().Set("Retry-After", secs)
-	return newError(http.StatusTooManyRequests, "too many wrong keys from this address; retry after %s s", secs)
+	return newError(http.StatusTooManyRequests, "too many failed sign-ins or wrong keys from this address; retry after %s s", secs)
 }
 
-// limitAdmin puts the per-IP limit of the admin routes (wrong keys
-// included: it runs before auth) in front of an auth middleware.
-func (s *Server) limitAdmin(auth echo.MiddlewareFunc) echo.MiddlewareFunc {
-	limit := rateLimit(s.cfg.AdminRateLimit, s.cfg.AdminRateBurst, perIP, "from this address")
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return limit(auth(next)) }
+// authGate is authBlocked as middleware, for the routes that check a
+// credential themselves (sign-in).
+func (s *Server) authGate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.authBlocked(c); err != nil {
+			return err
+		}
+		return next(c)
+	}
 }

@@ -79,6 +79,7 @@ func (s *Server) createSend(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"send_id": send.ID, "dry_run": true, "summary": sum})
 	}
+	s.audit(c, analytics.AuditEntry{Action: "send.start", Target: sv.ID, Detail: "send " + send.ID})
 	s.background(func(ctx context.Context) {
 		sum, err := s.emailing.Sends.Run(ctx, send, sv, analytics.KindInitial, false, nil)
 		if err != nil {

@@ -62,8 +62,13 @@ type Server struct {
 	echo     *echo.Echo
 	validate *validator.Validate
 	site     *siteFiles
-	// authFailures limits wrong admin keys per client (limits.go).
+	team     *team       // accounts and API keys (team.go)
+	access   routeAccess // what each route asks of its caller (access.go)
+	// authFailures limits wrong keys and passwords per client, keyedLimit
+	// the requests per client of every route that takes a credential
+	// (limits.go).
 	authFailures *authFailures
+	keyedLimit   echo.MiddlewareFunc
 
 	ln           net.Listener
 	demo         *http.Server
@@ -105,13 +110,19 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		digests:      deps.Digests,
 		validate:     newValidator(),
 		site:         site,
+		team:         newTeam(deps.Store),
+		access:       routeAccess{},
 		authFailures: newAuthFailures(cfg.AuthFailures, time.Minute),
+		keyedLimit:   rateLimit(cfg.AdminRateLimit, cfg.AdminRateBurst, perIP, "from this address"),
 		serveErr:     make(chan error, 1),
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.loadSurveys(ctx); err != nil {
 		s.log.Warn("surveys not loaded yet; retrying in the background", "err", err)
+	}
+	if err := s.loadTeam(ctx); err != nil {
+		s.log.Warn("accounts and keys not loaded yet; retrying in the background", "err", err)
 	}
 	if cfg.Demo {
 		if err := s.ensureDemoSurvey(ctx); err != nil {
@@ -121,6 +132,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}
 	s.echo = s.newEcho()
 	s.background(s.refreshSurveys)
+	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
 	return s, nil
 }

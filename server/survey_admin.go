@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -191,6 +192,7 @@ func (s *Server) updateSurvey(c echo.Context) error {
 	if err != nil {
 		return s.surveyWriteError(err, updated, version)
 	}
+	s.audit(c, analytics.AuditEntry{Action: "survey.update", Target: sv.ID, Detail: fmt.Sprintf("version %d", updated.Version)})
 	return c.JSON(http.StatusOK, updated)
 }
 
@@ -253,6 +255,7 @@ func (s *Server) setArchived(c echo.Context, archived bool) error {
 	if err != nil {
 		return s.surveyWriteError(err, updated, 0)
 	}
+	s.audit(c, analytics.AuditEntry{Action: "survey." + string(action), Target: sv.ID})
 	return c.JSON(http.StatusOK, updated)
 }
 
@@ -275,6 +278,7 @@ func (s *Server) deleteSurvey(c echo.Context) error {
 	if err := s.surveys.Delete(ctx, sv.ID); err != nil {
 		return s.surveyWriteError(err, sv, 0)
 	}
+	s.audit(c, analytics.AuditEntry{Action: "survey.delete", Target: sv.ID})
 	waitCtx, cancel := context.WithTimeout(ctx, purgeWait+5*time.Second)
 	defer cancel()
 	done, err := s.store.PurgeSurvey(waitCtx, sv.ID, purgeWait)

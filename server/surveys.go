@@ -80,6 +80,7 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err := s.surveys.Create(c.Request().Context(), sv); err != nil {
 		return err
 	}
+	s.audit(c, analytics.AuditEntry{Action: "survey.create", Target: sv.ID})
 	return c.JSON(http.StatusCreated, sv)
 }
 
@@ -154,7 +155,18 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 // listSurveys handles GET /api/v1/surveys: every survey with its status,
 // responses and last answer (surveyListItem).
 func (s *Server) listSurveys(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"surveys": s.surveyList(c.Request().Context())})
+	list := s.surveyList(c.Request().Context())
+	// A key limited to some surveys sees only those.
+	if p := caller(c); p != nil && p.Key != nil && len(p.Key.Surveys) > 0 {
+		mine := list[:0]
+		for _, it := range list {
+			if p.Key.AllowsSurvey(it.ID) {
+				mine = append(mine, it)
+			}
+		}
+		list = mine
+	}
+	return c.JSON(http.StatusOK, map[string]any{"surveys": list})
 }
 
 // getSurvey handles GET /api/v1/surveys/:id.

@@ -109,6 +109,16 @@ type queries struct {
 	SelectCaseSummary    string `query:"select-case-summary"`
 	SelectCaseNotes      string `query:"select-case-notes"`
 	SelectCaseNoteCounts string `query:"select-case-note-counts"`
+	// accounts.sql
+	InsertAccount   string `query:"insert-account"`
+	SelectAccounts  string `query:"select-accounts"`
+	InsertAPIKey    string `query:"insert-api-key"`
+	SelectAPIKeys   string `query:"select-api-keys"`
+	InsertAPIKeyUse string `query:"insert-api-key-use"`
+	InsertAuthToken string `query:"insert-auth-token"`
+	SelectAuthToken string `query:"select-auth-token"`
+	InsertAudit     string `query:"insert-audit"`
+	SelectAudit     string `query:"select-audit"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

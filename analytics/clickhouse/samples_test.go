@@ -140,6 +140,17 @@ var samples = map[string][]sample{
 	"select-case-summary":     {{args: []any{"s1", sampleFrom, sampleTo, "s1", uint8(1)}}},
 	"select-case-notes":       {{args: []any{"s1", sampleID.String(), 500}}},
 	"select-case-note-counts": {{args: []any{"s1", []string{sampleID.String()}}}},
+	// accounts.sql
+	"insert-account": {{args: []any{"a1", "ann@example.com", "Ann", "manager", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+		sampleAt, "bootstrap", sampleAt, sampleAt, uint8(0), uint64(1)}}},
+	"select-accounts":    {{}},
+	"insert-api-key":     {{args: []any{"k1", "CRM", "ingest", []string{"s1"}, "ab12", "ann@example.com", sampleAt, uint8(0), uint64(1)}}},
+	"select-api-keys":    {{}},
+	"insert-api-key-use": {{args: []any{"k1", sampleAt}}},
+	"insert-auth-token":  {{args: []any{"ab12", "session", "a1", sampleAt, sampleAt, uint8(0), uint64(1)}}},
+	"select-auth-token":  {{args: []any{"ab12"}}},
+	"insert-audit":       {{args: []any{sampleAt, uint64(1), "ann@example.com", "manager", "survey.update", "s1", "name", "127.0.0.1"}}},
+	"select-audit":       {{args: []any{sampleTo, "key.%", 100}}},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

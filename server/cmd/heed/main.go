@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -64,6 +65,12 @@ Usage:
                          email a survey (resumable: run it again after Ctrl-C)
   heed send --remind SEND_ID
                          remind those who have not answered
+  heed accounts add EMAIL --role admin|manager|viewer [--name NAME]
+                         add a person; prints their one-time sign-in link
+  heed accounts list     the people who can sign in
+  heed keys create --name NAME --role admin|manager|viewer|ingest [--surveys ID,...]
+                         an API key for a machine (printed once)
+  heed keys list | heed keys revoke KEY_ID
   heed version           print the version
 `
 
@@ -96,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "send":
 		return sendCmd(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "accounts":
+		return accountsCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "heed", version)
 		return nil
@@ -275,7 +286,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.Join(err, shutdown())
 	}
 	if cfg.Server.Dev {
-		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key: %s\n", srv.Addr(), cfg.Server.AdminKey)
+		fmt.Fprintf(m.Stdout, "\nHeed is running on http://%s\nAdmin key (the bootstrap key): %s\n", srv.Addr(), cfg.Server.AdminKey)
+		fmt.Fprintf(m.Stdout, "Sign in to the dashboard with it: http://%s/dashboard.html#key=%s\n", srv.Addr(), url.QueryEscape(cfg.Server.AdminKey))
+		fmt.Fprintf(m.Stdout, "Then invite people in Team (their links arrive in the outbox), or: bin/heed accounts add you@example.com --role admin\n")
 		if u := srv.DemoURL(); u != "" {
 			fmt.Fprintf(m.Stdout, "Demo customer site (embeds the widget): %s\n", u)
 		}

@@ -1,0 +1,112 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"heed/analytics"
+	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/mock"
+)
+
+// TestAccountsTombstonesWin: a removed account, a revoked key and a
+// revoked token stay so when a later write of them arrives (a stale cache
+// saving a last use, a role change racing a removal), on raw rows and
+// after OPTIMIZE TABLE … FINAL: the tombstone's version wins in the
+// engine. The in-memory store agrees where it can (it has no merges).
+func TestAccountsTombstonesWin(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_accounts")
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	ann := analytics.Account{ID: "a1", Email: "ann@example.com", Name: "Ann", Role: analytics.RoleManager, CreatedAt: now, UpdatedAt: now}
+	bob := analytics.Account{ID: "a2", Email: "bob@example.com", Role: analytics.RoleViewer, PasswordHash: "$argon2id$x",
+		SessionsAfter: now, CreatedAt: now, UpdatedAt: now}
+	key := analytics.APIKey{ID: "k1", Name: "CRM", Role: analytics.RoleIngest, Surveys: []string{"s1", "s2"}, SecretHash: "ab", CreatedBy: "ann@example.com", CreatedAt: now}
+	kept := analytics.APIKey{ID: "k2", Name: "BI", Role: analytics.RoleViewer, SecretHash: "cd", CreatedAt: now.Add(time.Second)}
+	tok := analytics.AuthToken{Hash: "h1", Kind: analytics.TokenSession, AccountID: "a1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []analytics.Account{ann, bob} {
+		must(db.SaveAccount(ctx, a))
+	}
+	must(db.RemoveAccount(ctx, ann.ID))
+	ann.Role = analytics.RoleAdmin
+	must(db.SaveAccount(ctx, ann)) // after the removal: must not bring Ann back
+	must(db.SaveAPIKey(ctx, key))
+	must(db.SaveAPIKey(ctx, kept))
+	must(db.RevokeAPIKey(ctx, key.ID))
+	must(db.SaveAPIKey(ctx, key))
+	must(db.TouchAPIKeys(ctx, map[string]time.Time{"k2": now.Add(time.Minute), "k1": now}))
+	must(db.TouchAPIKeys(ctx, map[string]time.Time{"k2": now})) // older: the latest use stays
+	must(db.SaveAuthToken(ctx, tok))
+	must(db.RevokeAuthToken(ctx, tok))
+	must(db.SaveAuthToken(ctx, tok))
+
+	check := func(stage string) {
+		t.Helper()
+		accounts, err := db.LoadAccounts(ctx)
+		must(err)
+		if len(accounts) != 1 || accounts[0].ID != "a2" || accounts[0].PasswordHash != bob.PasswordHash || !accounts[0].SessionsAfter.Equal(now) {
+			t.Errorf("%s: accounts %+v, want only Bob as saved", stage, accounts)
+		}
+		keys, err := db.LoadAPIKeys(ctx)
+		must(err)
+		if len(keys) != 1 || keys[0].ID != "k2" || !keys[0].LastUsedAt.Equal(now.Add(time.Minute)) || keys[0].Surveys != nil {
+			t.Errorf("%s: keys %+v, want only k2, last used a minute after", stage, keys)
+		}
+		got, ok, err := db.AuthToken(ctx, "h1")
+		must(err)
+		if !ok || !got.Revoked || got.AccountID != "a1" {
+			t.Errorf("%s: token %+v (found %v), want revoked", stage, got, ok)
+		}
+	}
+	check("raw rows")
+	for _, table := range []string{"accounts", "api_keys", "api_key_uses", "auth_tokens"} {
+		must(db.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"))
+	}
+	check("after OPTIMIZE FINAL")
+	k1Surveys := []string{}
+	if err := db.QueryRow(ctx, "SELECT surveys FROM api_keys FINAL WHERE id = 'k1'").Scan(&k1Surveys); err != nil || len(k1Surveys) != 0 {
+		t.Errorf("a revoked key keeps its surveys after the merge: %v %v", k1Surveys, err)
+	}
+
+	// The audit log: newest first, by family, before a time.
+	fake := mock.New()
+	entries := []analytics.AuditEntry{
+		{At: now.Add(-3 * time.Second), Actor: "bootstrap", Role: analytics.RoleAdmin, Action: "key.create", Target: "k1", Detail: "role ingest", IP: "10.0.0.1"},
+		{At: now.Add(-2 * time.Second), Actor: "ann@example.com", Role: analytics.RoleManager, Action: "survey.update", Target: "s1"},
+		{At: now.Add(-1 * time.Second), Actor: "bootstrap", Role: analytics.RoleAdmin, Action: "key.revoke", Target: "k1"},
+	}
+	for _, st := range []analytics.AccountStore{db, fake} {
+		must(st.AppendAudit(ctx, entries))
+		for _, tc := range []struct {
+			q    analytics.AuditQuery
+			want []string
+		}{
+			{analytics.AuditQuery{Limit: 10}, []string{"key.revoke", "survey.update", "key.create"}},
+			{analytics.AuditQuery{Action: "key.", Limit: 10}, []string{"key.revoke", "key.create"}},
+			{analytics.AuditQuery{Action: "key.create", Limit: 10}, []string{"key.create"}},
+			{analytics.AuditQuery{Before: now.Add(-time.Second), Limit: 10}, []string{"survey.update", "key.create"}},
+			{analytics.AuditQuery{Limit: 1}, []string{"key.revoke"}},
+		} {
+			got, err := st.Audit(ctx, tc.q)
+			must(err)
+			var actions []string
+			for _, e := range got {
+				actions = append(actions, e.Action)
+			}
+			if len(actions) != len(tc.want) || (len(actions) > 0 && actions[0] != tc.want[0]) || (len(actions) > 1 && actions[len(actions)-1] != tc.want[len(tc.want)-1]) {
+				t.Errorf("%T %+v: %v, want %v", st, tc.q, actions, tc.want)
+			}
+			if len(got) > 0 && tc.q.Action == "key.create" && (got[0].IP != "10.0.0.1" || got[0].Detail != "role ingest" || !got[0].At.Equal(now.Add(-3*time.Second))) {
+				t.Errorf("%T: entry read back as %+v", st, got[0])
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+-- Accounts, API keys, sign-in tokens and the audit log
+-- (migrations/0012_accounts.sql). Tables are small; each entity's rows
+-- share a sort key and FINAL keeps the row of the highest version, which a
+-- tombstone always has. Conditions on non-key columns stay outside FINAL:
+-- inside, 18.16 would move them to PREWHERE, before the rows are folded.
+
+-- name: insert-account
+INSERT INTO accounts (id, email, name, role, password_hash, sessions_after, invited_by, created_at, updated_at, removed, version);
+
+-- name: select-accounts
+-- Every account not removed.
+SELECT id, email, name, role, password_hash, sessions_after, invited_by, created_at, updated_at
+FROM (SELECT * FROM accounts FINAL)
+WHERE removed = 0
+ORDER BY email;
+
+-- name: insert-api-key
+INSERT INTO api_keys (id, name, role, surveys, secret_hash, created_by, created_at, revoked, version);
+
+-- name: select-api-keys
+-- Every key not revoked, with its last use (1970 when never).
+SELECT k.id, name, role, surveys, secret_hash, created_by, created_at, used_at
+FROM (
+	SELECT id, name, role, surveys, secret_hash, created_by, created_at
+	FROM (SELECT * FROM api_keys FINAL)
+	WHERE revoked = 0) AS k
+ANY LEFT JOIN (
+	SELECT key_id AS id, max(used_at) AS used_at
+	FROM api_key_uses
+	GROUP BY key_id) AS u
+USING id
+ORDER BY created_at, id;
+
+-- name: insert-api-key-use
+INSERT INTO api_key_uses (key_id, used_at);
+
+-- name: insert-auth-token
+INSERT INTO auth_tokens (hash, kind, account_id, created_at, expires_at, revoked, version);
+
+-- name: select-auth-token
+-- A token's row of the highest version (raw rows, not FINAL: a token
+-- written a moment ago must be read back before any merge; a token has
+-- one or two rows).
+-- args: hash
+SELECT kind, account_id, created_at, expires_at, revoked
+FROM auth_tokens
+WHERE hash = ?
+ORDER BY version DESC
+LIMIT 1;
+
+-- name: insert-audit
+INSERT INTO audit_log (at, seq, actor, role, action, target, detail, ip);
+
+-- name: select-audit
+-- The newest entries before a time whose action is LIKE a pattern (Go
+-- builds it: '%' for all, 'key.%' for every key action; action names hold
+-- no '%' or '_').
+-- args: before, pattern, limit
+SELECT at, actor, role, action, target, detail, ip
+FROM audit_log
+WHERE at < toDateTime(?) AND action LIKE ?
+ORDER BY at DESC, seq DESC
+LIMIT ?;

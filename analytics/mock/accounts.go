@@ -1,0 +1,205 @@
+package mock
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"heed/analytics"
+)
+
+// accountRows holds accounts, keys, tokens and the audit log in memory.
+type accountRows struct {
+	accounts map[string]analytics.Account
+	keys     map[string]analytics.APIKey
+	tokens   map[string]analytics.AuthToken
+	audit    []analytics.AuditEntry
+}
+
+func (s *Store) accountsInit() {
+	if s.acc.accounts == nil {
+		s.acc.accounts = map[string]analytics.Account{}
+		s.acc.keys = map[string]analytics.APIKey{}
+		s.acc.tokens = map[string]analytics.AuthToken{}
+	}
+}
+
+// LoadAccounts implements analytics.AccountStore.
+func (s *Store) LoadAccounts(ctx context.Context) ([]analytics.Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	s.accountsInit()
+	out := make([]analytics.Account, 0, len(s.acc.accounts))
+	for _, a := range s.acc.accounts {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
+	return out, nil
+}
+
+// SaveAccount implements analytics.AccountStore.
+func (s *Store) SaveAccount(ctx context.Context, a analytics.Account) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	s.acc.accounts[a.ID] = a
+	return nil
+}
+
+// RemoveAccount implements analytics.AccountStore.
+func (s *Store) RemoveAccount(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	delete(s.acc.accounts, id)
+	return nil
+}
+
+// LoadAPIKeys implements analytics.AccountStore.
+func (s *Store) LoadAPIKeys(ctx context.Context) ([]analytics.APIKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	s.accountsInit()
+	out := make([]analytics.APIKey, 0, len(s.acc.keys))
+	for _, k := range s.acc.keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// SaveAPIKey implements analytics.AccountStore.
+func (s *Store) SaveAPIKey(ctx context.Context, k analytics.APIKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	s.acc.keys[k.ID] = k
+	return nil
+}
+
+// RevokeAPIKey implements analytics.AccountStore.
+func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	delete(s.acc.keys, id)
+	return nil
+}
+
+// TouchAPIKeys implements analytics.AccountStore.
+func (s *Store) TouchAPIKeys(ctx context.Context, used map[string]time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	for id, at := range used {
+		if k, ok := s.acc.keys[id]; ok && at.After(k.LastUsedAt) {
+			k.LastUsedAt = at
+			s.acc.keys[id] = k
+		}
+	}
+	return nil
+}
+
+// SaveAuthToken implements analytics.AccountStore.
+func (s *Store) SaveAuthToken(ctx context.Context, t analytics.AuthToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	if old, ok := s.acc.tokens[t.Hash]; ok && old.Revoked {
+		return nil // a revocation wins
+	}
+	s.acc.tokens[t.Hash] = t
+	return nil
+}
+
+// AuthToken implements analytics.AccountStore.
+func (s *Store) AuthToken(ctx context.Context, hash string) (analytics.AuthToken, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return analytics.AuthToken{}, false, s.Err
+	}
+	s.accountsInit()
+	t, ok := s.acc.tokens[hash]
+	return t, ok, nil
+}
+
+// RevokeAuthToken implements analytics.AccountStore.
+func (s *Store) RevokeAuthToken(ctx context.Context, t analytics.AuthToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	s.accountsInit()
+	t.Revoked = true
+	s.acc.tokens[t.Hash] = t
+	return nil
+}
+
+// AppendAudit implements analytics.AccountStore.
+func (s *Store) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return s.Err
+	}
+	for _, e := range entries {
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		e.At = e.At.UTC().Truncate(time.Second)
+		s.acc.audit = append(s.acc.audit, e)
+	}
+	return nil
+}
+
+// Audit implements analytics.AccountStore.
+func (s *Store) Audit(ctx context.Context, q analytics.AuditQuery) ([]analytics.AuditEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	before := q.Before
+	if before.IsZero() {
+		before = time.Now().Add(time.Second)
+	}
+	out := []analytics.AuditEntry{}
+	for i := len(s.acc.audit) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		e := s.acc.audit[i]
+		if !e.At.Before(before) {
+			continue
+		}
+		if q.Action != "" && e.Action != q.Action && !(strings.HasSuffix(q.Action, ".") && strings.HasPrefix(e.Action, q.Action)) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
