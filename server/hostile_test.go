@@ -235,6 +235,16 @@ func TestHostileRequests(t *testing.T) {
 		{name: "admin slow body", raw: true, path: rawHead("/api/v1/surveys", 100, "\r\nAuthorization: Bearer "+testKey), body: `{"name":`, want: 408},
 		{name: "admin body shorter than Content-Length", raw: true, closeWrite: true, path: rawHead("/api/v1/churn", 100, "\r\nAuthorization: Bearer "+testKey), body: `[]`, want: 400},
 
+		// People, sessions and keys (refused before anything is audited).
+		{name: "sign-in without email", method: "POST", path: "/api/v1/sign-in/password", body: `{"password":"x"}`, want: 422},
+		{name: "sign-in email of 300", method: "POST", path: "/api/v1/sign-in/email", body: `{"email":"` + strings.Repeat("a", 300) + `@example.com"}`, want: 422},
+		{name: "sign-in over 64 KiB", method: "POST", path: "/api/v1/sign-in/password", body: over(64<<10, `{"email":"`), want: 413},
+		{name: "sign-in as a form", method: "POST", path: "/api/v1/sign-in/link", body: "token=x", headers: form, want: 415},
+		{name: "me without a credential", method: "GET", path: "/api/v1/me", want: 401},
+		{name: "account with a bad role", method: "POST", path: "/api/v1/accounts", body: `{"email":"cy@example.com","role":"owner"}`, headers: key, want: 422},
+		{name: "key without a name", method: "POST", path: "/api/v1/keys", body: `{"role":"viewer"}`, headers: key, want: 422},
+		{name: "audit limit 0", method: "GET", path: "/api/v1/audit?limit=0", headers: key, want: 422},
+
 		// Site and dev pages.
 		{name: "outbox file with NUL", method: "GET", path: "/dev/outbox/a%00b", want: 404},
 		{name: "outbox path escape", method: "GET", path: "/dev/outbox/..%2f..%2fetc%2fpasswd", want: 404},
