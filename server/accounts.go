@@ -492,7 +492,6 @@ func (s *Server) audit(c echo.Context, e analytics.AuditEntry) {
 	}
 }
 
-
 // bindValid decodes a JSON body into v and validates it.
 func (s *Server) bindValid(c echo.Context, v any) error {
 	if err := decodeJSON(c, v, false); err != nil {
