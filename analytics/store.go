@@ -180,5 +180,7 @@ type Store interface {
 	ChurnStore
 	DigestStore
 	CaseStore
+	PeopleStore
+	RetentionStore
 	Health
 }

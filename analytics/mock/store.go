@@ -43,6 +43,7 @@ type Store struct {
 	digests     map[digestKey][]digestRow            // digests.go
 	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
 	cases       caseRows                             // cases.go
+	erased      people                               // people.go
 }
 
 type logKey struct{ send, kind, contact string }
