@@ -79,44 +79,35 @@ func (db *DB) resolvePerson(ctx context.Context, p analytics.PersonRef) (*person
 		for i := 0; i < 6; i++ {
 			args = append(args, ids, emails)
 		}
-		rows, err := db.conn.Query(ctx, q.SelectPersonLinks, args...)
-		if err != nil {
-			return nil, fmt.Errorf("person links: %w", err)
-		}
 		grew := false
-		for rows.Next() {
+		err := db.scanRows(ctx, "person links", q.SelectPersonLinks, args, func(r scanner) error {
 			var id, email string
-			if err := rows.Scan(&id, &email); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("person links: %w", err)
+			if err := r.Scan(&id, &email); err != nil {
+				return err
 			}
 			grew = addID(id) || grew
 			grew = addEmail(email) || grew
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("person links: %w", err)
+			return nil, err
+		}
+		err = db.scanRows(ctx, "person responses", q.SelectPersonResponses, []any{ids, emails}, func(r scanner) error {
+			var key, day, respondent string
+			if err := r.Scan(&key, &day, &respondent); err != nil {
+				return err
+			}
+			per.responses[key] = true
+			per.days[day] = true
+			grew = addID(respondent) || grew
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		if !grew {
 			break
 		}
-	}
-	rows, err := db.conn.Query(ctx, q.SelectPersonResponses, bound(per.ids), bound(per.emails))
-	if err != nil {
-		return nil, fmt.Errorf("person responses: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key, day string
-		if err := rows.Scan(&key, &day); err != nil {
-			return nil, fmt.Errorf("person responses: %w", err)
-		}
-		per.responses[key] = true
-		per.days[day] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("person responses: %w", err)
 	}
 	return per, nil
 }
@@ -256,7 +247,10 @@ const forgottenContact = "forgotten"
 // (a send to chosen contacts) without them, as a new version, and deletes
 // its earlier versions. It returns the stored versions that named them.
 func (db *DB) forgetInSends(ctx context.Context, per *person) (uint64, error) {
-	rows, err := db.conn.Query(bigQuery(ctx), q.SelectPersonSends, bound(per.ids))
+	// Not bound(): position() would read listEnd's NUL as the end of the
+	// needle and match every body. A person always has an id (that of
+	// their email, or the one they were named by).
+	rows, err := db.conn.Query(bigQuery(ctx), q.SelectPersonSends, sortedKeys(per.ids))
 	if err != nil {
 		return 0, fmt.Errorf("forget person: sends: %w", err)
 	}
@@ -510,6 +504,24 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 		out.Contacts[i].UpdatedAt = out.Contacts[i].UpdatedAt.UTC()
 	}
 	return out, nil
+}
+
+// scanRows runs a query and hands each row to scan.
+func (db *DB) scanRows(ctx context.Context, what, stmt string, args []any, scan func(r scanner) error) error {
+	rows, err := db.conn.Query(ctx, stmt, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // scanner is a row being read.

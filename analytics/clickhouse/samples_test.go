@@ -185,7 +185,7 @@ var samples = map[string][]sample{
 	"delete-person-churn":        {{args: []any{[]string{"gone", "\x00"}, noneBound}}},
 	"count-person-days":          {{args: []any{someDays}}},
 	"delete-person-days":         {{args: []any{[]string{"gone 2026-11-02", "\x00"}}}},
-	"select-person-sends":        {{args: []any{someIDs}}},
+	"select-person-sends":        {{args: []any{[]string{"c1", "cust-42"}}}},
 	"delete-send-versions":       {{args: []any{"gone", uint64(1)}}},
 	"insert-erased":              {{args: []any{"0123abcd", "email", "k1", sampleAt}}},
 	"select-erased":              {{}},

@@ -28,12 +28,13 @@ UNION ALL
 SELECT contact_id, lower(email) FROM suppressions WHERE has(?, contact_id) OR has(?, lower(email));
 
 -- name: select-person-responses
--- The person's responses, as keys, with the day each was first given: an
--- answer by one of their ids, or with one of their emails as a property
--- value (identify({email: ...})). Follow-up rows without a respondent
--- belong to the same response, so they go by key.
+-- The person's responses, as keys, with the day each was first given and
+-- its respondent: an answer by one of their ids, or with one of their
+-- emails as a property value (identify({email: ...}), whose respondent id
+-- is then theirs too). Follow-up rows without a respondent belong to the
+-- same response, so they go by key.
 -- args: ids, emails
-SELECT DISTINCT concat(survey_id, ' ', toString(response_id)), concat(survey_id, ' ', toString(toDate(created_at)))
+SELECT DISTINCT concat(survey_id, ' ', toString(response_id)), concat(survey_id, ' ', toString(toDate(created_at))), respondent
 FROM answers
 WHERE has(?, respondent) OR arrayExists(v -> has(?, lower(v)), property_values);
 
@@ -98,8 +99,9 @@ ALTER TABLE answer_days DELETE WHERE has(?, concat(survey_id, ' ', toString(day)
 
 -- name: select-person-sends
 -- Every stored version of the sends whose body names one of the ids (a
--- send to a list of contact ids).
--- args: ids
+-- send to a list of contact ids). The list has no "\0" end here: position
+-- would take the NUL for the needle's end.
+-- args: ids (never empty)
 SELECT send_id, version, body FROM sends WHERE arrayExists(i -> position(body, concat('"', i, '"')) > 0, ?)
 ORDER BY send_id, version;
 

@@ -155,6 +155,7 @@ func emailFlags(f *flags, c *emails.Config) {
 	f.str(&c.FromEmail, "from-email", "HEED_FROM_EMAIL", "surveys@heed.invalid", "sender address of survey emails")
 	f.str(&c.FromName, "from-name", "HEED_FROM_NAME", "", "sender name of survey emails")
 	f.str(&c.SigningKeys, "signing-keys", "HEED_SIGNING_KEYS", "", "kid:secret[,kid:secret] keys for email links; the first signs")
+	f.str(&c.ErasureKey, "erasure-key", "HEED_ERASURE_KEY", "", "secret (16+ characters) under which forgotten people's emails and ids are hashed; keep it stable (default: a key kept in <data-dir>/erasure_key)")
 }
 
 // publicURL is where email links point when --public-url is unset.
