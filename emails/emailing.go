@@ -116,15 +116,9 @@ func New(cfg Config, store Store) (*Emailing, error) {
 	if err != nil {
 		return nil, err
 	}
-	erasureKey := cfg.ErasureKey
-	if erasureKey == "" {
-		if erasureKey, err = storedErasureKey(cfg.DataDir); err != nil {
-			return nil, err
-		}
-	}
-	erasure, err := analytics.NewPersonHasher(erasureKey)
+	erasure, err := ErasureHasher(cfg.ErasureKey, cfg.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("HEED_ERASURE_KEY: %w", err)
+		return nil, err
 	}
 	e := &Emailing{Signer: signer, Erasure: erasure, From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), BaseURL: cfg.PublicURL, store: store, log: cfg.Logger}
 	if cfg.SendGridKey != "" {
@@ -177,6 +171,23 @@ func storedSigningKey(dataDir string) (string, error) {
 		return "", fmt.Errorf("store signing key: %w", err)
 	}
 	return key, nil
+}
+
+// ErasureHasher returns the hasher of the erased list under key, or,
+// when key is empty, under the key kept in dataDir/erasure_key (created on
+// first use). heed serve, heed send and heed people share it.
+func ErasureHasher(key, dataDir string) (*analytics.PersonHasher, error) {
+	if key == "" {
+		var err error
+		if key, err = storedErasureKey(dataDir); err != nil {
+			return nil, err
+		}
+	}
+	h, err := analytics.NewPersonHasher(key)
+	if err != nil {
+		return nil, fmt.Errorf("HEED_ERASURE_KEY: %w", err)
+	}
+	return h, nil
 }
 
 // storedErasureKey returns the erasure key kept in DataDir/erasure_key,

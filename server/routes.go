@@ -68,6 +68,9 @@ func (s *Server) routes(e *echo.Echo) {
 	api.Match(getHead, "/contacts/:id", s.getContact, admin)
 	api.POST("/contacts/:id/suppress", s.suppressContact, admin)
 	api.POST("/contacts/:id/unsuppress", s.unsuppressContact, admin)
+	// People: forget one (every table), or export what Heed holds on them.
+	api.DELETE("/people/:id", s.forgetPerson, admin)
+	api.Match(getHead, "/people/:id/export", s.exportPerson, admin)
 	api.POST("/surveys/:id/sends", s.createSend, admin, adminLimit)
 	api.Match(getHead, "/sends/:id", s.getSend, admin)
 	api.Match(getHead, "/surveys/:id/email-preview", s.getEmailPreview, admin)

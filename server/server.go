@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.echo = s.newEcho()
 	s.background(s.refreshSurveys)
 	s.background(s.remindLoop)
+	s.background(s.retentionLoop)
 	return s, nil
 }
 
