@@ -38,6 +38,15 @@ func (s *Store) resolvePerson(p analytics.PersonRef) mockPerson {
 		}
 	}
 	for _, r := range s.responses {
+		byProperty := false
+		for _, v := range r.Properties {
+			byProperty = byProperty || per.emails[strings.ToLower(v)]
+		}
+		if byProperty && r.Respondent != "" {
+			per.ids[r.Respondent] = true // an answer with their email is theirs
+		}
+	}
+	for _, r := range s.responses {
 		match := per.ids[r.Respondent]
 		for _, v := range r.Properties {
 			match = match || per.emails[strings.ToLower(v)]
