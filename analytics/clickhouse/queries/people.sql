@@ -1,6 +1,6 @@
 -- People: forgetting one (every row holding one of their emails or ids is
 -- deleted by ALTER TABLE ... DELETE mutations), exporting one, and the
--- erased list (migrations/0012_erased.sql).
+-- erased list (migrations/0013_erased.sql).
 --
 -- A person is a list of ids (respondent, contact and churn customer ids)
 -- and a list of emails (lower-case). Bound lists are Array literals:

@@ -4,7 +4,7 @@
 -- addresses and ids, never the address or id itself. kind says which;
 -- key_id names the key (not the key), so that a send can tell hashes it
 -- cannot recognise (made under another key) and refuse to run.
--- (Numbered 0012: other branches may add theirs; the runner takes any.)
+-- (Numbered 0013: the accounts branch adds 0012; the runner takes gaps.)
 CREATE TABLE IF NOT EXISTS erased (
     hash String,
     kind String,
