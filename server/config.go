@@ -35,6 +35,9 @@ type Config struct {
 	TrustedProxies []string
 	// ReminderCheck is how often due reminders are looked for.
 	ReminderCheck time.Duration
+	// RetentionCheck is how often answers past their survey's retention
+	// are anonymised (default an hour; below 0, never on this instance).
+	RetentionCheck time.Duration
 }
 
 // setDefaults fills zero values, so a Config built in code (tests, tools)
@@ -42,6 +45,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.ReminderCheck == 0 {
 		c.ReminderCheck = 10 * time.Minute
+	}
+	if c.RetentionCheck == 0 {
+		c.RetentionCheck = time.Hour
 	}
 }
 
