@@ -61,6 +61,16 @@ func referenceResponseFaults(r *Response) map[string]bool {
 	return bad
 }
 
+// repeat repeats s n times, stopping once past twice limit characters:
+// enough to cross a limit, and cheap for the fuzzer to run.
+func repeat(s string, n uint8, limit int) string {
+	var b strings.Builder
+	for i := 0; i < int(n) && b.Len() <= 2*limit*utf8.UTFMax; i++ {
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
 // FuzzResponseValidate: Validate never panics, accepts exactly the answers
 // the written-out rules accept (score 0-10, reasons of the survey offered
 // to the score's group and not repeated, at most 20, comment up to 2000
@@ -77,8 +87,8 @@ func FuzzResponseValidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, score uint8, reasons, comment string, commentRep uint8, channel, respondent string, respondentRep uint8,
 		key, value string, valueRep uint8, filler uint8) {
 		sv := fuzzSurvey()
-		r := Response{SurveyID: sv.ID, Score: score, Comment: strings.Repeat(comment, int(commentRep)), Channel: channel,
-			Respondent: strings.Repeat(respondent, int(respondentRep))}
+		r := Response{SurveyID: sv.ID, Score: score, Comment: repeat(comment, commentRep, MaxComment), Channel: channel,
+			Respondent: repeat(respondent, respondentRep, MaxRespondent)}
 		if reasons != "" {
 			r.Reasons = strings.Split(reasons, ",")
 		}
@@ -87,7 +97,7 @@ func FuzzResponseValidate(f *testing.F) {
 			for i := range int(filler % 32) {
 				r.Properties["p"+strconv.Itoa(i)] = "v"
 			}
-			r.Properties[key] = strings.Repeat(value, int(valueRep))
+			r.Properties[key] = repeat(value, valueRep, MaxPropertyValue)
 		}
 		want := referenceResponseFaults(&r)
 		err := r.Validate(sv)
