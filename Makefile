@@ -6,7 +6,7 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: axe bench bench-reports chromium compat compat-lib faulttest run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: axe bench bench-reports chromium compat compat-lib faulttest fuzz run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
@@ -30,6 +30,35 @@ $(AXE_JS):
 ## alerts, widget assets on the in-memory store (go test -short skips the storage tests)
 test-fast: fmt-check vet
 	$(GO) test -short -count=1 ./...
+
+## fuzz: run each fuzz target for FUZZTIME (make fuzz FUZZTIME=10s), one after another; no ClickHouse.
+## go test ./... (make test, make test-fast) already runs every target's seeds. A failure leaves its
+## input in PKG/testdata/fuzz/NAME/: fix the code and commit the input as a seed. Execs per target
+## are summed up at the end (logs in .data/fuzz/).
+FUZZTIME ?= 60s
+# Minimising each new input may take up to 60 s by default, which stalls a one-minute run.
+FUZZMINIMIZETIME ?= 10s
+FUZZ_TARGETS := \
+	emails:FuzzVerify \
+	emails:FuzzTokenVerify \
+	emails:FuzzTokenRoundTrip \
+	analytics:FuzzResponseValidate \
+	analytics:FuzzNormalizeContacts \
+	analytics:FuzzImportContactsCSV \
+	server:FuzzCreateResponse \
+	server:FuzzCSVRow \
+	server:FuzzSendGridWebhook \
+	server/cmd/heed:FuzzImportAnswers \
+	server/cmd/heed:FuzzImportChurn
+fuzz:
+	@mkdir -p .data/fuzz; : > .data/fuzz/summary.txt; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name (./$$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./$$pkg 2>&1 | tee .data/fuzz/$$name.log; \
+		if [ $${PIPESTATUS[0]} -ne 0 ]; then echo "$$name failed: its input is in ./$$pkg/testdata/fuzz/$$name/"; exit 1; fi; \
+		line=$$(grep -o 'elapsed: [^,]*, execs: [0-9]*' .data/fuzz/$$name.log | tail -1); \
+		echo "$$name ./$$pkg: $${line:-no executions reported (see .data/fuzz/$$name.log)}" >> .data/fuzz/summary.txt; \
+	done; echo "== fuzz summary"; cat .data/fuzz/summary.txt
 
 ## faulttest: kill -9 under load, ClickHouse down for 15 s, torn spool tail (real binary, real ClickHouse)
 faulttest: clickhouse

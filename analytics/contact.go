@@ -85,7 +85,7 @@ func NormalizeContacts(in []ContactInput, index func(i int) int) ([]Contact, Imp
 		email := strings.ToLower(addr.Address)
 		name := strings.TrimSpace(CleanLine(c.Name))
 		if name == "" {
-			name = strings.TrimSpace(CleanLine(addr.Name))
+			name = strings.TrimSpace(CleanLine(addr.Name)) // net/mail keeps the spaces of a quoted display name
 		}
 		if TooLong(name, MaxContactName) {
 			problem(fmt.Sprintf("name longer than %d characters", MaxContactName))

@@ -181,5 +181,7 @@ type Store interface {
 	DigestStore
 	CaseStore
 	AccountStore
+	PeopleStore
+	RetentionStore
 	Health
 }

@@ -43,6 +43,9 @@ type Survey struct {
 	// RetiredReasons are reasons removed from the survey: no longer offered,
 	// still reported for the answers that cited them (AllReasons).
 	RetiredReasons []RetiredReason `json:"retired_reasons,omitempty"`
+	// RetentionDays, when above 0, anonymises answers first given more
+	// than that many days ago (retention.go); 0 keeps them for ever.
+	RetentionDays int `json:"retention_days"`
 }
 
 // WidgetSettings are the politeness rules of the website widget.

@@ -5,6 +5,7 @@
 package emails
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
@@ -27,6 +28,9 @@ import (
 type Store interface {
 	analytics.ContactStore
 	analytics.SendStore
+	// Erased returns the erased list: the hashes of forgotten people, whom
+	// no send emails (analytics.PeopleStore).
+	Erased(ctx context.Context) (analytics.ErasedList, error)
 }
 
 // Config is how Heed sends email; `heed serve`, `heed send` and
@@ -48,6 +52,11 @@ type Config struct {
 	// Empty: a key generated once and kept in DataDir/signing_key (outbox
 	// mode only).
 	SigningKeys string
+	// ErasureKey is the secret under which the erased list hashes the
+	// emails and ids of forgotten people (analytics.PersonHasher); it must
+	// stay the same for as long as the list is kept, on every instance.
+	// Empty: a key generated once and kept in DataDir/erasure_key.
+	ErasureKey string
 	// DataDir holds the signing key, the outbox and the send locks.
 	DataDir string
 	// Logger hears about refused recipients and failed alerts; nil discards.
@@ -56,8 +65,11 @@ type Config struct {
 
 // Emailing is everything survey email needs, built from a Config.
 type Emailing struct {
-	Sends   *Sends
-	Signer  *Signer
+	Sends  *Sends
+	Signer *Signer
+	// Erasure hashes people for the erased list (forgetting a person, and
+	// every send's check).
+	Erasure *analytics.PersonHasher
 	Mailer  Mailer
 	Outbox  *Outbox // nil when SendGrid is configured
 	Webhook *ecdsa.PublicKey
@@ -104,7 +116,11 @@ func New(cfg Config, store Store) (*Emailing, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Emailing{Signer: signer, From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), BaseURL: cfg.PublicURL, store: store, log: cfg.Logger}
+	erasure, err := ErasureHasher(cfg.ErasureKey, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Emailing{Signer: signer, Erasure: erasure, From: sgmail.NewEmail(cfg.FromName, cfg.FromEmail), BaseURL: cfg.PublicURL, store: store, log: cfg.Logger}
 	if cfg.SendGridKey != "" {
 		e.Mailer = NewSendGrid(cfg.SendGridKey, cfg.SendGridHost)
 	} else {
@@ -116,7 +132,7 @@ func New(cfg Config, store Store) (*Emailing, error) {
 			return nil, err
 		}
 	}
-	e.Sends = &Sends{Store: store, Mailer: e.Mailer, Signer: signer, BaseURL: cfg.PublicURL,
+	e.Sends = &Sends{Store: store, Mailer: e.Mailer, Signer: signer, Erasure: erasure, BaseURL: cfg.PublicURL,
 		From: e.From, LockDir: filepath.Join(cfg.DataDir, "locks"), Log: cfg.Logger}
 	return e, nil
 }
@@ -153,6 +169,45 @@ func storedSigningKey(dataDir string) (string, error) {
 	}
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("store signing key: %w", err)
+	}
+	return key, nil
+}
+
+// ErasureHasher returns the hasher of the erased list under key, or,
+// when key is empty, under the key kept in dataDir/erasure_key (created on
+// first use). heed serve, heed send and heed people share it.
+func ErasureHasher(key, dataDir string) (*analytics.PersonHasher, error) {
+	if key == "" {
+		var err error
+		if key, err = storedErasureKey(dataDir); err != nil {
+			return nil, err
+		}
+	}
+	h, err := analytics.NewPersonHasher(key)
+	if err != nil {
+		return nil, fmt.Errorf("HEED_ERASURE_KEY: %w", err)
+	}
+	return h, nil
+}
+
+// storedErasureKey returns the erasure key kept in DataDir/erasure_key,
+// creating it on first use. Set HEED_ERASURE_KEY in production (the same
+// on every instance): a key lost with its folder leaves the erased list
+// unreadable, and sends then refuse to run (analytics.ErrErasureKey)
+// rather than email a forgotten person.
+func storedErasureKey(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "erasure_key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= analytics.MinErasureKey {
+		return strings.TrimSpace(string(b)), nil
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	key := hex.EncodeToString(b)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("store erasure key: %w", err)
 	}
 	return key, nil
 }

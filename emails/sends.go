@@ -26,9 +26,12 @@ import (
 // logging every contact in ClickHouse so that a send interrupted by a crash
 // or Ctrl-C can be run again without emailing anyone twice.
 type Sends struct {
-	Store   Store
-	Mailer  Mailer
-	Signer  *Signer
+	Store  Store
+	Mailer Mailer
+	Signer *Signer
+	// Erasure recognises forgotten people (the erased list); nil is only
+	// fine while the list is empty.
+	Erasure *analytics.PersonHasher
 	BaseURL string
 	From    *mail.Email
 	// BatchSize is the recipients per request (default and maximum 1000).
@@ -202,6 +205,16 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	if err != nil {
 		return sum, err
 	}
+	// Forgotten people are suppressed by the hash of their email or id, so
+	// that a contact imported again after being forgotten is skipped too. A
+	// list made under another key cannot be checked: refuse to send.
+	erased, err := s.Store.Erased(ctx)
+	if err != nil {
+		return sum, err
+	}
+	if err := erased.Check(s.Erasure); err != nil {
+		return sum, err
+	}
 	// Initial sends skip people asked about this survey lately, by any
 	// channel; reminders skip people who answered since the send.
 	var asked map[string]bool
@@ -232,6 +245,11 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		case suppressed[c.ContactID]:
 			sum.SkippedSuppressed++
 			entry.Status = analytics.SendSkippedSuppressed
+			skips = append(skips, entry)
+		case s.Erasure != nil && s.Erasure.Forgotten(c, erased.Hashes):
+			sum.SkippedSuppressed++
+			entry.Status = analytics.SendSkippedSuppressed
+			entry.Email = "" // what the log need not hold again
 			skips = append(skips, entry)
 		case asked[c.ContactID]:
 			if kind == analytics.KindReminder {

@@ -119,7 +119,10 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 	if !ok {
 		return c, ErrTokenInvalid
 	}
-	enc := base64.RawURLEncoding
+	// Strict: the padding bits of the last character must be zero, as Sign
+	// writes them, so each token has one spelling (otherwise up to 16 other
+	// last characters decode to the same bytes and verify too).
+	enc := base64.RawURLEncoding.Strict()
 	payload, err1 := enc.DecodeString(payloadB64)
 	tag, err2 := enc.DecodeString(macB64)
 	if err1 != nil || err2 != nil || len(tag) != macBytes || len(payload) < 1 || payload[0] != tokenVersion {

@@ -52,6 +52,9 @@ type Config struct {
 	TrustedProxies []string
 	// ReminderCheck is how often due reminders are looked for.
 	ReminderCheck time.Duration
+	// RetentionCheck is how often answers past their survey's retention
+	// are anonymised (default an hour; below 0, never on this instance).
+	RetentionCheck time.Duration
 }
 
 // setDefaults fills zero values, so a Config built in code (tests, tools)
@@ -62,6 +65,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReadTimeout == 0 {
 		c.ReadTimeout = 30 * time.Second
+	}
+	if c.RetentionCheck == 0 {
+		c.RetentionCheck = time.Hour
 	}
 }
 

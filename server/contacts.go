@@ -95,9 +95,15 @@ func (s *Server) listContacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A forgotten person imported again is suppressed by their hash.
+	erased, err := s.store.Erased(ctx)
+	if err != nil {
+		return err
+	}
+	hasher, _ := s.erasure()
 	out := make([]contactView, len(found))
 	for i, ct := range found {
-		out[i] = contactView{Contact: ct, Suppressed: suppressed[ct.ContactID]}
+		out[i] = contactView{Contact: ct, Suppressed: suppressed[ct.ContactID] || (hasher != nil && hasher.Forgotten(ct, erased.Hashes))}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"contacts": out})
 }

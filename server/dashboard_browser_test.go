@@ -233,6 +233,7 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 		{`#dash-sf-pro-r`, "Helpful staff"},
 		{`#dash-sf-alerts`, "lead@example.com"},
 		{`#dash-sf-sender`, "Acme Support"},
+		{`#dash-sf-retention`, "400"}, // after the field's 0: "0400"
 	}
 	for _, f := range fill {
 		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(f.sel), f.text)); err != nil {
@@ -263,7 +264,8 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	if sv.FollowUps == nil || sv.FollowUps.Detractors == nil || sv.FollowUps.Promoters == nil || sv.FollowUps.Passives != nil ||
 		sv.FollowUps.Detractors.Question != "What went wrong?" || len(sv.FollowUps.Detractors.Reasons) != 2 ||
 		sv.FollowUps.Detractors.Reasons[0].ID != "rude_or_unhelpful_service" || sv.FollowUps.Detractors.Reasons[1].ID != "price" ||
-		sv.FollowUps.Promoters.Reasons[0].Label != "Helpful staff" || len(sv.AlertEmails) != 1 || sv.SenderName != "Acme Support" {
+		sv.FollowUps.Promoters.Reasons[0].Label != "Helpful staff" || len(sv.AlertEmails) != 1 || sv.SenderName != "Acme Support" ||
+		sv.RetentionDays != 400 {
 		t.Fatalf("the survey stored: %+v %+v", sv, sv.FollowUps)
 	}
 	wait(`document.getElementById('dash-embed-code').textContent.includes('data-survey="`+sv.ID+`"')`, "the embed snippet")

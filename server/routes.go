@@ -78,6 +78,9 @@ func (s *Server) routes(e *echo.Echo) {
 	s.add(api, mGet, "/contacts/:id", manage, s.getContact)
 	s.add(api, mPost, "/contacts/:id/suppress", manage, s.suppressContact)
 	s.add(api, mPost, "/contacts/:id/unsuppress", manage, s.unsuppressContact)
+	// People: forget one (every table), or export what Heed holds on them.
+	s.add(api, mDelete, "/people/:id", admin, s.forgetPerson)
+	s.add(api, mGet, "/people/:id/export", admin, s.exportPerson)
 	s.add(api, mPost, "/surveys/:id/sends", manage, s.createSend, adminLimit)
 	s.add(api, mGet, "/sends/:id", read, s.getSend)
 	s.add(api, mGet, "/surveys/:id/email-preview", read, s.getEmailPreview)

@@ -134,6 +134,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.background(s.refreshSurveys)
 	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
+	s.background(s.retentionLoop)
 	return s, nil
 }
 

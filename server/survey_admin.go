@@ -87,6 +87,8 @@ func (p *surveyPatch) apply(in *surveyInput, present map[string]json.RawMessage)
 			in.SenderName = src.SenderName
 		case "logo_url":
 			in.LogoURL = src.LogoURL
+		case "retention_days":
+			in.RetentionDays = src.RetentionDays
 		}
 	}
 }
@@ -114,7 +116,7 @@ func inputOf(sv *analytics.Survey) surveyInput {
 	in := surveyInput{
 		Name: sv.Name, Question: sv.Question, Reasons: reasonInputs(sv.Reasons), Language: sv.Language,
 		AllowedOrigins: append([]string{}, sv.AllowedOrigins...), AlertEmails: append([]string{}, sv.AlertEmails...),
-		SenderName: sv.SenderName, LogoURL: sv.LogoURL,
+		SenderName: sv.SenderName, LogoURL: sv.LogoURL, RetentionDays: sv.RetentionDays,
 	}
 	w := sv.Widget
 	in.Widget = widgetInput{DelaySeconds: &w.DelaySeconds, ScrollPercent: &w.ScrollPercent, SamplePercent: &w.SamplePercent,

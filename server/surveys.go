@@ -28,6 +28,9 @@ type surveyInput struct {
 	// SenderName and LogoURL brand the emails and answer page (brandErrors).
 	SenderName string `json:"sender_name" validate:"max=100"`
 	LogoURL    string `json:"logo_url" validate:"max=500"`
+	// RetentionDays anonymises answers older than that many days (0: kept
+	// for ever; analytics/retention.go).
+	RetentionDays int `json:"retention_days" validate:"min=0,max=36500"`
 }
 
 // widgetInput holds the widget's politeness rules; unset fields keep their
@@ -131,6 +134,7 @@ func (s *Server) newSurvey(in surveyInput, id string) (*analytics.Survey, error)
 		Digest:         digest,
 		SenderName:     in.SenderName,
 		LogoURL:        in.LogoURL,
+		RetentionDays:  in.RetentionDays,
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}

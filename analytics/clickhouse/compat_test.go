@@ -125,6 +125,17 @@ func TestCompatCurrentClickHouse(t *testing.T) {
 	}
 	t.Logf("%d named statements (%d samples) and every migration ran on current ClickHouse", len(clickhouse.Statements()), ran)
 	compatChurn(t, c)
+	// The samples' mutations (deletions, retention's updates) run in chDB's
+	// background threads: wait for them, or they write into the temporary
+	// folder while the test removes it.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := c.Query("SELECT count() FROM system.mutations WHERE is_done = 0", "TSV")
+		if err != nil || strings.TrimSpace(string(out.Output)) == "0" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func firstLine(s string) string {

@@ -29,6 +29,9 @@ type DB struct {
 	conn     driver.Conn
 	database string
 	days     days // what RefreshDays has seen
+	// retention, when set, anonymises answers past their survey's
+	// retention as they are inserted (SetRetention).
+	retention RetentionCutoff
 }
 
 var databaseName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)

@@ -119,6 +119,47 @@ type queries struct {
 	SelectAuthToken string `query:"select-auth-token"`
 	InsertAudit     string `query:"insert-audit"`
 	SelectAudit     string `query:"select-audit"`
+	// people.sql
+	SelectPersonLinks        string `query:"select-person-links"`
+	SelectPersonResponses    string `query:"select-person-responses"`
+	CountPersonAnswers       string `query:"count-person-answers"`
+	DeletePersonAnswers      string `query:"delete-person-answers"`
+	CountResponseRows        string `query:"count-response-rows"`
+	DeleteResponseRows       string `query:"delete-response-rows"`
+	CountRespondentRows      string `query:"count-respondent-rows"`
+	DeleteRespondentRows     string `query:"delete-respondent-rows"`
+	CountContactRows         string `query:"count-contact-rows"`
+	DeleteContactRows        string `query:"delete-contact-rows"`
+	CountPersonChurn         string `query:"count-person-churn"`
+	DeletePersonChurn        string `query:"delete-person-churn"`
+	CountPersonDays          string `query:"count-person-days"`
+	DeletePersonDays         string `query:"delete-person-days"`
+	SelectPersonSends        string `query:"select-person-sends"`
+	DeleteSendVersions       string `query:"delete-send-versions"`
+	InsertErased             string `query:"insert-erased"`
+	SelectErased             string `query:"select-erased"`
+	CountErased              string `query:"count-erased"`
+	SelectPersonContacts     string `query:"select-person-contacts"`
+	SelectPersonSuppressions string `query:"select-person-suppressions"`
+	SelectPersonAnswers      string `query:"select-person-answers"`
+	SelectPersonDismissals   string `query:"select-person-dismissals"`
+	SelectPersonSendLog      string `query:"select-person-send-log"`
+	SelectPersonEmailEvents  string `query:"select-person-email-events"`
+	SelectPersonCases        string `query:"select-person-cases"`
+	SelectPersonCaseNotes    string `query:"select-person-case-notes"`
+	SelectPersonChurn        string `query:"select-person-churn"`
+	SelectPersonLastAnswers  string `query:"select-person-last-answers"`
+	// retention.sql
+	CountExpiredAnswers     string `query:"count-expired-answers"`
+	AnonymiseAnswers        string `query:"anonymise-answers"`
+	CountExpiredCustomers   string `query:"count-expired-customers"`
+	DeleteExpiredCustomers  string `query:"delete-expired-customers"`
+	CountExpiredDismissals  string `query:"count-expired-dismissals"`
+	DeleteExpiredDismissals string `query:"delete-expired-dismissals"`
+	SelectExpiredCaseNotes  string `query:"select-expired-case-notes"`
+	EmptyCaseNotes          string `query:"empty-case-notes"`
+	CountExpiredDays        string `query:"count-expired-days"`
+	DeleteExpiredDays       string `query:"delete-expired-days"`
 	// migrations.sql
 	CreateDatabase        string `query:"create-database"`
 	CreateMigrationsTable string `query:"create-migrations-table"`

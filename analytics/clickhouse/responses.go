@@ -64,8 +64,17 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 			return err
 		}
 	}
+	now := time.Now()
 	return db.insert(ctx, "insert responses", q.InsertResponses, len(rows), func(i int) []any {
 		r := &rows[i]
+		at := first[responseKey{r.SurveyID, r.ResponseID}]
+		if db.retention != nil {
+			if cutoff := db.retention(r.SurveyID, now); !cutoff.IsZero() && at.Before(cutoff) {
+				c := *r // the caller's rows stay as they were
+				anonymise(&c)
+				r = &c
+			}
+		}
 		keys, values := splitProperties(r.Properties)
 		reasons := r.Reasons
 		if reasons == nil {
@@ -75,7 +84,7 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		if r.Unconfirmed {
 			confirmed = 0
 		}
-		return []any{r.SurveyID, first[responseKey{r.SurveyID, r.ResponseID}], r.ResponseID, storedVersion(r), r.Score,
+		return []any{r.SurveyID, at, r.ResponseID, storedVersion(r), r.Score,
 			reasons, r.Comment, r.Channel, r.Respondent, keys, values, confirmed, r.Flags}
 	})
 }

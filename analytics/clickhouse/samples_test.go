@@ -27,6 +27,12 @@ var (
 	sampleID   = uuid.MustParse("7d444840-9dc0-11d1-b245-5ffdce74fad2")
 	noPairs    = []string{}
 	somePairs  = []string{"plan\x00pro", "send_id\x00s1"}
+	// A person's bound lists end with "\x00" (people.sql).
+	someIDs    = []string{"c1", "cust-42", "\x00"}
+	someEmails = []string{"ann@example.com", "\x00"}
+	someKeys   = []string{"s1 " + sampleID.String(), "\x00"}
+	someDays   = []string{"s1 2026-11-02", "\x00"}
+	noneBound  = []string{"\x00"}
 )
 
 // samples holds the samples of every statement, by name.
@@ -151,6 +157,77 @@ var samples = map[string][]sample{
 	"select-auth-token":  {{args: []any{"ab12"}}},
 	"insert-audit":       {{args: []any{sampleAt, uint64(1), "ann@example.com", "manager", "survey.update", "s1", "name", "127.0.0.1"}}},
 	"select-audit":       {{args: []any{sampleTo, "key.%", 100}}},
+	// people.sql
+	"select-person-links": {{args: []any{someIDs, someEmails, someIDs, someEmails, someIDs, someEmails, someIDs, someEmails,
+		someIDs, someEmails, someIDs, someEmails}}},
+	"select-person-responses": {{args: []any{someIDs, someEmails}}, {args: []any{noneBound, noneBound}}},
+	"count-person-answers": {
+		{idents: map[string]string{"table": "answers"}, args: []any{someIDs, someKeys}},
+		{idents: map[string]string{"table": "responses"}, args: []any{someIDs, noneBound}},
+	},
+	"delete-person-answers": {
+		{idents: map[string]string{"table": "answers"}, args: []any{[]string{"gone", "\x00"}, noneBound}},
+		{idents: map[string]string{"table": "responses"}, args: []any{noneBound, []string{"gone " + sampleID.String(), "\x00"}}},
+	},
+	"count-response-rows": {
+		{idents: map[string]string{"table": "answer_firsts"}, args: []any{someKeys}},
+		{idents: map[string]string{"table": "cases"}, args: []any{someKeys}},
+		{idents: map[string]string{"table": "case_notes"}, args: []any{someKeys}},
+	},
+	"delete-response-rows": {
+		{idents: map[string]string{"table": "answer_firsts"}, args: []any{[]string{"gone " + sampleID.String(), "\x00"}}},
+		{idents: map[string]string{"table": "case_notes"}, args: []any{noneBound}},
+	},
+	"count-respondent-rows": {
+		{idents: map[string]string{"table": "answer_customers"}, args: []any{someIDs}},
+		{idents: map[string]string{"table": "dismissals"}, args: []any{someIDs}},
+	},
+	"delete-respondent-rows": {{idents: map[string]string{"table": "dismissals"}, args: []any{[]string{"gone", "\x00"}}}},
+	"count-contact-rows": {
+		{idents: map[string]string{"table": "contacts"}, args: []any{someIDs, someEmails}},
+		{idents: map[string]string{"table": "email_events"}, args: []any{someIDs, someEmails}},
+		{idents: map[string]string{"table": "suppressions"}, args: []any{someIDs, someEmails}},
+	},
+	"delete-contact-rows": {
+		{idents: map[string]string{"table": "send_log"}, args: []any{[]string{"gone", "\x00"}, []string{"gone@example.com", "\x00"}}},
+		{idents: map[string]string{"table": "contact_suppressions"}, args: []any{noneBound, noneBound}},
+	},
+	"count-person-churn":         {{args: []any{someIDs, someEmails}}},
+	"delete-person-churn":        {{args: []any{[]string{"gone", "\x00"}, noneBound}}},
+	"count-person-days":          {{args: []any{someDays}}},
+	"delete-person-days":         {{args: []any{[]string{"gone 2026-11-02", "\x00"}}}},
+	"select-person-sends":        {{args: []any{[]string{"c1", "cust-42"}}}},
+	"delete-send-versions":       {{args: []any{"gone", uint64(1)}}},
+	"insert-erased":              {{args: []any{"0123abcd", "email", "k1", sampleAt}}},
+	"select-erased":              {{}},
+	"count-erased":               {{args: []any{[]string{"0123abcd", "\x00"}}}},
+	"select-person-contacts":     {{args: []any{someIDs, someEmails, 10001}}},
+	"select-person-suppressions": {{args: []any{someIDs, someEmails, 10001}}},
+	"select-person-answers":      {{args: []any{someIDs, someKeys, 10001}}},
+	"select-person-dismissals":   {{args: []any{someIDs, 10001}}},
+	"select-person-send-log":     {{args: []any{someIDs, someEmails, 10001}}},
+	"select-person-email-events": {{args: []any{someIDs, someEmails, 10001}}},
+	"select-person-cases":        {{args: []any{someKeys, 10001}}},
+	"select-person-case-notes":   {{args: []any{someKeys, 10001}}},
+	"select-person-churn":        {{args: []any{someIDs, someEmails, 10001}}},
+	"select-person-last-answers": {{args: []any{someIDs, 10001}}},
+	// retention.sql
+	"count-expired-answers": {
+		{idents: map[string]string{"table": "answers"}, args: []any{"s1", sampleTo}},
+		{idents: map[string]string{"table": "responses"}, args: []any{"s1", sampleTo}},
+	},
+	"anonymise-answers": {
+		{idents: map[string]string{"table": "answers"}, args: []any{"gone", sampleTo}},
+		{idents: map[string]string{"table": "responses"}, args: []any{"gone", sampleTo}},
+	},
+	"count-expired-customers":   {{args: []any{"s1", uint64(sampleAt.UnixNano())}}},
+	"delete-expired-customers":  {{args: []any{"gone", uint64(sampleAt.UnixNano())}}},
+	"count-expired-dismissals":  {{args: []any{"s1", sampleTo}}},
+	"delete-expired-dismissals": {{args: []any{"gone", sampleTo}}},
+	"select-expired-case-notes": {{args: []any{"s1", "s1", sampleTo}}},
+	"empty-case-notes":          {{args: []any{"gone", []string{sampleID.String()}}}},
+	"count-expired-days":        {{args: []any{"s1", sampleTo}}},
+	"delete-expired-days":       {{args: []any{"gone", sampleTo}}},
 	// migrations.sql
 	"create-database":         {{idents: map[string]string{"database": samplesDB}}},
 	"create-migrations-table": {{}},

@@ -140,23 +140,9 @@ func (db *DB) PurgeSurvey(ctx context.Context, surveyID string, wait time.Durati
 	if err := db.conn.Exec(ctx, q.DeleteSurveyBodies, surveyID); err != nil {
 		return false, fmt.Errorf("purge survey %s bodies: %w", surveyID, err)
 	}
-	tables := append([]string{"surveys"}, purgeTables...)
-	deadline := time.Now().Add(wait)
-	for {
-		var pending uint64
-		if err := db.conn.QueryRow(ctx, q.SelectPendingMutations, tables).Scan(&pending); err != nil {
-			return false, fmt.Errorf("purge survey %s: mutations: %w", surveyID, err)
-		}
-		if pending == 0 {
-			return true, nil
-		}
-		if !time.Now().Before(deadline) {
-			return false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(mutationPoll):
-		}
+	done, err := db.waitMutations(ctx, append([]string{"surveys"}, purgeTables...), wait)
+	if err != nil {
+		return false, fmt.Errorf("purge survey %s: %w", surveyID, err)
 	}
+	return done, nil
 }

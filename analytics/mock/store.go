@@ -44,6 +44,7 @@ type Store struct {
 	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
 	cases       caseRows                             // cases.go
 	acc         accountRows                          // accounts.go
+	erased      people                               // people.go
 }
 
 type logKey struct{ send, kind, contact string }

@@ -105,6 +105,7 @@ export function openForm(sv, onSaved) {
     reasons: sv ? reasonsText(sv.reasons) : '',
     sender: sv ? sv.sender_name || '' : '',
     logo: sv ? sv.logo_url || '' : '',
+    retention: sv ? String(sv.retention_days || 0) : '0',
   };
   f.elements.name.value = v.name;
   f.elements.question.value = v.question;
@@ -114,6 +115,7 @@ export function openForm(sv, onSaved) {
   f.elements.reasons.value = v.reasons;
   f.elements.sender_name.value = v.sender;
   f.elements.logo_url.value = v.logo;
+  f.elements.retention_days.value = v.retention;
   for (const g of GROUPS) {
     const own = fu[g.key];
     f.elements[`${g.key}_own`].checked = !!own;
@@ -131,6 +133,14 @@ export function openForm(sv, onSaved) {
   f.elements.name.focus();
 }
 
+// retentionDays reads the retention field: a whole number, or the text as
+// typed, which the API refuses with a message naming the field.
+function retentionDays(text) {
+  const t = text.trim();
+  if (t === '') return 0;
+  return /^\d+$/.test(t) ? Number(t) : t;
+}
+
 // formBody is what the form asks for, as the API takes it.
 function formBody() {
   const f = els.surveyForm;
@@ -143,6 +153,7 @@ function formBody() {
     reasons: reasonsFrom(f.elements.reasons.value),
     sender_name: f.elements.sender_name.value.trim(),
     logo_url: f.elements.logo_url.value.trim(),
+    retention_days: retentionDays(f.elements.retention_days.value),
   };
   const follow = {};
   for (const g of GROUPS) {

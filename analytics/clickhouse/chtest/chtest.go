@@ -141,6 +141,11 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	return db.raw.Exec(ctx, query, args...)
 }
 
+// Query runs a query for a check; the caller closes the rows.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (driver.Rows, error) {
+	return db.raw.Query(ctx, query, args...)
+}
+
 // QueryRow runs a one-row query for a check.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
 	return db.raw.QueryRow(ctx, query, args...)

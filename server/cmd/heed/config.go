@@ -30,6 +30,9 @@ type Config struct {
 	// DigestCheck is how often due digests are looked for; 0 turns the
 	// digest loop off.
 	DigestCheck time.Duration
+	// RetentionCheck is how often answers past their survey's retention
+	// are anonymised; 0 turns the loop off on this instance.
+	RetentionCheck time.Duration
 	// ShutdownTimeout bounds the final flush on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration
 	Server          server.Config
@@ -155,6 +158,7 @@ func emailFlags(f *flags, c *emails.Config) {
 	f.str(&c.FromEmail, "from-email", "HEED_FROM_EMAIL", "surveys@heed.invalid", "sender address of survey emails")
 	f.str(&c.FromName, "from-name", "HEED_FROM_NAME", "", "sender name of survey emails")
 	f.str(&c.SigningKeys, "signing-keys", "HEED_SIGNING_KEYS", "", "kid:secret[,kid:secret] keys for email links; the first signs")
+	f.str(&c.ErasureKey, "erasure-key", "HEED_ERASURE_KEY", "", "secret (16+ characters) under which forgotten people's emails and ids are hashed; keep it stable (default: a key kept in <data-dir>/erasure_key)")
 }
 
 // publicURL is where email links point when --public-url is unset.
@@ -193,6 +197,7 @@ func serveFlags(f *flags, c *Config) {
 	emailFlags(f, &c.Email)
 	f.duration(&c.AlertDelay, "alert-delay", "HEED_ALERT_DELAY", 2*time.Minute, "how long a detractor alert waits for the follow-up")
 	f.duration(&c.DigestCheck, "digest-check", "HEED_DIGEST_CHECK", time.Minute, "how often due survey digests are looked for, 0 = off")
+	f.duration(&c.RetentionCheck, "retention-check", "HEED_RETENTION_CHECK", time.Hour, "how often answers past their survey's retention_days are anonymised, 0 = off")
 	f.duration(&c.ShutdownTimeout, "shutdown-timeout", "HEED_SHUTDOWN_TIMEOUT", 15*time.Second, "how long shutdown may take to flush")
 }
 
@@ -205,6 +210,7 @@ func (c *Config) check(f *flags) error {
 		f.check(c.SpoolMaxBytes > 0, "spool-max-bytes", "must be positive"),
 		f.check(c.AlertDelay > 0, "alert-delay", "must be positive"),
 		f.check(c.DigestCheck >= 0, "digest-check", "must be 0 (off) or more"),
+		f.check(c.RetentionCheck >= 0, "retention-check", "must be 0 (off) or more"),
 		f.check(c.ShutdownTimeout > 0, "shutdown-timeout", "must be positive"),
 		f.check(c.Server.RateLimit >= 0, "rate-limit", "must be 0 (off) or more"),
 		f.check(c.Server.RateLimit == 0 || c.Server.RateBurst >= 1, "rate-burst", "must be at least 1 while --rate-limit is on"),

@@ -71,6 +71,13 @@ Usage:
   heed keys create --name NAME --role admin|manager|viewer|ingest [--surveys ID,...]
                          an API key for a machine (printed once)
   heed keys list | heed keys revoke KEY_ID
+  heed people forget EMAIL-OR-ID
+                         delete everything Heed holds on a person (a salted
+                         hash stays, so they are never emailed again)
+  heed people export EMAIL-OR-ID
+                         print everything Heed holds on a person, as JSON
+  heed retention run     anonymise answers past their survey's retention_days
+                         (heed serve does it every --retention-check)
   heed version           print the version
 `
 
@@ -107,6 +114,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "accounts":
 		return accountsCmd(ctx, args[1:], stdout, stderr)
+	case "people":
+		return peopleCmd(ctx, args[1:], stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "heed", version)
 		return nil
@@ -179,6 +190,10 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	cfg.Server.Migrated = cfg.Migrate
+	cfg.Server.RetentionCheck = cfg.RetentionCheck
+	if cfg.RetentionCheck == 0 {
+		cfg.Server.RetentionCheck = -1 // off (the server's zero is its default)
+	}
 	// Keep the counted days of answers current: reports stay exact without
 	// it, and fast with it.
 	daysCtx, stopDays := context.WithCancel(context.Background())
@@ -188,6 +203,12 @@ func (m *Main) Run(ctx context.Context) error {
 		store.MaintainDays(daysCtx, daysInterval, log)
 	}()
 	defer func() { stopDays(); <-daysDone }()
+
+	// Answers past their survey's retention are stored anonymised, also
+	// a late follow-up of an old answer (clickhouse.DB.SetRetention); set
+	// before the writer replays its spool.
+	surveys := analytics.NewSurveys(store)
+	store.SetRetention(surveys.RetentionCutoff)
 
 	writer, err := ingest.New(store, ingest.Options{
 		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),
@@ -224,7 +245,6 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.Join(err, closeWriter(ctx))
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, log)
-	surveys := analytics.NewSurveys(store)
 	// Digests go through the same mailer (SendGrid or the outbox) and attach
 	// the server's own report.csv.
 	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer,
