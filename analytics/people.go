@@ -9,7 +9,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -43,7 +42,7 @@ var ErrBadPerson = errors.New("name a person by an email address or by a respond
 // kept exactly as given (ids are case-sensitive).
 func ParsePersonRef(s string) (PersonRef, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || TooLong(s, MaxPersonID) || strings.ContainsFunc(s, unicode.IsControl) {
+	if s == "" || TooLong(s, MaxPersonID) || HasControl(s) {
 		return PersonRef{}, ErrBadPerson
 	}
 	if strings.Contains(s, "@") {

@@ -245,6 +245,9 @@ func TestHostileRequests(t *testing.T) {
 		{name: "key without a name", method: "POST", path: "/api/v1/keys", body: `{"role":"viewer"}`, headers: key, want: 422},
 		{name: "audit limit 0", method: "GET", path: "/api/v1/audit?limit=0", headers: key, want: 422},
 
+		{name: "forget a person id with NUL", method: "DELETE", path: "/api/v1/people/a%00b", headers: key, want: 422},
+		{name: "export a person id with bidi", method: "GET", path: "/api/v1/people/" + q("a\u202eb") + "/export", headers: key, want: 422},
+
 		// Site and dev pages.
 		{name: "outbox file with NUL", method: "GET", path: "/dev/outbox/a%00b", want: 404},
 		{name: "outbox path escape", method: "GET", path: "/dev/outbox/..%2f..%2fetc%2fpasswd", want: 404},
