@@ -275,9 +275,11 @@ export async function refresh() {
   }
   const t = report.total || {};
   const name = survey.name ? String(survey.name) : survey.id;
-  setStatus(t.responses > 0
+  const notice = state.notice ? `${state.notice} ` : '';
+  state.notice = '';
+  setStatus(notice + (t.responses > 0
     ? `${name}, ${q.rangeLabel} by ${INTERVALS[q.interval].one}: NPS ${fmtNps(t.nps)} from ${plural(t.responses, 'response', 'responses')}.`
-    : `${name}, ${q.rangeLabel}: no answers in this range yet.`, '');
+    : `${name}, ${q.rangeLabel}: no answers in this range yet.`), '');
 }
 
 export function downloadCsv() {

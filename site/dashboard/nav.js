@@ -4,7 +4,7 @@
 // like the filters. The navigation shows only the views the role may see
 // (GET /api/v1/me's can), and whoever is signed in next to Sign out.
 
-import { els, setStatus } from './dom.js';
+import { els } from './dom.js';
 import { bySession, can, state } from './state.js';
 import { VIEWS, pushView, writeView } from './url.js';
 
@@ -70,7 +70,8 @@ export function showView(focus) {
   if (asked && !name) {
     state.view.view = '';
     writeView(state.view);
-    if (state.me) setStatus('That view is not open to your role: here are the reports.', '');
+    // Said with the report's status, once it is loaded (load.js).
+    if (state.me) state.notice = `That view is not open to your role (${state.me.role}): here are the reports.`;
   }
   for (const [key, v] of Object.entries(views)) {
     document.getElementById(v.section).hidden = key !== name;

@@ -9,6 +9,7 @@
 import { ApiError, isAbort, send } from './api.js';
 import { els, offerRetry, regions, setBusy, setStatus } from './dom.js';
 import { KEY_STORE, load, save, state } from './state.js';
+import { writeView } from './url.js';
 
 // dropFragment removes the fragment from the address bar (and this
 // history entry) at once.
@@ -96,6 +97,10 @@ export function signOut(message, isError) {
 // signOutNow ends the session on the server (everywhere: every session of
 // the account), or forgets the key, and shows the sign-in screen.
 export async function signOutNow(everywhere) {
+  // Whoever signs in next starts at the reports.
+  state.view.view = '';
+  state.view.action = '';
+  writeView(state.view);
   if (state.me && state.me.kind === 'session') {
     try {
       await send('POST', everywhere ? '/api/v1/sign-out/everywhere' : '/api/v1/sign-out');

@@ -25,6 +25,7 @@ export const state = {
   // null when nobody; csrf is its csrf_token (sessions only).
   me: null,
   csrf: '',
+  notice: '', // said before the report's status once, then dropped (nav.js)
   personLabel: '',
   segmentsFor: '', // the survey whose segment names the picker holds
   onSurveyChanged: null, // reloads the surveys after a change (main.js)
