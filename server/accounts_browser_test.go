@@ -199,7 +199,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		if role := admin.eval(`document.querySelector('#dash-team-table tr[data-email="mona@example.com"] select').value`); role != "manager" {
 			t.Errorf("Mona's role = %q", role)
 		}
-		saveScreenshot(t, admin.ctx, "dashboard-team.png")
+		saveElementScreenshot(t, admin.ctx, "#dash-team", "dashboard-team.png")
 		checkAxe(t, admin.ctx, "the Team view")
 		// The view is in the address: a reload opens it again.
 		admin.open(base + "/dashboard.html?view=team")
@@ -269,7 +269,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		mona.click(`#dash-nav-account`)
 		mona.wait(visible(`#dash-password-set`)+` && !`+visible(`#dash-password-current`)+` && document.getElementById('dash-account-facts').textContent.includes('mona@example.com')`, "My account, without a password yet")
 		checkAxe(t, mona.ctx, "My account")
-		saveScreenshot(t, mona.ctx, "dashboard-account.png")
+		saveElementScreenshot(t, mona.ctx, "main", "dashboard-account.png")
 		mona.typeIn(`#dash-password-new`, "short")
 		mona.click(`#dash-password-save`)
 		mona.wait(`document.getElementById('dash-password-error').textContent.includes('12 characters')`, "a short password refused")
@@ -326,6 +326,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		if vic.eval(`String(!!document.querySelector('#dash-case-list .dash-case-close, #dash-case-list .dash-case-assign'))`) != "false" {
 			t.Error("a viewer gets the case's actions")
 		}
+		vic.wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "every load done (a loading region is faded)")
 		saveScreenshot(t, vic.ctx, "dashboard-viewer.png")
 		checkAxe(t, vic.ctx, "the viewer's reports")
 		if n := vic.fetchStatus("PATCH", "/api/v1/surveys/"+sv, `{"name":"Vic was here"}`, true); n != 403 {
@@ -356,7 +357,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		if strings.Contains(row, key) {
 			t.Error("the key list shows the secret")
 		}
-		saveScreenshot(t, admin.ctx, "dashboard-keys.png")
+		saveElementScreenshot(t, admin.ctx, "#dash-keys", "dashboard-keys.png")
 		checkAxe(t, admin.ctx, "the API keys view")
 		// The key reads its survey's report, until revoked.
 		report := "/api/v1/surveys/" + sv + "/report"

@@ -12,7 +12,7 @@ import { loadCases } from './cases.js';
 import { renderRates } from './segments.js';
 import { showView } from './nav.js';
 import { abortLoads, showError, showSignIn } from './session.js';
-import { KEY_STORE, SURVEY_STORE, can, load, save, state } from './state.js';
+import { KEY_STORE, SURVEY_STORE, can, load, save, sessionHint, state } from './state.js';
 import { writeView } from './url.js';
 import { fillSurveys, renderComments, renderReport, showNoSurveys } from './views.js';
 
@@ -45,6 +45,7 @@ export async function start(fromForm, quiet) {
     if (gen !== state.gen) return;
     state.me = me;
     state.csrf = (me && me.csrf_token) || '';
+    if (me && me.kind === 'session') sessionHint(true);
     if (can('read')) {
       const res = await api('/api/v1/surveys', controller.signal);
       const body = await res.json();
@@ -56,6 +57,7 @@ export async function start(fromForm, quiet) {
     if (err instanceof ApiError && err.status === 401 && quiet && !withKey) {
       // Nobody signed in on this browser: the sign-in screen.
       state.me = null;
+      sessionHint(false);
       showSignIn(false);
       setStatus('', '');
       return;

@@ -11,8 +11,10 @@
 // emailed to them (/dashboard.html#signin=<token>: removed from the address
 // at once, spent by a click on Sign in); the server then keeps a session in
 // an HttpOnly cookie, and GET /api/v1/me says who they are and what their
-// role may do. On load the dashboard asks /api/v1/me: a session that is
-// still open opens the dashboard at once. An API key (the bootstrap admin
+// role may do. On load, when this browser signed in with a session and has
+// not signed out since (state.js, SESSION_HINT), the dashboard asks
+// /api/v1/me: a session still open opens the dashboard at once, an ended
+// one shows the sign-in screen. An API key (the bootstrap admin
 // key) is the other way in: kept in sessionStorage ("heed.adminKey") and
 // sent as a bearer token; for screenshots and scripted checks it may also
 // be given once as a URL fragment, /dashboard.html#key=..., which is read,
@@ -48,14 +50,14 @@ import { renderChart } from './chart.js';
 import { el, els, offerRetry, setStatus } from './dom.js';
 import { browserZone } from './format.js';
 import { downloadChurnCsv, downloadCsv, openReports, refresh, showPerson, start } from './load.js';
-import { keyFromFragment, linkFromFragment, signOutNow } from './session.js';
+import { keyFromFragment, linkFromFragment, showSignIn, signOutNow } from './session.js';
 import { offerLink, wireSignIn } from './signin.js';
 import { defineView, showView, wireNav } from './nav.js';
 import { showTeam, wireTeam } from './team.js';
 import { hideNewKey, showKeys, wireKeys } from './keys.js';
 import { showAudit, wireAudit } from './audit.js';
 import { showAccount, wireAccount } from './account.js';
-import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
+import { KEY_STORE, SURVEY_STORE, load, save, sessionHint, state } from './state.js';
 import { openForm, renderManage } from './manage.js';
 import { searchPeople } from './people.js';
 import { countRecipients, renderSends, startSend, uploadContacts } from './sends.js';
@@ -188,10 +190,13 @@ function init() {
   if (link) {
     // An emailed link: signed in only by a click (mail scanners open links).
     offerLink(link);
-  } else {
+  } else if (load(KEY_STORE) || sessionHint()) {
     // A stored key, or else a session cookie the server may still know.
     els.signin.hidden = true;
     start(false, !load(KEY_STORE));
+  } else {
+    showSignIn(false);
+    setStatus('', '');
   }
 }
 

@@ -8,7 +8,7 @@
 
 import { ApiError, isAbort, send } from './api.js';
 import { els, offerRetry, regions, setBusy, setStatus } from './dom.js';
-import { KEY_STORE, load, save, state } from './state.js';
+import { KEY_STORE, load, save, sessionHint, state } from './state.js';
 import { writeView } from './url.js';
 
 // dropFragment removes the fragment from the address bar (and this
@@ -68,6 +68,7 @@ export function signOut(message, isError) {
   const hadKey = !!load(KEY_STORE);
   abortLoads();
   save(KEY_STORE, null);
+  sessionHint(false);
   state.me = null;
   state.csrf = '';
   state.surveys = [];

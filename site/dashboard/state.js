@@ -8,6 +8,12 @@
 
 export const KEY_STORE = 'heed.adminKey';
 export const SURVEY_STORE = 'heed.survey';
+// SESSION_HINT (localStorage, shared by the tabs) says this browser signed
+// in with a session and has not signed out: only then does a load ask
+// /api/v1/me for it. The session itself is the HttpOnly cookie, which
+// scripts cannot see; without the hint, a visitor who never signed in
+// would get a 401 (logged as a console error) on every load.
+export const SESSION_HINT = 'heed.session';
 
 export const state = {
   surveys: [],
@@ -58,4 +64,15 @@ export function can(what) {
 // bySession reports whether a person is signed in with a session (not a key).
 export function bySession() {
   return !!(state.me && state.me.kind === 'session');
+}
+
+// sessionHint reads or (on: true or false) sets SESSION_HINT.
+export function sessionHint(on) {
+  try {
+    if (on === true) window.localStorage.setItem(SESSION_HINT, '1');
+    else if (on === false) window.localStorage.removeItem(SESSION_HINT);
+    return window.localStorage.getItem(SESSION_HINT) === '1';
+  } catch (_) {
+    return on === undefined; // storage off: always ask
+  }
 }
