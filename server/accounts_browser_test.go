@@ -291,6 +291,14 @@ func TestAccountsInBrowser(t *testing.T) {
 		// A reload keeps the session (the cookie): no sign-in screen.
 		mona.open(base + "/dashboard.html")
 		mona.wait(npsShown+` && !`+visible(`#dash-signin`), "the session after a reload")
+		// Sign out everywhere: this session ends too.
+		mona.click(`#dash-nav-account`)
+		mona.wait(visible(`#dash-account-everywhere`), "the account's sign out everywhere")
+		mona.click(`#dash-account-everywhere`)
+		mona.wait(visible(`#dash-password-form`)+` && document.getElementById('dash-status').textContent.includes('Signed out everywhere') && !location.search.includes('view=')`, "signed out everywhere")
+		if n := mona.fetchStatus("GET", "/api/v1/me", "", false); n != 401 {
+			t.Errorf("after signing out everywhere, /api/v1/me = %d, want 401", n)
+		}
 	}) {
 		return
 	}
@@ -386,6 +394,22 @@ func TestAccountsInBrowser(t *testing.T) {
 		// Remove the viewer.
 		admin.click(`#dash-nav-team`)
 		admin.wait(`!!document.querySelector('#dash-team-table tr[data-email="vic@example.com"] .dash-remove')`, "the viewer in the team")
+		// A role changed, an invitation sent again.
+		admin.setValue(`#dash-team-table tr[data-email="vic@example.com"] select`, "manager")
+		admin.wait(`document.getElementById('dash-team-status').textContent === 'vic@example.com is now a manager.'`, "the role changed")
+		roles := map[string]any{}
+		for _, a := range ts.admin(t, "GET", "/api/v1/accounts", "").json(t)["accounts"].([]any) {
+			roles[a.(map[string]any)["email"].(string)] = a.(map[string]any)["role"]
+		}
+		if roles["vic@example.com"] != "manager" || roles["mona@example.com"] != "manager" {
+			t.Errorf("the roles stored: %v", roles)
+		}
+		before, _ := ts.emailing.Outbox.List()
+		admin.click(`#dash-team-table tr[data-email="vic@example.com"] .dash-reinvite`)
+		admin.wait(`document.getElementById('dash-team-status').textContent.includes('A new invitation is on its way to vic@example.com')`, "the invitation sent again")
+		if after, _ := ts.emailing.Outbox.List(); len(after) != len(before)+1 || !strings.Contains(after[0].To, "vic@example.com") {
+			t.Errorf("the outbox after resending: %d then %d messages", len(before), len(after))
+		}
 		admin.click(`#dash-team-table tr[data-email="vic@example.com"] .dash-remove`)
 		admin.wait(visible(`#dash-team-table tr[data-email="vic@example.com"] .dash-confirm-yes`), "the remove question")
 		admin.click(`#dash-team-table tr[data-email="vic@example.com"] .dash-confirm-yes`)
