@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"regexp"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"heed/analytics"
 )
 
 // person is one browser (a fresh profile: no cookies, no storage) on the
@@ -381,7 +384,18 @@ func TestAccountsInBrowser(t *testing.T) {
 		if r := ts.do(t, "GET", report, "", "Authorization", "Bearer "+key); r.status != 401 {
 			t.Errorf("a revoked key: %d %s", r.status, r.body)
 		}
-		// The audit log, newest first, then only the keys.
+		// The audit log, newest first, then only the keys. Older entries
+		// a page away, two a second (a page may end inside a second).
+		var older []analytics.AuditEntry
+		hourAgo := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+		for i := 0; i < 61; i++ {
+			older = append(older, analytics.AuditEntry{At: hourAgo.Add(time.Duration(i/2) * time.Second), Actor: "old@example.com", Role: "manager",
+				Action: "survey.update", Target: "old-" + strconv.Itoa(i), IP: "192.0.2.1"})
+		}
+		if err := ts.Server.store.AppendAudit(context.Background(), older); err != nil {
+			t.Fatal(err)
+		}
+		total := len(ts.admin(t, "GET", "/api/v1/audit?limit=1000", "").json(t)["entries"].([]any))
 		admin.click(`#dash-nav-audit`)
 		admin.wait(`!!document.querySelector('#dash-audit-table tr[data-action="key.revoke"]') && !!document.querySelector('#dash-audit-table tr[data-action="account.invite"]')`, "the audit log")
 		if first := admin.eval(`document.querySelector('#dash-audit-table tbody tr').getAttribute('data-action')`); first != "key.revoke" {
@@ -389,6 +403,28 @@ func TestAccountsInBrowser(t *testing.T) {
 		}
 		saveScreenshot(t, admin.ctx, "dashboard-audit.png")
 		checkAxe(t, admin.ctx, "the audit log")
+		rows := `document.querySelectorAll('#dash-audit-table tbody tr').length`
+		if got := admin.eval(`String(` + rows + `)`); got != "50" {
+			t.Errorf("the first page has %s entries, want 50", got)
+		}
+		for page := 0; page < 3 && admin.eval(`String(`+visible(`#dash-audit-older`)+`)`) == "true"; page++ {
+			n := admin.eval(`String(` + rows + `)`)
+			admin.click(`#dash-audit-older`)
+			admin.wait(rows+` > `+n+` || document.getElementById('dash-audit-status').textContent.includes('No older')`, "older entries")
+		}
+		shown := admin.eval(`JSON.stringify([...document.querySelectorAll('#dash-audit-table tbody tr')].map((r) => r.textContent))`)
+		var texts []string
+		json.Unmarshal([]byte(shown), &texts)
+		seen := map[string]bool{}
+		for _, x := range texts {
+			if seen[x] {
+				t.Errorf("the audit log shows an entry twice: %q", x)
+			}
+			seen[x] = true
+		}
+		if len(texts) != total || admin.eval(`String(`+visible(`#dash-audit-older`)+`)`) != "false" {
+			t.Errorf("after paging: %d entries shown of %d, older button visible: %s", len(texts), total, admin.eval(`String(`+visible(`#dash-audit-older`)+`)`))
+		}
 		admin.setValue(`#dash-audit-action`, "key.")
 		admin.wait(`location.search.includes('action=key.') && document.querySelectorAll('#dash-audit-table tbody tr').length === 2 && [...document.querySelectorAll('#dash-audit-table tbody tr')].every((r) => r.getAttribute('data-action').startsWith('key.'))`, "only the keys' entries")
 		// Remove the viewer.
