@@ -48,6 +48,10 @@ export async function loadCases(reportParams, signal) {
   // Assigning, noting and closing are for managers; viewers read.
   const by = $('dash-case-by-box');
   if (by) by.hidden = !can('manage');
+  // A signed-in person's name goes on their notes unless they typed another.
+  const name = $('dash-case-by');
+  const account = state.me && state.me.account;
+  if (name && !name.value && account) name.value = account.name || account.email || '';
   const my = ++gen;
   const box = $('dash-cases');
   try {
