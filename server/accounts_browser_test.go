@@ -337,6 +337,9 @@ func TestAccountsInBrowser(t *testing.T) {
 		if vic.eval(`String(!!document.querySelector('#dash-case-list .dash-case-close, #dash-case-list .dash-case-assign'))`) != "false" {
 			t.Error("a viewer gets the case's actions")
 		}
+		if body := vic.eval(`document.querySelector('#dash-case-list .dash-case-body').textContent`); strings.Contains(body, "null") {
+			t.Errorf("the case's details show %q", body)
+		}
 		vic.wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "every load done (a loading region is faded)")
 		saveScreenshot(t, vic.ctx, "dashboard-viewer.png")
 		checkAxe(t, vic.ctx, "the viewer's reports")

@@ -158,7 +158,7 @@ async function showDetail(li, id) {
     body.replaceChildren(el('p', { class: 'muted' }, `This case could not be loaded: ${err.message}`));
     return;
   }
-  body.replaceChildren(...detailNodes(c));
+  body.replaceChildren(...detailNodes(c).filter(Boolean));
 }
 
 function detailNodes(c) {

@@ -4,7 +4,7 @@
 // like the filters. The navigation shows only the views the role may see
 // (GET /api/v1/me's can), and whoever is signed in next to Sign out.
 
-import { els } from './dom.js';
+import { els, offerRetry, setStatus } from './dom.js';
 import { bySession, can, state } from './state.js';
 import { VIEWS, pushView, writeView } from './url.js';
 
@@ -89,6 +89,9 @@ export function showView(focus) {
 
 // go opens a view as a new history entry.
 export function go(name) {
+  // The status line spoke of the view left.
+  setStatus('', '');
+  offerRetry(null);
   state.view.view = name || '';
   pushView(state.view);
   showView(true);
