@@ -72,6 +72,24 @@ func (p *person) click(selector string) {
 	}
 }
 
+// navTo clicks a view's link until the view shows (a click may miss while
+// the page still moves: the report loading above it), and at most a few
+// times: each click is the same view.
+func (p *person) navTo(view, cond string) {
+	p.t.Helper()
+	for i := 0; i < 5; i++ {
+		p.click(`#dash-nav-` + view)
+		deadline := time.Now().Add(4 * time.Second)
+		for time.Now().Before(deadline) {
+			if p.eval(`String(!!(`+cond+`))`) == "true" {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	p.wait(cond, "the "+view+" view")
+}
+
 func (p *person) typeIn(selector, text string) {
 	p.t.Helper()
 	if err := chromedp.Do(p.ctx, chromedp.SendKeys(chromedp.CSS(selector), text)); err != nil {
@@ -189,8 +207,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		admin.click(`#dash-signin-submit`)
 		admin.wait(npsShown, "the admin's report")
 		admin.wait(visible(`#dash-nav-team`)+` && `+visible(`#dash-nav-keys`)+` && `+visible(`#dash-nav-audit`)+` && !`+visible(`#dash-nav-account`), "the admin's views (no account: a key)")
-		admin.click(`#dash-nav-team`)
-		admin.wait(`location.search.includes('view=team') && `+visible(`#dash-invite-form`)+` && !`+visible(`#dash-app`), "the Team view")
+		admin.navTo("team", `location.search.includes('view=team') && `+visible(`#dash-invite-form`)+` && !`+visible(`#dash-app`))
 		admin.wait(`document.getElementById('dash-team-list').textContent.includes('Nobody has an account yet')`, "the empty team")
 		admin.typeIn(`#dash-invite-email`, "mona@example.com")
 		admin.typeIn(`#dash-invite-name`, "Mona Manager")
@@ -267,10 +284,10 @@ func TestAccountsInBrowser(t *testing.T) {
 		if got := ts.admin(t, "GET", "/api/v1/surveys/"+sv, "").json(t); got["name"] != "Shop (renamed by Mona)" {
 			t.Fatalf("the rename was not stored: %v", got["name"])
 		}
+		mona.eval(`(window.scrollTo({top: 0, behavior: 'instant'}), '')`)
 		saveScreenshot(t, mona.ctx, "dashboard-manager.png")
 		// My account: a password, then sign out and in with it.
-		mona.click(`#dash-nav-account`)
-		mona.wait(visible(`#dash-password-set`)+` && !`+visible(`#dash-password-current`)+` && document.getElementById('dash-account-facts').textContent.includes('mona@example.com')`, "My account, without a password yet")
+		mona.navTo("account", visible(`#dash-password-set`)+` && !`+visible(`#dash-password-current`)+` && document.getElementById('dash-account-facts').textContent.includes('mona@example.com')`)
 		checkAxe(t, mona.ctx, "My account")
 		saveElementScreenshot(t, mona.ctx, "main", "dashboard-account.png")
 		mona.typeIn(`#dash-password-new`, "short")
@@ -295,8 +312,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		mona.open(base + "/dashboard.html")
 		mona.wait(npsShown+` && !`+visible(`#dash-signin`), "the session after a reload")
 		// Sign out everywhere: this session ends too.
-		mona.click(`#dash-nav-account`)
-		mona.wait(visible(`#dash-account-everywhere`), "the account's sign out everywhere")
+		mona.navTo("account", visible(`#dash-account-everywhere`))
 		mona.click(`#dash-account-everywhere`)
 		mona.wait(visible(`#dash-password-form`)+` && document.getElementById('dash-status').textContent.includes('Signed out everywhere') && !location.search.includes('view=')`, "signed out everywhere")
 		if n := mona.fetchStatus("GET", "/api/v1/me", "", false); n != 401 {
@@ -341,7 +357,9 @@ func TestAccountsInBrowser(t *testing.T) {
 			t.Errorf("the case's details show %q", body)
 		}
 		vic.wait(`document.getElementById('dash-app').getAttribute('aria-busy') === 'false'`, "every load done (a loading region is faded)")
+		vic.eval(`(window.scrollTo({top: 0, behavior: 'instant'}), '')`)
 		saveScreenshot(t, vic.ctx, "dashboard-viewer.png")
+		saveElementScreenshot(t, vic.ctx, "#dash-cases-section", "dashboard-viewer-case.png")
 		checkAxe(t, vic.ctx, "the viewer's reports")
 		if n := vic.fetchStatus("PATCH", "/api/v1/surveys/"+sv, `{"name":"Vic was here"}`, true); n != 403 {
 			t.Errorf("a viewer's PATCH of the survey (with the CSRF token) = %d, want 403", n)
@@ -399,8 +417,7 @@ func TestAccountsInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		total := len(ts.admin(t, "GET", "/api/v1/audit?limit=1000", "").json(t)["entries"].([]any))
-		admin.click(`#dash-nav-audit`)
-		admin.wait(`!!document.querySelector('#dash-audit-table tr[data-action="key.revoke"]') && !!document.querySelector('#dash-audit-table tr[data-action="account.invite"]')`, "the audit log")
+		admin.navTo("audit", `!!document.querySelector('#dash-audit-table tr[data-action="key.revoke"]') && !!document.querySelector('#dash-audit-table tr[data-action="account.invite"]')`)
 		if first := admin.eval(`document.querySelector('#dash-audit-table tbody tr').getAttribute('data-action')`); first != "key.revoke" {
 			t.Errorf("the newest entry is %q, want key.revoke", first)
 		}
@@ -431,8 +448,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		admin.setValue(`#dash-audit-action`, "key.")
 		admin.wait(`location.search.includes('action=key.') && document.querySelectorAll('#dash-audit-table tbody tr').length === 2 && [...document.querySelectorAll('#dash-audit-table tbody tr')].every((r) => r.getAttribute('data-action').startsWith('key.'))`, "only the keys' entries")
 		// Remove the viewer.
-		admin.click(`#dash-nav-team`)
-		admin.wait(`!!document.querySelector('#dash-team-table tr[data-email="vic@example.com"] .dash-remove')`, "the viewer in the team")
+		admin.navTo("team", `!!document.querySelector('#dash-team-table tr[data-email="vic@example.com"] .dash-remove')`)
 		// A role changed, an invitation sent again.
 		admin.setValue(`#dash-team-table tr[data-email="vic@example.com"] select`, "manager")
 		admin.wait(`document.getElementById('dash-team-status').textContent === 'vic@example.com is now a manager.'`, "the role changed")
@@ -461,7 +477,7 @@ func TestAccountsInBrowser(t *testing.T) {
 	})
 	// The removed viewer's next load: the session has ended, sign in again.
 	vic.t = t
-	vic.click(`#dash-nav-reports`)
+	vic.navTo("reports", visible(`#dash-app`)+` || `+visible(`#dash-password-form`))
 	vic.setValue(`#dash-interval`, "day")
 	vic.wait(visible(`#dash-password-form`)+` && document.getElementById('dash-status').textContent.includes('Your session has ended')`, "the removed viewer back at the sign-in screen")
 }
