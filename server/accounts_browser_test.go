@@ -128,8 +128,8 @@ func (p *person) fetchStatus(method, path, body string, csrf bool) int {
 	return n
 }
 
-// signInLink finds the newest sign-in link emailed to address.
-func signInLink(t *testing.T, ts *testServer, address string) string {
+// emailedLink finds the newest sign-in link emailed to address.
+func emailedLink(t *testing.T, ts *testServer, address string) string {
 	t.Helper()
 	re := regexp.MustCompile(`https?://[^\s"<>]+/dashboard\.html#signin=[A-Za-z0-9_-]+`)
 	deadline := time.Now().Add(15 * time.Second)
@@ -228,7 +228,7 @@ func TestAccountsInBrowser(t *testing.T) {
 		return
 	}
 
-	manager := signInLink(t, ts, "mona@example.com")
+	manager := emailedLink(t, ts, "mona@example.com")
 	if !strings.HasPrefix(manager, base+"/dashboard.html#signin=") {
 		t.Fatalf("the invitation's link = %q", manager)
 	}
@@ -334,7 +334,7 @@ func TestAccountsInBrowser(t *testing.T) {
 	if r := ts.admin(t, "POST", "/api/v1/accounts", `{"email":"vic@example.com","name":"Vic Viewer","role":"viewer"}`); r.status != 201 {
 		t.Fatalf("invite the viewer: %d %s", r.status, r.body)
 	}
-	viewerLink := signInLink(t, ts, "vic@example.com")
+	viewerLink := emailedLink(t, ts, "vic@example.com")
 	vic := newPerson(t, "viewer") // kept open: removed later, the session ends
 	t.Run("viewer reads, cannot edit", func(t *testing.T) {
 		vic.t = t
