@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,14 +189,15 @@ func (db *DB) Audit(ctx context.Context, aq analytics.AuditQuery) ([]analytics.A
 	if before.IsZero() {
 		before = time.Now().Add(time.Second)
 	}
-	pattern := "%"
-	if aq.Action != "" {
-		pattern = aq.Action
-		if pattern[len(pattern)-1] == '.' {
-			pattern += "%"
-		}
+	action, family := aq.Action, ""
+	if f, ok := strings.CutSuffix(action, "."); ok {
+		action, family = "", f
 	}
-	rows, err := db.conn.Query(ctx, q.SelectAudit, before.Unix(), pattern, aq.Limit)
+	familyDot := ""
+	if family != "" {
+		familyDot = family + "."
+	}
+	rows, err := db.conn.Query(ctx, q.SelectAudit, before.Unix(), action, action, family, family, familyDot, familyDot, aq.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

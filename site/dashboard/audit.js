@@ -26,6 +26,15 @@ const ACTIONS = {
   'account.password': 'set the password of',
   'key.create': 'created the key',
   'key.revoke': 'revoked the key',
+  'survey.create': 'created the survey',
+  'survey.update': 'changed the survey',
+  'survey.archived': 'archived the survey',
+  'survey.unarchived': 'reopened the survey',
+  'survey.delete': 'deleted the survey',
+  'send.start': 'started a send of',
+  'digest.test_send': 'sent a test digest of',
+  'person.erase': 'forgot a person',
+  'person.export': 'exported a person’s data',
 };
 
 let entries = [];
