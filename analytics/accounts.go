@@ -147,7 +147,9 @@ type AuditEntry struct {
 // now), at most Limit.
 type AuditQuery struct {
 	Before time.Time
-	Action string // "" for all; a prefix ending in "." selects a family ("key.")
+	// Action is "" for all, an action ("signin.link_sent"), or a family
+	// ending in "." ("signout." is "signout" and every "signout.<...>").
+	Action string
 	Limit  int
 }
 

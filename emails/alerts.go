@@ -136,15 +136,23 @@ func (e *Emailing) SendAlert(ctx context.Context, sv *analytics.Survey, r analyt
 	if err != nil {
 		return err
 	}
+	var to []*sgmail.Email
+	for _, addr := range sv.AlertEmails {
+		to = append(to, sgmail.NewEmail("", addr))
+	}
+	return e.Mailer.Send(ctx, e.message(rendered, "heed-alert", to...))
+}
+
+// message is one rendered email from Heed's sender to everyone in to
+// (one personalization: they see each other), filed under category.
+func (e *Emailing) message(r Rendered, category string, to ...*sgmail.Email) *sgmail.SGMailV3 {
 	m := sgmail.NewV3Mail()
 	m.SetFrom(e.From)
-	m.Subject = rendered.Subject
-	m.AddContent(sgmail.NewContent("text/plain", rendered.Text), sgmail.NewContent("text/html", rendered.HTML))
-	m.AddCategories("heed", "heed-alert")
+	m.Subject = r.Subject
+	m.AddContent(sgmail.NewContent("text/plain", r.Text), sgmail.NewContent("text/html", r.HTML))
+	m.AddCategories("heed", category)
 	p := sgmail.NewPersonalization()
-	for _, to := range sv.AlertEmails {
-		p.AddTos(sgmail.NewEmail("", to))
-	}
+	p.AddTos(to...)
 	m.AddPersonalizations(p)
-	return e.Mailer.Send(ctx, m)
+	return m
 }

@@ -60,14 +60,7 @@ func (e *Emailing) SendSignIn(ctx context.Context, in SignIn) error {
 	if err != nil {
 		return err
 	}
-	m := sgmail.NewV3Mail()
-	m.SetFrom(e.From)
-	m.Subject = r.Subject
-	m.AddContent(sgmail.NewContent("text/plain", r.Text), sgmail.NewContent("text/html", r.HTML))
-	m.AddCategories("heed", "heed-sign-in")
-	p := sgmail.NewPersonalization()
-	p.AddTos(sgmail.NewEmail(recipientName(in.Name), in.To))
-	m.AddPersonalizations(p)
+	m := e.message(r, "heed-sign-in", sgmail.NewEmail(recipientName(in.Name), in.To))
 	// A sign-in link must not be rewritten by click tracking: the token
 	// would pass through SendGrid's redirector.
 	m.SetTrackingSettings(sgmail.NewTrackingSettings().SetClickTracking(sgmail.NewClickTrackingSetting().SetEnable(false)))

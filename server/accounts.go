@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -467,8 +468,8 @@ func (s *Server) getAudit(c echo.Context) error {
 		}
 		q.Limit = n
 	}
-	if len(q.Action) > 64 || strings.ContainsAny(q.Action, "%_\\") {
-		return invalid(map[string]string{"action": "must be an action name, or a family ending in '.' (e.g. key.)"})
+	if len(q.Action) > 64 || !auditAction.MatchString(q.Action) {
+		return invalid(map[string]string{"action": "must be an action name (e.g. key.create), or a family ending in '.' (e.g. key.)"})
 	}
 	entries, err := s.store.Audit(c.Request().Context(), q)
 	if err != nil {
@@ -476,6 +477,8 @@ func (s *Server) getAudit(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": entries})
 }
+
+var auditAction = regexp.MustCompile(`^[a-z_.]*$`)
 
 // audit records what the caller did. A failure to record is logged, not
 // returned: the change is made already.

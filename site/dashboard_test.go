@@ -24,17 +24,25 @@ func TestDashboardBundle(t *testing.T) {
 	}
 	// Every module made it in: a few of each one's texts.
 	for _, want := range []string{
-		`"use strict"`,           // main.js keeps the classic script strict
-		"heed.adminKey",          // state.js
-		"dash-status-busy",       // dom.js
-		"Week starting",          // format.js
-		"Bearer ",                // api.js
-		"Wrong admin key.",       // session.js
-		"Loading the report",     // load.js
-		"Top reason over time",   // views.js
-		"dash-chart-band",        // chart.js
-		"Download CSV",           // load.js
-		"Checking the admin key", // load.js
+		`"use strict"`,          // main.js keeps the classic script strict
+		"heed.adminKey",         // state.js
+		"dash-status-busy",      // dom.js
+		"Week starting",         // format.js
+		"Bearer ",               // api.js
+		"Wrong or revoked key.", // session.js
+		"Loading the report",    // load.js
+		"Top reason over time",  // views.js
+		"dash-chart-band",       // chart.js
+		"Download CSV",          // load.js
+		"Checking the key",      // load.js
+		"X-CSRF-Token",          // api.js: a session's token
+		"/api/v1/sign-in/link",  // signin.js
+		"/api/v1/me",            // load.js
+		"dash-team-table",       // team.js
+		"dash-keys-table",       // keys.js
+		"dash-audit-table",      // audit.js
+		"/api/v1/me/password",   // account.js
+		"aria-current",          // nav.js
 	} {
 		if !strings.Contains(code, want) {
 			t.Errorf("the dashboard bundle lacks %q", want)

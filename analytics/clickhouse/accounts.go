@@ -3,7 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"sync"
+	"strings"
 	"time"
 
 	"heed/analytics"
@@ -16,24 +16,6 @@ import (
 // other row of its entity whatever their times (a time in ns stays below
 // 2^63 until the year 2262).
 const tombstone = uint64(1) << 63
-
-// accountClock makes the versions of one process strictly increasing, so
-// two writes of one nanosecond still have an order.
-var accountClock struct {
-	sync.Mutex
-	last uint64
-}
-
-func accountVersion() uint64 {
-	accountClock.Lock()
-	defer accountClock.Unlock()
-	v := uint64(time.Now().UnixNano())
-	if v <= accountClock.last {
-		v = accountClock.last + 1
-	}
-	accountClock.last = v
-	return v
-}
 
 // LoadAccounts returns every account not removed, by email.
 func (db *DB) LoadAccounts(ctx context.Context) ([]analytics.Account, error) {
@@ -58,7 +40,7 @@ func (db *DB) LoadAccounts(ctx context.Context) ([]analytics.Account, error) {
 
 // SaveAccount writes an account's whole new state.
 func (db *DB) SaveAccount(ctx context.Context, a analytics.Account) error {
-	v := accountVersion()
+	v := writeVersion()
 	return db.insert(ctx, "save account", q.InsertAccount, 1, func(int) []any {
 		return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, epochIfZero(a.SessionsAfter), a.InvitedBy,
 			a.CreatedAt.UTC(), a.UpdatedAt.UTC(), uint8(0), v}
@@ -68,7 +50,7 @@ func (db *DB) SaveAccount(ctx context.Context, a analytics.Account) error {
 // RemoveAccount writes the account's tombstone: nothing but its id is
 // kept in it.
 func (db *DB) RemoveAccount(ctx context.Context, id string) error {
-	v := tombstone | accountVersion()
+	v := tombstone | writeVersion()
 	now := time.Now().UTC()
 	return db.insert(ctx, "remove account", q.InsertAccount, 1, func(int) []any {
 		return []any{id, "", "", "", "", time.Unix(0, 0).UTC(), "", now, now, uint8(1), v}
@@ -101,7 +83,7 @@ func (db *DB) LoadAPIKeys(ctx context.Context) ([]analytics.APIKey, error) {
 
 // SaveAPIKey writes a new key.
 func (db *DB) SaveAPIKey(ctx context.Context, k analytics.APIKey) error {
-	v := accountVersion()
+	v := writeVersion()
 	surveys := k.Surveys
 	if surveys == nil {
 		surveys = []string{}
@@ -113,7 +95,7 @@ func (db *DB) SaveAPIKey(ctx context.Context, k analytics.APIKey) error {
 
 // RevokeAPIKey writes the key's tombstone (its hash is not kept).
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
-	v := tombstone | accountVersion()
+	v := tombstone | writeVersion()
 	return db.insert(ctx, "revoke API key", q.InsertAPIKey, 1, func(int) []any {
 		return []any{id, "", "", []string{}, "", "", time.Now().UTC(), uint8(1), v}
 	})
@@ -132,13 +114,13 @@ func (db *DB) TouchAPIKeys(ctx context.Context, used map[string]time.Time) error
 
 // SaveAuthToken writes a session or sign-in link.
 func (db *DB) SaveAuthToken(ctx context.Context, t analytics.AuthToken) error {
-	return db.writeAuthToken(ctx, t, accountVersion())
+	return db.writeAuthToken(ctx, t, writeVersion())
 }
 
 // RevokeAuthToken writes the token's revocation, which wins.
 func (db *DB) RevokeAuthToken(ctx context.Context, t analytics.AuthToken) error {
 	t.Revoked = true
-	return db.writeAuthToken(ctx, t, tombstone|accountVersion())
+	return db.writeAuthToken(ctx, t, tombstone|writeVersion())
 }
 
 func (db *DB) writeAuthToken(ctx context.Context, t analytics.AuthToken, v uint64) error {
@@ -178,7 +160,7 @@ func (db *DB) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) e
 		if at.IsZero() {
 			at = time.Now()
 		}
-		return []any{at.UTC(), accountVersion(), e.Actor, string(e.Role), e.Action, e.Target, e.Detail, e.IP}
+		return []any{at.UTC(), writeVersion(), e.Actor, string(e.Role), e.Action, e.Target, e.Detail, e.IP}
 	})
 }
 
@@ -188,14 +170,15 @@ func (db *DB) Audit(ctx context.Context, aq analytics.AuditQuery) ([]analytics.A
 	if before.IsZero() {
 		before = time.Now().Add(time.Second)
 	}
-	pattern := "%"
-	if aq.Action != "" {
-		pattern = aq.Action
-		if pattern[len(pattern)-1] == '.' {
-			pattern += "%"
-		}
+	action, family := aq.Action, ""
+	if f, ok := strings.CutSuffix(action, "."); ok {
+		action, family = "", f
 	}
-	rows, err := db.conn.Query(ctx, q.SelectAudit, before.Unix(), pattern, aq.Limit)
+	familyDot := ""
+	if family != "" {
+		familyDot = family + "."
+	}
+	rows, err := db.conn.Query(ctx, q.SelectAudit, before.Unix(), action, action, family, family, familyDot, familyDot, aq.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

@@ -4,32 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"heed/analytics"
 )
-
-// caseClock hands out versions of case rows: the write's time in
-// nanoseconds, strictly increasing within this process, so that of two
-// writes to a case the later one wins, even within one nanosecond.
-var caseClock struct {
-	sync.Mutex
-	last uint64
-}
-
-func caseVersion() uint64 {
-	caseClock.Lock()
-	defer caseClock.Unlock()
-	v := uint64(time.Now().UnixNano())
-	if v <= caseClock.last {
-		v = caseClock.last + 1
-	}
-	caseClock.last = v
-	return v
-}
 
 // CaseAnswer returns the counting answer of one response of a survey,
 // found by its sort key; analytics.ErrNotFound when there is none.
@@ -77,7 +57,7 @@ func (db *DB) SaveCase(ctx context.Context, st analytics.CaseState, note *analyt
 		if at.IsZero() {
 			at = time.Now()
 		}
-		v := caseVersion()
+		v := writeVersion()
 		if err := db.insert(ctx, "save case note", q.InsertCaseNote, 1, func(int) []any {
 			return []any{st.SurveyID, st.ResponseID, at.UTC(), v, note.Author, note.Text}
 		}); err != nil {
@@ -91,7 +71,7 @@ func (db *DB) SaveCase(ctx context.Context, st analytics.CaseState, note *analyt
 	if st.Closed() && !st.ClosedAt.IsZero() {
 		closedAt = st.ClosedAt
 	}
-	v := caseVersion()
+	v := writeVersion()
 	return db.insert(ctx, "save case", q.InsertCase, 1, func(int) []any {
 		return []any{st.SurveyID, st.ResponseID, v, st.OpenedAt.UTC(), st.Status, st.Assignee, closedAt.UTC(), st.ClosedBy, st.UpdatedAt.UTC()}
 	})

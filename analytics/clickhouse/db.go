@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
@@ -190,3 +191,23 @@ func (db *DB) idSet(ctx context.Context, stmt string, args ...any) (map[string]b
 
 // Close closes the pool.
 func (db *DB) Close() error { return db.conn.Close() }
+
+// writeClock hands out the versions of rows whose last write must win
+// (cases, accounts, keys, tokens): the write's time in nanoseconds,
+// strictly increasing within this process, so that of two writes the later
+// one wins, even within one nanosecond.
+var writeClock struct {
+	sync.Mutex
+	last uint64
+}
+
+func writeVersion() uint64 {
+	writeClock.Lock()
+	defer writeClock.Unlock()
+	v := uint64(time.Now().UnixNano())
+	if v <= writeClock.last {
+		v = writeClock.last + 1
+	}
+	writeClock.last = v
+	return v
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -112,16 +114,6 @@ func (db *DB) resolvePerson(ctx context.Context, p analytics.PersonRef) (*person
 	return per, nil
 }
 
-// sortedKeys returns a set's members, sorted, without listEnd.
-func sortedKeys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // forgetStep deletes a person's rows of one table: counted first, so that
 // a table without any gets no mutation (a mutation rewrites parts).
 type forgetStep struct {
@@ -192,7 +184,7 @@ func (db *DB) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 		return sum, fmt.Errorf("forget person: erased list: %w", err)
 	}
 	sum.AlreadyForgotten = already > 0
-	marks := hasher.Marks(sortedKeys(per.emails), sortedKeys(per.ids))
+	marks := hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids)))
 	if err := db.insert(ctx, "forget person: erased list", q.InsertErased, len(marks), func(i int) []any {
 		return []any{marks[i].Hash, marks[i].Kind, marks[i].KeyID, sum.At}
 	}); err != nil {
@@ -250,7 +242,7 @@ func (db *DB) forgetInSends(ctx context.Context, per *person) (uint64, error) {
 	// Not bound(): position() would read listEnd's NUL as the end of the
 	// needle and match every body. A person always has an id (that of
 	// their email, or the one they were named by).
-	rows, err := db.conn.Query(bigQuery(ctx), q.SelectPersonSends, sortedKeys(per.ids))
+	rows, err := db.conn.Query(bigQuery(ctx), q.SelectPersonSends, slices.Sorted(maps.Keys(per.ids)))
 	if err != nil {
 		return 0, fmt.Errorf("forget person: sends: %w", err)
 	}
@@ -337,7 +329,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 	if err != nil {
 		return nil, err
 	}
-	out := &analytics.PersonExport{Emails: sortedKeys(per.emails), IDs: sortedKeys(per.ids), Truncated: map[string]bool{},
+	out := &analytics.PersonExport{Emails: slices.Sorted(maps.Keys(per.emails)), IDs: slices.Sorted(maps.Keys(per.ids)), Truncated: map[string]bool{},
 		Contacts: []analytics.Contact{}, Suppressions: []analytics.PersonSuppression{}, Answers: []analytics.PersonAnswer{},
 		Dismissals: []analytics.PersonDismissal{}, Sends: []analytics.PersonSendLog{}, EmailEvents: []analytics.PersonEmailEvent{},
 		Cases: []analytics.PersonCase{}, CaseNotes: []analytics.PersonCaseNote{}, Churn: []analytics.PersonChurn{},

@@ -156,7 +156,8 @@ var samples = map[string][]sample{
 	"insert-auth-token":  {{args: []any{"ab12", "session", "a1", sampleAt, sampleAt, uint8(0), uint64(1)}}},
 	"select-auth-token":  {{args: []any{"ab12"}}},
 	"insert-audit":       {{args: []any{sampleAt, uint64(1), "ann@example.com", "manager", "survey.update", "s1", "name", "127.0.0.1"}}},
-	"select-audit":       {{args: []any{sampleTo, "key.%", 100}}},
+	"select-audit": {{args: []any{sampleTo, "", "", "key", "key", "key.", "key.", 100}},
+		{args: []any{sampleTo, "signin.link_sent", "signin.link_sent", "", "", "", "", 100}}},
 	// people.sql
 	"select-person-links": {{args: []any{someIDs, someEmails, someIDs, someEmails, someIDs, someEmails, someIDs, someEmails,
 		someIDs, someEmails, someIDs, someEmails}}},

@@ -190,13 +190,23 @@ func (s *Store) Audit(ctx context.Context, q analytics.AuditQuery) ([]analytics.
 	if before.IsZero() {
 		before = time.Now().Add(time.Second)
 	}
+	// Newest first, as ClickHouse orders them (by time, then by write).
+	all := make([]analytics.AuditEntry, len(s.acc.audit))
+	for i, e := range s.acc.audit {
+		all[len(all)-1-i] = e
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].At.After(all[j].At) })
 	out := []analytics.AuditEntry{}
-	for i := len(s.acc.audit) - 1; i >= 0 && len(out) < q.Limit; i-- {
-		e := s.acc.audit[i]
+	for i := 0; i < len(all) && len(out) < q.Limit; i++ {
+		e := all[i]
 		if !e.At.Before(before) {
 			continue
 		}
-		if q.Action != "" && e.Action != q.Action && !(strings.HasSuffix(q.Action, ".") && strings.HasPrefix(e.Action, q.Action)) {
+		if family, ok := strings.CutSuffix(q.Action, "."); ok {
+			if e.Action != family && !strings.HasPrefix(e.Action, q.Action) {
+				continue
+			}
+		} else if q.Action != "" && e.Action != q.Action {
 			continue
 		}
 		out = append(out, e)

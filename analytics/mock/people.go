@@ -3,7 +3,8 @@ package mock
 import (
 	"context"
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +80,7 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 		s.erased = people{}
 	}
 	_, sum.AlreadyForgotten = s.erased[named]
-	for _, m := range hasher.Marks(keys(per.emails), keys(per.ids)) {
+	for _, m := range hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids))) {
 		s.erased[m.Hash] = m.KeyID
 	}
 	responses := s.responses[:0]
@@ -145,15 +146,6 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 	return sum, nil
 }
 
-func keys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ExportPerson implements analytics.PeopleStore (contacts, answers,
 // dismissals, sends, events, churn).
 func (s *Store) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *analytics.PersonHasher) (*analytics.PersonExport, error) {
@@ -163,7 +155,7 @@ func (s *Store) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher 
 		return nil, s.Err
 	}
 	per := s.resolvePerson(p)
-	out := &analytics.PersonExport{Emails: keys(per.emails), IDs: keys(per.ids),
+	out := &analytics.PersonExport{Emails: slices.Sorted(maps.Keys(per.emails)), IDs: slices.Sorted(maps.Keys(per.ids)),
 		Contacts: []analytics.Contact{}, Suppressions: []analytics.PersonSuppression{}, Answers: []analytics.PersonAnswer{},
 		Dismissals: []analytics.PersonDismissal{}, Sends: []analytics.PersonSendLog{}, EmailEvents: []analytics.PersonEmailEvent{},
 		Cases: []analytics.PersonCase{}, CaseNotes: []analytics.PersonCaseNote{}, Churn: []analytics.PersonChurn{},

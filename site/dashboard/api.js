@@ -1,8 +1,20 @@
-// Heed dashboard: API calls. fetch() with the stored admin key as a bearer
-// token, the API's JSON errors as ApiError, survey paths, and the file name
-// of a CSV download.
+// Heed dashboard: API calls. fetch() with the stored key as a bearer
+// token, or else with the session cookie (same origin) and, on every
+// request that changes something, the session's X-CSRF-Token; the API's
+// JSON errors as ApiError, survey paths, and the file name of a CSV
+// download.
 
 import { KEY_STORE, load, state } from './state.js';
+
+// authHeaders are the credential headers of a request: the key as a
+// bearer token, or (a session: the browser sends the cookie itself) the
+// CSRF token on a request that changes something.
+export function authHeaders(method) {
+  const key = load(KEY_STORE) || '';
+  if (key) return { Authorization: `Bearer ${key}` };
+  if (state.csrf && method !== 'GET' && method !== 'HEAD') return { 'X-CSRF-Token': state.csrf };
+  return {};
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -12,16 +24,17 @@ export class ApiError extends Error {
   }
 }
 
-// api fetches path with the key; init may give a method and a JSON body
-// (cases.js: PATCH).
+// api fetches path with the key or the session; init may give a method
+// and a JSON body (cases.js: PATCH), and anonymous: true to send no key
+// (signing in).
 export async function api(path, signal, init) {
-  const key = load(KEY_STORE) || '';
-  const headers = { Authorization: `Bearer ${key}` };
+  const method = (init && init.method) || 'GET';
+  const headers = init && init.anonymous ? {} : authHeaders(method);
   if (init && init.body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
     res = await fetch(path, {
-      method: (init && init.method) || 'GET',
+      method,
       body: init && init.body !== undefined ? JSON.stringify(init.body) : undefined,
       headers,
       cache: 'no-store',

@@ -8,7 +8,7 @@
 import { ApiError, api, isAbort, surveyPath } from './api.js';
 import { el, srOnly } from './dom.js';
 import { CHANNELS, fmtInt, plural, timeFmt } from './format.js';
-import { load, save, state } from './state.js';
+import { can, load, save, state } from './state.js';
 
 const BY_STORE = 'heed.caseBy';
 const LIMIT = 100;
@@ -45,6 +45,13 @@ export async function loadCases(reportParams, signal) {
   const section = $('dash-cases-section');
   if (!section || !state.survey) return;
   section.hidden = false;
+  // Assigning, noting and closing are for managers; viewers read.
+  const by = $('dash-case-by-box');
+  if (by) by.hidden = !can('manage');
+  // A signed-in person's name goes on their notes unless they typed another.
+  const name = $('dash-case-by');
+  const account = state.me && state.me.account;
+  if (name && !name.value && account) name.value = account.name || account.email || '';
   const my = ++gen;
   const box = $('dash-cases');
   try {
@@ -151,7 +158,7 @@ async function showDetail(li, id) {
     body.replaceChildren(el('p', { class: 'muted' }, `This case could not be loaded: ${err.message}`));
     return;
   }
-  body.replaceChildren(...detailNodes(c));
+  body.replaceChildren(...detailNodes(c).filter(Boolean));
 }
 
 function detailNodes(c) {
@@ -207,7 +214,7 @@ function detailNodes(c) {
   return [facts,
     el('h4', { class: 'dash-h4' }, 'Notes'),
     (c.notes || []).length ? notes : el('p', { class: 'muted' }, 'No notes yet.'),
-    el('div', { class: 'dash-case-actions' },
+    !can('manage') ? null : el('div', { class: 'dash-case-actions' },
       el('div', { class: 'dash-case-row' }, assignee, assignBtn),
       el('div', { class: 'dash-case-row' }, note, noteBtn),
       el('div', { class: 'dash-case-row' }, statusBtn)),

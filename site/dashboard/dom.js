@@ -9,8 +9,22 @@ import { state } from './state.js';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const $ = (id) => document.getElementById(id);
+export const $id = $;
 export const els = {
   heading: $('dash-heading'),
+  whoami: $('dash-whoami'),
+  nav: $('dash-nav'),
+  signinTitle: $('dash-signin-title'),
+  linkBox: $('dash-link-box'),
+  linkSubmit: $('dash-link-submit'),
+  signinWays: $('dash-signin-ways'),
+  passwordForm: $('dash-password-form'),
+  email: $('dash-email'),
+  password: $('dash-password'),
+  passwordSubmit: $('dash-password-submit'),
+  emailSubmit: $('dash-email-submit'),
+  emailSent: $('dash-email-sent'),
+  keyOption: $('dash-key-option'),
   status: $('dash-status'),
   retry: $('dash-retry'),
   signout: $('dash-signout'),

@@ -1,5 +1,5 @@
-// Heed dashboard: loading. Opening the dashboard with the stored key (the
-// surveys), the chosen survey's report and latest answers for the range the
+// Heed dashboard: loading. Opening the dashboard with the stored key or
+// the session (who is signed in, the surveys), the chosen survey's report and latest answers for the range the
 // controls ask for, and the CSV download. Every load cancels the one before.
 
 import { ApiError, api, filenameFrom, isAbort, surveyPath } from './api.js';
@@ -10,8 +10,9 @@ import { renderManage } from './manage.js';
 import { renderSends } from './sends.js';
 import { loadCases } from './cases.js';
 import { renderRates } from './segments.js';
-import { abortLoads, showError } from './session.js';
-import { SURVEY_STORE, save, state } from './state.js';
+import { showView } from './nav.js';
+import { abortLoads, showError, showSignIn } from './session.js';
+import { KEY_STORE, SURVEY_STORE, can, load, save, sessionHint, state } from './state.js';
 import { writeView } from './url.js';
 import { fillSurveys, renderComments, renderReport, showNoSurveys } from './views.js';
 
@@ -25,25 +26,44 @@ const RANGES = {
   '12m': { months: 12, label: 'last 12 months' },
 };
 
-// start loads the surveys with the stored key and opens the dashboard.
-export async function start(fromForm) {
+// start learns who is signed in (GET /api/v1/me: the stored key, or else
+// the session cookie), loads the surveys, and opens the view the address
+// names. quiet: a first look for a session on load, when having none is
+// no error (the sign-in screen shows, without a message).
+export async function start(fromForm, quiet) {
   abortLoads();
   const gen = state.gen;
   const controller = new AbortController();
   state.controller = controller;
   offerRetry(null);
   els.signinSubmit.setAttribute('aria-disabled', 'true');
-  setStatus(fromForm ? 'Checking the admin key…' : 'Loading your surveys…', 'busy');
-  let surveys;
+  const withKey = !!load(KEY_STORE);
+  setStatus(fromForm ? (withKey ? 'Checking the key…' : 'Signing in…') : 'Loading your surveys…', 'busy');
+  let surveys = [];
   try {
-    const res = await api('/api/v1/surveys', controller.signal);
-    const body = await res.json();
-    surveys = Array.isArray(body && body.surveys) ? body.surveys : [];
+    const me = await (await api('/api/v1/me', controller.signal)).json();
+    if (gen !== state.gen) return;
+    state.me = me;
+    state.csrf = (me && me.csrf_token) || '';
+    if (me && me.kind === 'session') sessionHint(true);
+    if (can('read')) {
+      const res = await api('/api/v1/surveys', controller.signal);
+      const body = await res.json();
+      surveys = Array.isArray(body && body.surveys) ? body.surveys : [];
+    }
   } catch (err) {
     if (gen !== state.gen) return;
     els.signinSubmit.removeAttribute('aria-disabled');
+    if (err instanceof ApiError && err.status === 401 && quiet && !withKey) {
+      // Nobody signed in on this browser: the sign-in screen.
+      state.me = null;
+      sessionHint(false);
+      showSignIn(false);
+      setStatus('', '');
+      return;
+    }
     if (!(err instanceof ApiError && err.status === 401)) {
-      // The key may be fine; the server is not. Keep the key, offer a retry.
+      // The credential may be fine; the server is not. Keep it, offer a retry.
       els.signin.hidden = true;
       els.signout.hidden = false;
     }
@@ -53,20 +73,40 @@ export async function start(fromForm) {
   if (gen !== state.gen) return;
   els.signinSubmit.removeAttribute('aria-disabled');
   els.key.removeAttribute('aria-invalid');
+  els.email.removeAttribute('aria-invalid');
   state.surveys = surveys.filter((s) => s && typeof s.id === 'string');
   els.signin.hidden = true;
   els.signout.hidden = false;
-  els.app.hidden = false;
+  setStatus('', '');
   fillSurveys();
   renderManage(state.onSurveyChanged);
   renderSends();
-  if (fromForm) els.heading.focus();
+  stale = true;
+  if (!can('read')) {
+    showView(false);
+    els.app.hidden = true;
+    setStatus(`This key has the ${state.me.role} role: it posts contacts and churn, and reads no reports.`, '');
+    return;
+  }
+  showView(fromForm);
+}
+
+// openReports shows the reports view: the chosen survey's report, loaded
+// again only when it is not loaded yet.
+export function openReports() {
+  if (!state.me || !can('read')) return;
   if (!state.survey) {
     showNoSurveys();
     return;
   }
-  refresh();
+  if (!state.report || stale) {
+    stale = false;
+    refresh();
+  }
 }
+
+// stale: the surveys were loaded again (start) since the report was.
+let stale = true;
 
 function currentQuery() {
   const tz = els.tz.value || 'UTC';
@@ -95,6 +135,7 @@ function currentQuery() {
 // saveView puts the controls' state in the address (url.js).
 function saveView() {
   state.view = {
+    ...state.view,
     survey: state.survey ? state.survey.id : '',
     interval: els.interval.value === 'week' ? '' : els.interval.value,
     range: els.range.value === '12w' ? '' : els.range.value,
@@ -236,9 +277,11 @@ export async function refresh() {
   }
   const t = report.total || {};
   const name = survey.name ? String(survey.name) : survey.id;
-  setStatus(t.responses > 0
+  const notice = state.notice ? `${state.notice} ` : '';
+  state.notice = '';
+  setStatus(notice + (t.responses > 0
     ? `${name}, ${q.rangeLabel} by ${INTERVALS[q.interval].one}: NPS ${fmtNps(t.nps)} from ${plural(t.responses, 'response', 'responses')}.`
-    : `${name}, ${q.rangeLabel}: no answers in this range yet.`, '');
+    : `${name}, ${q.rangeLabel}: no answers in this range yet.`), '');
 }
 
 export function downloadCsv() {

@@ -7,17 +7,31 @@
 // createElementNS, and API data only ever goes into textContent or
 // attributes, never into innerHTML.
 //
-// The admin key is kept in sessionStorage ("heed.adminKey") and sent as a
-// bearer token. For screenshots and scripted checks the key may also be
-// given once as a URL fragment, /dashboard.html#key=..., which is read,
+// People sign in with their email and password, or with a one-time link
+// emailed to them (/dashboard.html#signin=<token>: removed from the address
+// at once, spent by a click on Sign in); the server then keeps a session in
+// an HttpOnly cookie, and GET /api/v1/me says who they are and what their
+// role may do. On load, when this browser signed in with a session and has
+// not signed out since (state.js, SESSION_HINT), the dashboard asks
+// /api/v1/me: a session still open opens the dashboard at once, an ended
+// one shows the sign-in screen. An API key (the bootstrap admin
+// key) is the other way in: kept in sessionStorage ("heed.adminKey") and
+// sent as a bearer token; for screenshots and scripted checks it may also
+// be given once as a URL fragment, /dashboard.html#key=..., which is read,
 // stored and removed from the address bar at once.
 //
 // This file wires the page's events; the rest lives in:
 //   state.js    state object, sessionStorage
 //   dom.js      elements, el()/svg(), status line
 //   format.js   numbers, dates, words
-//   api.js      fetch with the key, ApiError, CSV file names
-//   session.js  #key= fragment, sign out, errors
+//   api.js      fetch with the key or the session's CSRF token, ApiError, CSV file names
+//   session.js  #key= and #signin= fragments, sign out, errors
+//   signin.js   the sign-in screen: password, emailed link, the link's button, a key
+//   nav.js      the views (reports, team, keys, audit, account) in the address, by role
+//   team.js     accounts: invite, role, resend, remove (admins)
+//   keys.js     API keys: create (shown once), revoke (admins)
+//   audit.js    the audit log, by family, older pages (admins)
+//   account.js  my account: password, sign out, sign out everywhere
 //   load.js     surveys, report, answers and rates, CSV download
 //   views.js    cards, table, reasons, comments, change notes
 //   segments.js the segment table, response rates
@@ -35,9 +49,15 @@
 import { renderChart } from './chart.js';
 import { el, els, offerRetry, setStatus } from './dom.js';
 import { browserZone } from './format.js';
-import { downloadChurnCsv, downloadCsv, refresh, showPerson, start } from './load.js';
-import { keyFromFragment, signOut } from './session.js';
-import { KEY_STORE, SURVEY_STORE, load, save, state } from './state.js';
+import { downloadChurnCsv, downloadCsv, openReports, refresh, showPerson, start } from './load.js';
+import { keyFromFragment, linkFromFragment, showSignIn, signOutNow } from './session.js';
+import { offerLink, wireSignIn } from './signin.js';
+import { defineView, showView, wireNav } from './nav.js';
+import { showTeam, wireTeam } from './team.js';
+import { hideNewKey, showKeys, wireKeys } from './keys.js';
+import { showAudit, wireAudit } from './audit.js';
+import { showAccount, wireAccount } from './account.js';
+import { KEY_STORE, SURVEY_STORE, load, save, sessionHint, state } from './state.js';
 import { openForm, renderManage } from './manage.js';
 import { searchPeople } from './people.js';
 import { countRecipients, renderSends, startSend, uploadContacts } from './sends.js';
@@ -67,21 +87,6 @@ function applyView() {
   }
 }
 
-async function onSignIn(event) {
-  event.preventDefault();
-  if (els.signinSubmit.getAttribute('aria-disabled') === 'true') return;
-  const key = els.key.value.trim();
-  if (!key) {
-    els.key.setAttribute('aria-invalid', 'true');
-    setStatus('Enter the admin key to open the dashboard.', 'error');
-    els.key.focus();
-    return;
-  }
-  save(KEY_STORE, key);
-  els.key.value = '';
-  await start(true);
-}
-
 function onResize() {
   if (!state.report || els.trendSection.hidden) return;
   const w = els.chartBox.clientWidth;
@@ -94,11 +99,29 @@ function onResize() {
 function init() {
   if (!els.app || !els.signinForm) return;
   keyFromFragment();
+  const link = linkFromFragment();
   applyView();
 
-  els.signinForm.addEventListener('submit', onSignIn);
-  els.key.addEventListener('input', () => els.key.removeAttribute('aria-invalid'));
-  els.signout.addEventListener('click', () => signOut('Signed out. The admin key was removed from this tab.', false));
+  wireSignIn();
+  wireNav();
+  wireTeam();
+  wireKeys();
+  wireAudit();
+  wireAccount();
+  defineView('', openReports);
+  defineView('team', showTeam);
+  defineView('keys', showKeys);
+  defineView('audit', showAudit);
+  defineView('account', showAccount);
+  // Back and Forward between views (nav.js pushes them).
+  window.addEventListener('popstate', () => {
+    if (!state.me) return;
+    state.view = { ...state.view, view: readView().view, action: readView().action };
+    hideNewKey();
+    showView(false);
+  });
+  els.nav.addEventListener('click', hideNewKey);
+  els.signout.addEventListener('click', () => signOutNow(false));
   els.retry.addEventListener('click', () => {
     const fn = state.retry;
     offerRetry(null);
@@ -149,8 +172,13 @@ function init() {
   if ('ResizeObserver' in window) new ResizeObserver(schedule).observe(els.chartBox);
   else window.addEventListener('resize', schedule);
 
-  // A #key= typed into the address bar of an open dashboard.
+  // A #key= or #signin= typed into the address bar of an open dashboard.
   window.addEventListener('hashchange', () => {
+    if (window.location.hash.startsWith('#signin=')) {
+      const token = linkFromFragment();
+      if (token) offerLink(token);
+      return;
+    }
     if (!window.location.hash.startsWith('#key=')) return;
     keyFromFragment();
     if (load(KEY_STORE)) {
@@ -159,11 +187,15 @@ function init() {
     }
   });
 
-  if (load(KEY_STORE)) {
+  if (link) {
+    // An emailed link: signed in only by a click (mail scanners open links).
+    offerLink(link);
+  } else if (load(KEY_STORE) || sessionHint()) {
+    // A stored key, or else a session cookie the server may still know.
     els.signin.hidden = true;
-    start(false);
+    start(false, !load(KEY_STORE));
   } else {
-    els.signin.hidden = false;
+    showSignIn(false);
     setStatus('', '');
   }
 }

@@ -5,7 +5,7 @@
 
 import { ApiError, api, send } from './api.js';
 import { el, els, setStatus } from './dom.js';
-import { state } from './state.js';
+import { can, state } from './state.js';
 
 const GROUPS = [
   { key: 'detractors', label: 'Detractors (0–6)', score: 3 },
@@ -48,9 +48,14 @@ function lines(text) {
 // The embed snippet, the status and the history of the chosen survey.
 export function renderManage(onChanged) {
   const sv = state.survey;
+  // Viewers see the snippet and the history; managers change surveys;
+  // deleting one (and its answers) is for admins.
+  const manage = can('manage');
   els.manageSection.hidden = false;
-  els.archiveSurvey.hidden = !sv;
-  els.deleteSurvey.hidden = !sv;
+  els.newSurvey.hidden = !manage;
+  els.archiveSurvey.hidden = !sv || !manage;
+  els.deleteSurvey.hidden = !sv || !can('admin');
+  if (!manage) els.surveyForm.hidden = true;
   els.deleteBox.hidden = true;
   if (sv) {
     const archived = sv.status === 'archived' || !!sv.archived_at;
@@ -86,7 +91,7 @@ export function renderManage(onChanged) {
     els.embed.append(el('p', null, 'Put this on every page of your site where visitors may be asked:'),
       el('div', { class: 'dash-embed' }, el('pre', null, code), copy));
   }
-  els.editSurvey.hidden = !sv;
+  els.editSurvey.hidden = !sv || !manage;
 }
 
 // openForm shows the survey form, empty (a new survey) or filled with sv.

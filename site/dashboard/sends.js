@@ -3,10 +3,10 @@
 // chosen survey: to everyone, to contacts with a property, or to a list;
 // count first (a dry run), start, and watch the send's progress.
 
-import { ApiError, send, surveyPath } from './api.js';
+import { ApiError, authHeaders, send, surveyPath } from './api.js';
 import { el, els, setStatus } from './dom.js';
 import { fmtInt, plural } from './format.js';
-import { KEY_STORE, load, state } from './state.js';
+import { can, state } from './state.js';
 
 // uploadContacts sends the chosen file to POST /api/v1/contacts.csv with
 // XMLHttpRequest, whose upload events give the progress fetch cannot.
@@ -18,7 +18,7 @@ export function uploadContacts() {
   }
   const xhr = new XMLHttpRequest();
   xhr.open('POST', '/api/v1/contacts.csv');
-  xhr.setRequestHeader('Authorization', `Bearer ${load(KEY_STORE) || ''}`);
+  for (const [k, v] of Object.entries(authHeaders('POST'))) xhr.setRequestHeader(k, v);
   xhr.setRequestHeader('Content-Type', 'text/csv');
   els.contactsProgress.hidden = false;
   els.contactsProgress.value = 0;
@@ -124,7 +124,7 @@ async function follow(id, tries) {
 }
 
 export function renderSends() {
-  els.sendsSection.hidden = !state.survey;
+  els.sendsSection.hidden = !state.survey || !can('manage'); // contacts and sends: managers
   const who = els.sendForm.elements.who.value;
   els.sendWhere.hidden = who !== 'where';
   els.sendEmails.hidden = who !== 'emails';

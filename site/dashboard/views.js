@@ -10,7 +10,7 @@ import {
   periodLabel, periodName, plural, timeFmt, withShare, ymd,
 } from './format.js';
 import { renderSegments } from './segments.js';
-import { SURVEY_STORE, load, save, state } from './state.js';
+import { SURVEY_STORE, can, load, save, state } from './state.js';
 
 // ---------- surveys ----------
 
@@ -32,10 +32,11 @@ export function fillSurveys() {
 export function showNoSurveys() {
   setStatus('There are no surveys yet.', '');
   els.rangeNote.textContent = '';
-  els.total.replaceChildren(
-    el('p', null, 'There are no surveys yet. Create one with “New survey” under Survey settings above (or ',
+  els.total.replaceChildren(can('manage')
+    ? el('p', null, 'There are no surveys yet. Create one with “New survey” under Survey settings above (or ',
       el('code', null, 'POST /api/v1/surveys'), ', see ',
-      el('a', { href: '/docs.html#create-survey' }, 'Create a survey'), ').'),
+      el('a', { href: '/docs.html#create-survey' }, 'Create a survey'), ').')
+    : el('p', null, 'There are no surveys yet. A manager or an admin creates them; they show up here.'),
   );
   els.empty.hidden = true;
   els.trendSection.hidden = true;

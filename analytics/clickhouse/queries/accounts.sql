@@ -52,12 +52,14 @@ LIMIT 1;
 INSERT INTO audit_log (at, seq, actor, role, action, target, detail, ip);
 
 -- name: select-audit
--- The newest entries before a time whose action is LIKE a pattern (Go
--- builds it: '%' for all, 'key.%' for every key action; action names hold
--- no '%' or '_').
--- args: before, pattern, limit
+-- The newest entries before a time: all, those of one action, or those
+-- of a family (family "key" is "key" and every "key.<...>"). Go passes
+-- '' for what is not asked.
+-- args: before, action, action, family, family, family dot, family dot, limit
 SELECT at, actor, role, action, target, detail, ip
 FROM audit_log
-WHERE at < toDateTime(?) AND action LIKE ?
+WHERE at < toDateTime(?)
+	AND (? = '' OR action = ?)
+	AND (? = '' OR action = ? OR substring(action, 1, length(?)) = ?)
 ORDER BY at DESC, seq DESC
 LIMIT ?;

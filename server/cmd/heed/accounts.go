@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -143,7 +144,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		a, fields := server.NewAccount(pos[0], name, analytics.Role(role), cliActor)
 		if len(fields) > 0 {
 			var msgs []string
-			for _, f := range sortedKeys(fields) {
+			for _, f := range slices.Sorted(maps.Keys(fields)) {
 				msgs = append(msgs, f+" "+fields[f])
 			}
 			return errors.New(strings.Join(msgs, "; "))
@@ -236,13 +237,4 @@ func when(t time.Time) string {
 		return "never"
 	}
 	return t.Format("2006-01-02 15:04")
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
