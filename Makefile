@@ -48,6 +48,7 @@ FUZZ_TARGETS := \
 	server:FuzzCreateResponse \
 	server:FuzzCSVRow \
 	server:FuzzSendGridWebhook \
+	server:FuzzAuthenticate \
 	server/cmd/heed:FuzzImportAnswers \
 	server/cmd/heed:FuzzImportChurn
 fuzz:
