@@ -240,10 +240,13 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Ticked by the element's own click (a mouse click at coordinates can
+	// land beside a box the live preview has just moved), then checked.
 	for _, box := range []string{`#dash-sf-det-own`, `#dash-sf-pro-own`} {
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(box))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('`+box+`').click()`)); err != nil {
 			t.Fatal(err)
 		}
+		wait(`document.querySelector('`+box+`').checked`, box+" ticked")
 	}
 	wait(`document.getElementById('dash-survey-preview').textContent.includes('What did you like most?Helpful staff')`, "the preview of the promoters' follow-up")
 	wait(`document.getElementById('dash-preview-email').textContent.startsWith('Email from Acme Support')`, "the email's preview")
@@ -381,13 +384,20 @@ func TestDashboardCreatesSurvey(t *testing.T) {
 	saveElementScreenshot(t, ctx, "#dash-cases-section", "dashboard-case-closed.png")
 	// People: Ann's page, with her answer and email; stop emailing her,
 	// then email her again.
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#dash-people-q`), "ANN"), chromedp.Click(chromedp.CSS(`#dash-people-search`))); err != nil {
+	// Clicked by the elements' own click(): a mouse click at coordinates
+	// can miss a button the page is still scrolling or laying out.
+	click := func(sel string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('`+sel+`').click()`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#dash-people-q`), "ANN")); err != nil {
 		t.Fatal(err)
 	}
+	click(`#dash-people-search`)
 	wait(`!!document.querySelector('#dash-people-list button[data-contact]')`, "Ann found")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-people-list button[data-contact]`))); err != nil {
-		t.Fatal(err)
-	}
+	click(`#dash-people-list button[data-contact]`)
 	wait(`(document.getElementById('dash-person-answers') || {textContent: ''}).textContent.includes('Nobody called me back') && document.getElementById('dash-person-emails').textContent.includes('Survey email · sent')`, "Ann's answers and emails")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#dash-person-suppress`))); err != nil {
 		t.Fatal(err)
