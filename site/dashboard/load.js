@@ -85,7 +85,7 @@ export async function start(fromForm, quiet) {
   if (!can('read')) {
     showView(false);
     els.app.hidden = true;
-    setStatus(`This key has the ${state.me.role} role: it posts contacts and churn, and reads no reports.`, '');
+    setStatus(`This key has the ${state.me.role} role: it posts answers, contacts and churn, and reads no reports.`, '');
     return;
   }
   showView(fromForm);
