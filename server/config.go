@@ -35,9 +35,10 @@ type Config struct {
 	// AdminRateBurst); 0 = off.
 	AdminRateLimit float64
 	AdminRateBurst int
-	// AuthFailures is how many wrong admin keys one client IP may send in a
-	// minute; beyond it the admin routes answer 429 to that IP until the
-	// minute is over. 0 = off.
+	// AuthFailures is how many wrong keys, passwords and sign-in links one
+	// client IP may send in a minute; beyond it the credentialed and
+	// sign-in routes answer 429 to that IP until the minute is over.
+	// 0 = off.
 	AuthFailures int
 	// WebhookRateLimit is the requests per second one client IP may make to
 	// the SendGrid webhook (burst WebhookRateBurst); 0 = off.

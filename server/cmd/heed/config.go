@@ -188,7 +188,7 @@ func serveFlags(f *flags, c *Config) {
 	f.integer(&s.SurveyRateBurst, "survey-rate-burst", "HEED_SURVEY_RATE_BURST", 2000, "burst allowed above --survey-rate-limit")
 	f.float(&s.AdminRateLimit, "admin-rate-limit", "HEED_ADMIN_RATE_LIMIT", 50, "requests per second per client IP on admin routes, 0 = off")
 	f.integer(&s.AdminRateBurst, "admin-rate-burst", "HEED_ADMIN_RATE_BURST", 200, "burst allowed above --admin-rate-limit")
-	f.integer(&s.AuthFailures, "auth-failures", "HEED_AUTH_FAILURES", 10, "wrong admin keys per client IP per minute before 429, 0 = off")
+	f.integer(&s.AuthFailures, "auth-failures", "HEED_AUTH_FAILURES", 10, "wrong keys, passwords and sign-in links per client IP per minute before 429, 0 = off")
 	f.float(&s.WebhookRateLimit, "webhook-rate-limit", "HEED_WEBHOOK_RATE_LIMIT", 20, "requests per second per client IP on the SendGrid webhook, 0 = off")
 	f.integer(&s.WebhookRateBurst, "webhook-rate-burst", "HEED_WEBHOOK_RATE_BURST", 100, "burst allowed above --webhook-rate-limit")
 	f.duration(&s.ReadTimeout, "read-timeout", "HEED_READ_TIMEOUT", 30*time.Second, "longest time to read a request, body included; slower bodies get 408")
