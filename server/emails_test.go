@@ -5,12 +5,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -231,15 +228,7 @@ func newWebhookSigner(t *testing.T) (*webhookSigner, string) {
 }
 
 func (w *webhookSigner) sign(t *testing.T, ts string, payload []byte) string {
-	h := sha256.New()
-	h.Write([]byte(ts))
-	h.Write(payload)
-	r, s, err := ecdsa.Sign(rand.Reader, w.key, h.Sum(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := asn1.Marshal(struct{ R, S *big.Int }{r, s})
-	return base64.StdEncoding.EncodeToString(der)
+	return signWebhook(t, w.key, ts, payload)
 }
 
 func TestSendGridWebhook(t *testing.T) {
