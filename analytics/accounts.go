@@ -178,6 +178,9 @@ type AccountStore interface {
 	// RevokeAuthToken revokes a token: its revocation wins over every
 	// other write of it.
 	RevokeAuthToken(ctx context.Context, t AuthToken) error
+	// PurgeAuthTokens deletes the sessions and links that expired before
+	// a time, and says how many rows went.
+	PurgeAuthTokens(ctx context.Context, before time.Time) (int, error)
 	// AppendAudit records audit entries.
 	AppendAudit(ctx context.Context, entries []AuditEntry) error
 	// Audit returns the entries of q.

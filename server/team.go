@@ -276,6 +276,7 @@ func (s *Server) loadTeam(ctx context.Context) error {
 // refreshTeam reloads accounts and keys (quickly until the first load
 // succeeds, then every teamRefresh) and writes the keys' uses.
 func (s *Server) refreshTeam(ctx context.Context) {
+	var purged time.Time
 	for {
 		wait := teamRefresh
 		if !s.team.isLoaded() {
@@ -296,8 +297,24 @@ func (s *Server) refreshTeam(ctx context.Context) {
 		if err := s.loadTeam(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("accounts and keys not reloaded", "err", err)
 		}
+		if time.Since(purged) >= tokenPurgeEvery {
+			purged = time.Now()
+			if n, err := s.store.PurgeAuthTokens(ctx, time.Now().Add(-tokenKeptExpired)); err != nil && ctx.Err() == nil {
+				s.log.Warn("expired sessions and links not deleted", "err", err)
+			} else if n > 0 {
+				s.log.Info("deleted expired sessions and sign-in links", "rows", n)
+			}
+		}
 	}
 }
+
+const (
+	// tokenPurgeEvery is how often expired sessions and links are deleted.
+	tokenPurgeEvery = time.Hour
+	// tokenKeptExpired keeps an expired link a day, so that it still says
+	// "expired" (410) rather than "not valid" (401).
+	tokenKeptExpired = 24 * time.Hour
+)
 
 func (t *team) isLoaded() bool {
 	t.mu.RLock()

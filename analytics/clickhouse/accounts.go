@@ -152,6 +152,22 @@ func (db *DB) AuthToken(ctx context.Context, hash string) (analytics.AuthToken, 
 	return t, true, rows.Err()
 }
 
+// PurgeAuthTokens deletes the tokens expired before a time, in a mutation
+// (not waited for: a deleted token and an expired one are refused alike).
+func (db *DB) PurgeAuthTokens(ctx context.Context, before time.Time) (int, error) {
+	var n uint64
+	if err := db.conn.QueryRow(ctx, q.CountExpiredAuthTokens, before.Unix()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count expired sign-in tokens: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := db.conn.Exec(ctx, q.DeleteExpiredAuthTokens, before.Unix()); err != nil {
+		return 0, fmt.Errorf("delete expired sign-in tokens: %w", err)
+	}
+	return int(n), nil
+}
+
 // AppendAudit records audit entries (seq orders those of one second).
 func (db *DB) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) error {
 	return db.insert(ctx, "append audit entries", q.InsertAudit, len(entries), func(i int) []any {

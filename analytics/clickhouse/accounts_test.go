@@ -117,3 +117,39 @@ func TestAccountsTombstonesWin(t *testing.T) {
 		}
 	}
 }
+
+// TestPurgeAuthTokens: expired sessions and links go whole (their
+// revocation rows too), live ones stay; a purge with nothing to delete
+// sends no mutation.
+func TestPurgeAuthTokens(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_token_purge")
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	old := analytics.AuthToken{Hash: "old", Kind: analytics.TokenLink, AccountID: "a1", CreatedAt: now.Add(-72 * time.Hour), ExpiresAt: now.Add(-48 * time.Hour)}
+	live := analytics.AuthToken{Hash: "live", Kind: analytics.TokenSession, AccountID: "a1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	for _, err := range []error{db.SaveAuthToken(ctx, old), db.RevokeAuthToken(ctx, old), db.SaveAuthToken(ctx, live)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.PurgeAuthTokens(ctx, now.Add(-24*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d rows (%v), want the old link's 2", n, err)
+	}
+	// The mutation runs in the background.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, found, err := db.AuthToken(ctx, "old")
+		if err == nil && !found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the old link is still there (%v)", err)
+		}
+	}
+	if _, found, err := db.AuthToken(ctx, "live"); err != nil || !found {
+		t.Errorf("the live session: found %v, %v", found, err)
+	}
+	if n, err := db.PurgeAuthTokens(ctx, now.Add(-24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("a second purge: %d rows, %v", n, err)
+	}
+}

@@ -110,15 +110,17 @@ type queries struct {
 	SelectCaseNotes      string `query:"select-case-notes"`
 	SelectCaseNoteCounts string `query:"select-case-note-counts"`
 	// accounts.sql
-	InsertAccount   string `query:"insert-account"`
-	SelectAccounts  string `query:"select-accounts"`
-	InsertAPIKey    string `query:"insert-api-key"`
-	SelectAPIKeys   string `query:"select-api-keys"`
-	InsertAPIKeyUse string `query:"insert-api-key-use"`
-	InsertAuthToken string `query:"insert-auth-token"`
-	SelectAuthToken string `query:"select-auth-token"`
-	InsertAudit     string `query:"insert-audit"`
-	SelectAudit     string `query:"select-audit"`
+	InsertAccount           string `query:"insert-account"`
+	SelectAccounts          string `query:"select-accounts"`
+	InsertAPIKey            string `query:"insert-api-key"`
+	SelectAPIKeys           string `query:"select-api-keys"`
+	InsertAPIKeyUse         string `query:"insert-api-key-use"`
+	InsertAuthToken         string `query:"insert-auth-token"`
+	SelectAuthToken         string `query:"select-auth-token"`
+	InsertAudit             string `query:"insert-audit"`
+	SelectAudit             string `query:"select-audit"`
+	CountExpiredAuthTokens  string `query:"count-expired-auth-tokens"`
+	DeleteExpiredAuthTokens string `query:"delete-expired-auth-tokens"`
 	// people.sql
 	SelectPersonLinks        string `query:"select-person-links"`
 	SelectPersonResponses    string `query:"select-person-responses"`

@@ -162,6 +162,24 @@ func (s *Store) RevokeAuthToken(ctx context.Context, t analytics.AuthToken) erro
 	return nil
 }
 
+// PurgeAuthTokens implements analytics.AccountStore.
+func (s *Store) PurgeAuthTokens(ctx context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return 0, s.Err
+	}
+	s.accountsInit()
+	n := 0
+	for h, t := range s.acc.tokens {
+		if t.ExpiresAt.Before(before) {
+			delete(s.acc.tokens, h)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // AppendAudit implements analytics.AccountStore.
 func (s *Store) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) error {
 	s.mu.Lock()
