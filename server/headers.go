@@ -7,9 +7,11 @@ import (
 )
 
 // responseHeaders sets what every answer carries, whichever route or error
-// wrote it: nosniff (no body is ever read as another type), and on the
-// link pages (/r/, /u/: the token in the URL is a person's) and the dev
-// outbox no caching and no Referer, so the token leaves in neither. HTML
+// wrote it: nosniff (no body is ever read as another type); on API answers
+// no caching (reports, CSVs and people's data stay out of shared caches;
+// a handler that may be cached says so itself); and on the link pages
+// (/r/, /u/: the token in the URL is a person's) and the dev outbox no
+// caching and no Referer, so the token leaves in neither. HTML
 // pages set their own frame-ancestors and X-Frame-Options (setPageHeaders,
 // getSiteFile); the widget's files must load on other sites and are
 // scripts, not frames.
@@ -17,7 +19,11 @@ func responseHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		if p := c.Request().URL.Path; strings.HasPrefix(p, "/r/") || strings.HasPrefix(p, "/u/") || strings.HasPrefix(p, "/dev/") {
+		p := c.Request().URL.Path
+		if strings.HasPrefix(p, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		if strings.HasPrefix(p, "/r/") || strings.HasPrefix(p, "/u/") || strings.HasPrefix(p, "/dev/") {
 			h.Set("Cache-Control", "no-store")
 			h.Set("Referrer-Policy", "no-referrer")
 			h.Set("X-Frame-Options", "DENY")

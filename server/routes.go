@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -34,9 +33,9 @@ func (s *Server) routes(e *echo.Echo) {
 		admin  = accessAdmin
 	)
 
-	// (Not as the group's middleware: in Echo v4 that adds catch-all routes
-	// to the group, which turn a wrong method's 405 into a 404.)
-	e.Use(apiHeaders)
+	// API headers are set by responseHeaders (headers.go), not as the
+	// group's middleware: in Echo v4 that adds catch-all routes to the
+	// group, which turn a wrong method's 405 into a 404.
 	api := e.Group("/api/v1")
 	s.add(api, mPost, "/surveys", manage, s.createSurvey, adminLimit)
 	s.add(api, mGet, "/surveys", read, s.listSurveys)
@@ -133,17 +132,3 @@ func (s *Server) routes(e *echo.Echo) {
 // isHead reports whether the request is a HEAD (routes registered with
 // getHead answer both).
 func isHead(r *http.Request) bool { return r.Method == http.MethodHead }
-
-// apiHeaders marks every API answer as not to be cached (reports, CSVs
-// and people's data stay out of shared caches; a handler that may be
-// cached says so itself) and not to be sniffed as another type.
-func apiHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-			h := c.Response().Header()
-			h.Set("Cache-Control", "no-store")
-			h.Set("X-Content-Type-Options", "nosniff")
-		}
-		return next(c)
-	}
-}
