@@ -44,6 +44,18 @@ func (s *Surveys) RetentionCutoff(surveyID string, now time.Time) time.Time {
 	return sv.RetentionCutoff(now)
 }
 
+// Anonymise empties what of an answer is personal (comment, respondent,
+// properties) and keeps what reports count (score, reasons, channel,
+// dates): what retention does to an answer past its survey's retention,
+// in every store. It reports whether there was anything to empty.
+func (r *Response) Anonymise() bool {
+	if r.Comment == "" && r.Respondent == "" && len(r.Properties) == 0 {
+		return false
+	}
+	r.Comment, r.Respondent, r.Properties = "", "", nil
+	return true
+}
+
 // RetentionSummary says what one run of a survey's retention changed, in
 // stored rows; it holds no personal data.
 type RetentionSummary struct {

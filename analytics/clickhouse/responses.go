@@ -71,7 +71,7 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		if db.retention != nil {
 			if cutoff := db.retention(r.SurveyID, now); !cutoff.IsZero() && at.Before(cutoff) {
 				c := *r // the caller's rows stay as they were
-				anonymise(&c)
+				c.Anonymise() // as the anonymise-answers mutation does to stored rows
 				r = &c
 			}
 		}

@@ -22,12 +22,6 @@ type RetentionCutoff func(surveyID string, now time.Time) time.Time
 // shared.
 func (db *DB) SetRetention(cutoff RetentionCutoff) { db.retention = cutoff }
 
-// anonymise empties the personal parts of an answer past its survey's
-// retention: what the anonymise-answers mutation does to stored rows.
-func anonymise(r *analytics.Response) {
-	r.Comment, r.Respondent, r.Properties = "", "", nil
-}
-
 // AnonymiseAnswers implements analytics.RetentionStore: for each table, a
 // count first and a mutation only when it finds rows to change, so that a
 // run over answers already anonymised rewrites nothing.

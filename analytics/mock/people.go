@@ -242,11 +242,9 @@ func (s *Store) AnonymiseAnswers(ctx context.Context, surveyID string, before ti
 	for i := range s.responses {
 		r := &s.responses[i]
 		t, ok := first[caseKey{r.SurveyID, r.ResponseID}]
-		if !ok || !t.Before(before) || (r.Comment == "" && r.Respondent == "" && len(r.Properties) == 0) {
-			continue
+		if ok && t.Before(before) && r.Anonymise() {
+			sum.Answers++
 		}
-		r.Comment, r.Respondent, r.Properties = "", "", nil
-		sum.Answers++
 	}
 	dismissals := s.dismissals[:0]
 	for _, d := range s.dismissals {
