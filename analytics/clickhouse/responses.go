@@ -70,7 +70,7 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		at := first[responseKey{r.SurveyID, r.ResponseID}]
 		if db.retention != nil {
 			if cutoff := db.retention(r.SurveyID, now); !cutoff.IsZero() && at.Before(cutoff) {
-				c := *r // the caller's rows stay as they were
+				c := *r       // the caller's rows stay as they were
 				c.Anonymise() // as the anonymise-answers mutation does to stored rows
 				r = &c
 			}
