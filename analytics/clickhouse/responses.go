@@ -70,8 +70,10 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		at := first[responseKey{r.SurveyID, r.ResponseID}]
 		if db.retention != nil {
 			if cutoff := db.retention(r.SurveyID, now); !cutoff.IsZero() && at.Before(cutoff) {
-				c := *r       // the caller's rows stay as they were
-				c.Anonymise() // as the anonymise-answers mutation does to stored rows
+				// A copy (the caller's rows stay as they were), emptied as
+				// the anonymise-answers mutation empties stored rows.
+				c := *r
+				c.Anonymise()
 				r = &c
 			}
 		}
