@@ -261,12 +261,14 @@ func notLoaded() error {
 // unlessKeyed skips the per-address limits meant for browsers; a key sent
 // but wrong is a 401, never a silent fall back to anonymous.
 func (s *Server) optionalKey(a access) echo.MiddlewareFunc {
+	req := s.require(a)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		keyed := req(next)
 		return func(c echo.Context) error {
 			if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
 				return next(c)
 			}
-			return s.require(a)(next)(c)
+			return keyed(c)
 		}
 	}
 }

@@ -131,7 +131,7 @@ func (t *team) list() []analytics.Account {
 	for _, a := range t.accounts {
 		out = append(out, a)
 	}
-	sortBy(out, func(a analytics.Account) string { return a.Email })
+	slices.SortFunc(out, func(a, b analytics.Account) int { return strings.Compare(a.Email, b.Email) })
 	return out
 }
 
@@ -143,7 +143,12 @@ func (t *team) listKeys() []analytics.APIKey {
 	for _, k := range t.keys {
 		out = append(out, k)
 	}
-	sortBy(out, func(k analytics.APIKey) string { return k.CreatedAt.UTC().Format(time.RFC3339Nano) + k.ID })
+	slices.SortFunc(out, func(a, b analytics.APIKey) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out
 }
 
@@ -260,11 +265,6 @@ func randomToken(n int) string {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
-}
-
-// sortBy sorts xs by a string key.
-func sortBy[T any](xs []T, key func(T) string) {
-	slices.SortFunc(xs, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 }
 
 func (s *Server) loadTeam(ctx context.Context) error {
