@@ -40,9 +40,11 @@ const contactsCSVLimit = "64MiB"
 
 // importContactsCSV handles POST /api/v1/contacts.csv: the import of `heed
 // contacts import`, for the dashboard's upload: a header row email,name,
-// <property>..., a contact a row, read as it arrives, in chunks. It answers
-// what the CLI prints: new, updated, duplicates and the refused rows with
-// their line numbers.
+// <property>..., a contact a row, read as it arrives, in bounded batches
+// (at most analytics.MaxContactColumns columns, rows of at most
+// analytics.MaxContactRow bytes). It answers what the CLI prints: new,
+// updated, duplicates, the number of refused rows and the first of them
+// with their line numbers.
 func (s *Server) importContactsCSV(c echo.Context) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, "text/csv") {
 		return newError(http.StatusUnsupportedMediaType, "send the contacts as text/csv (a header row email,name,<property>...)")

@@ -49,11 +49,14 @@ export function uploadContacts() {
       els.contactsResult.textContent = `The file was not imported: ${msg}`;
       return;
     }
+    // invalid lists the first refused rows; invalid_total counts them all.
     const invalid = Array.isArray(body.invalid) ? body.invalid : [];
+    const total = Math.max(Number(body.invalid_total) || 0, invalid.length);
+    const shown = invalid.slice(0, 50);
     els.contactsResult.replaceChildren(...[
-      el('p', { id: 'dash-contacts-summary' }, `Imported ${fmtInt(body.new)} new, updated ${fmtInt(body.updated)}, merged ${plural(body.duplicates, 'duplicate row', 'duplicate rows')}, ${fmtInt(invalid.length)} invalid.`),
-      invalid.length ? el('ul', { class: 'dash-problems' }, ...invalid.slice(0, 50).map((p) => el('li', null, `Line ${p.index}: ${p.error}${p.email ? ` (${p.email})` : ''}`))) : null,
-      invalid.length > 50 ? el('p', { class: 'muted' }, `…and ${fmtInt(invalid.length - 50)} more.`) : null,
+      el('p', { id: 'dash-contacts-summary' }, `Imported ${fmtInt(body.new)} new, updated ${fmtInt(body.updated)}, merged ${plural(body.duplicates, 'duplicate row', 'duplicate rows')}, ${fmtInt(total)} invalid.`),
+      shown.length ? el('ul', { class: 'dash-problems' }, ...shown.map((p) => el('li', null, `Line ${p.index}: ${p.error}${p.email ? ` (${p.email})` : ''}`))) : null,
+      total > shown.length ? el('p', { class: 'muted' }, `…and ${fmtInt(total - shown.length)} more.`) : null,
     ].filter(Boolean));
     setStatus(`Contacts imported from ${file.name}.`, '');
   };

@@ -41,9 +41,13 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d new, updated %d, merged %d duplicate rows, %d invalid\n", sum.New, sum.Updated, sum.Duplicates, len(sum.Invalid))
+	fmt.Fprintf(stdout, "imported %d new, updated %d, merged %d duplicate rows, %d invalid\n", sum.New, sum.Updated, sum.Duplicates, sum.InvalidTotal)
 	for _, p := range sum.Invalid {
 		fmt.Fprintf(stdout, "  line %d: %s (%q)\n", p.Index, p.Error, p.Email)
+	}
+	// The import lists the first problems only (its memory is bounded).
+	if more := sum.InvalidTotal - len(sum.Invalid); more > 0 {
+		fmt.Fprintf(stdout, "  ... and %d more invalid rows\n", more)
 	}
 	return nil
 }
