@@ -20,8 +20,8 @@ type SendFunnel struct {
 	Answered  int       `json:"answered"`
 }
 
-// Rate is a proportion, Count of Of, with its Wilson 95 % interval (none
-// when Of is 0).
+// Rate is a proportion, Count of Of, with its Wilson 95 % interval (null
+// when Of is 0: no interval, and Rate 0).
 type Rate struct {
 	Count int         `json:"count"`
 	Of    int         `json:"of"`
@@ -29,8 +29,12 @@ type Rate struct {
 	CI95  *[2]float64 `json:"ci95"`
 }
 
-// NewRate returns count of of, with its interval.
+// NewRate returns count of of, with its interval. count is taken within
+// [0, of]: a part is never more than its whole, and a rate above 1 would
+// say the store counted what it should not have.
 func NewRate(count, of int) Rate {
+	of = max(of, 0)
+	count = min(max(count, 0), of)
 	r := Rate{Count: count, Of: of, Rate: share(count, of)}
 	if lo, hi, ok := Wilson(count, of); ok {
 		r.CI95 = &[2]float64{lo, hi}

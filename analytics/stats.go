@@ -47,17 +47,21 @@ func NPS(promoters, passives, detractors int) (nps, lo, hi float64) {
 
 // Wilson returns the Wilson score 95 % interval of a proportion of k in n,
 // (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), rounded to 4
-// digits; ok is false when n is 0 (no interval).
+// digits; ok is false when n is 0 or less (no interval). k is taken
+// within [0, n]: a count above its base (which the store should not give)
+// would take the square root of a negative, NaN, which no JSON can carry.
 func Wilson(k, n int) (lo, hi float64, ok bool) {
 	if n <= 0 {
 		return 0, 0, false
 	}
-	l, h := wilson(float64(k), float64(n))
+	l, h := wilson(float64(min(max(k, 0), n)), float64(n))
 	return round(l, 4), round(h, 4), true
 }
 
+// wilson is Wilson unrounded, for n > 0; p is clamped to [0, 1] for the
+// same reason.
 func wilson(k, n float64) (lo, hi float64) {
-	p, z2 := k/n, z95*z95
+	p, z2 := min(max(k/n, 0), 1), z95*z95
 	center := (p + z2/(2*n)) / (1 + z2/n)
 	half := z95 * math.Sqrt(p*(1-p)/n+z2/(4*n*n)) / (1 + z2/n)
 	return max(0, center-half), min(1, center+half)
