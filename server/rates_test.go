@@ -99,3 +99,107 @@ func TestResponseRates(t *testing.T) {
 		}
 	})
 }
+
+// TestResponseRatesForgedAnswers: anyone may post an answer that says it
+// came by email, from anyone, with any send_id. Only the answers of the
+// contacts a send emailed count for it, so answered never passes emailed
+// (which made the intervals NaN and the endpoint a 500), before and after
+// the store merges its parts; on both stores.
+func TestResponseRatesForgedAnswers(t *testing.T) {
+	open := func(t *testing.T, db string) *testServer {
+		return newServerWith(t, db, func(c *testConfig) { c.Server.SurveyRateLimit, c.Server.SurveyRateBurst = 1000, 1000 })
+	}
+	for _, st := range []struct{ name, db string }{{"fake", ""}, {"clickhouse", "heed_test_server_rates_forged"}} {
+		t.Run(st.name, func(t *testing.T) {
+			ts := open(t, st.db)
+			ctx := context.Background()
+			id := ts.createSurvey(t, `{"name":"Rates"}`)
+			store := ts.Server.store
+			// send1 emailed c0-c3; c4 failed; c5 is still 'sending'.
+			var log []analytics.SendLogEntry
+			for i := 0; i < 6; i++ {
+				log = append(log, analytics.SendLogEntry{SendID: "send1", Kind: analytics.KindInitial, ContactID: fmt.Sprintf("c%d", i), Status: analytics.SendSending, SurveyID: id})
+			}
+			if err := store.LogSends(ctx, log); err != nil {
+				t.Fatal(err)
+			}
+			for i := range log[:5] {
+				log[i].Status = analytics.SendSent
+			}
+			log[4].Status = analytics.SendFailed
+			if err := store.LogSends(ctx, log[:5]); err != nil {
+				t.Fatal(err)
+			}
+			// c0 answered by its link.
+			now := time.Now().UTC()
+			real := analytics.Response{SurveyID: id, ResponseID: uuid.New(), CreatedAt: now, Version: uint64(now.UnixNano()), Score: 9,
+				Channel: analytics.ChannelEmail, Respondent: "c0", Properties: map[string]string{"send_id": "send1"}}
+			if err := store.InsertResponses(ctx, []analytics.Response{real}); err != nil {
+				t.Fatal(err)
+			}
+			// The forgeries, through the public API.
+			forged := []string{
+				`{"score":10,"channel":"email","properties":{"send_id":"send1"}}`, // anonymous
+				`{"score":10,"channel":"email","properties":{"send_id":"send1"}}`,
+				`{"score":10,"channel":"email","respondent":"c4","properties":{"send_id":"send1"}}`,  // its email failed
+				`{"score":10,"channel":"email","respondent":"c5","properties":{"send_id":"send1"}}`,  // never sent
+				`{"score":10,"channel":"api","respondent":"c1","properties":{"send_id":"send1"}}`,    // not by email
+				`{"score":10,"channel":"email","respondent":"c0","properties":{"send_id":"send1"}}`,  // c0 again
+				`{"score":10,"channel":"email","respondent":"c2","properties":{"send_id":"send-x"}}`, // another send
+			}
+			for i := range 10 {
+				forged = append(forged, fmt.Sprintf(`{"score":10,"channel":"email","respondent":"x%d","properties":{"send_id":"send1"}}`, i))
+			}
+			for _, body := range forged {
+				if r := ts.do(t, "POST", "/api/v1/surveys/"+id+"/responses", body); r.status != 202 {
+					t.Fatalf("forged answer %s: %d %s", body, r.status, r.body)
+				}
+			}
+			want := uint64(1 + len(forged))
+			if ts.db != nil {
+				ts.db.WaitRows(t, "answers", id, want)
+			} else {
+				deadline := time.Now().Add(10 * time.Second)
+				for ts.storedRows(t, id) < want && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if n := ts.storedRows(t, id); n != want {
+					t.Fatalf("%d rows stored, want %d", n, want)
+				}
+			}
+			check := func(t *testing.T) {
+				r := ts.admin(t, "GET", "/api/v1/surveys/"+id+"/response-rates?interval=month", "")
+				if r.status != 200 {
+					t.Fatalf("response-rates: %d %s", r.status, r.body)
+				}
+				var got struct {
+					Sends []analytics.FunnelRates `json:"sends"`
+					Total analytics.FunnelRates   `json:"total"`
+				}
+				if err := json.Unmarshal(r.body, &got); err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Sends) != 1 {
+					t.Fatalf("sends: %s", r.body)
+				}
+				// 1 of 4: center (.25 + 3.8416/8)/1.9604 = .37248, half
+				// 1.96·sqrt(.1875/4 + 3.8416/64)/1.9604 = .32793.
+				s := got.Sends[0]
+				if s.Emailed != 4 || s.Answered != 1 || got.Total.Answered != 1 || s.ResponseRate.Rate != 0.25 ||
+					*s.ResponseRate.CI95 != [2]float64{0.0456, 0.6994} {
+					t.Errorf("funnel %+v, response rate %+v %v", s.SendFunnel, s.ResponseRate, *s.ResponseRate.CI95)
+				}
+			}
+			t.Run("as written", check)
+			if ts.db != nil {
+				if err := ts.db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {
+					t.Fatal(err)
+				}
+				if err := ts.db.Exec(ctx, "OPTIMIZE TABLE send_log FINAL"); err != nil {
+					t.Fatal(err)
+				}
+				t.Run("after OPTIMIZE FINAL", check)
+			}
+		})
+	}
+}

@@ -11,7 +11,8 @@ import (
 // SendFunnels returns what became of the survey emails of each send of a
 // survey started in [from, to): emailed, delivered, opened, answered.
 // Answers are looked for from the first send's start to within window (how
-// long an emailed link works) of the last one's.
+// long an emailed link works) of the last one's, and only those of the
+// contacts each send emailed count: answered <= emailed.
 func (db *DB) SendFunnels(ctx context.Context, surveyID string, from, to time.Time, window time.Duration) ([]analytics.SendFunnel, error) {
 	rows, err := db.conn.Query(ctx, q.SelectSendEmailed, surveyID, from.Unix(), to.Unix())
 	if err != nil {
@@ -59,7 +60,9 @@ func (db *DB) SendFunnels(ctx context.Context, surveyID string, from, to time.Ti
 			})
 		},
 		func() error {
-			args := []any{surveyID, first.Unix(), last.Add(window).Unix(), ids}
+			// The sends' own range again: the answers of the contacts
+			// emailed counts, no other (select-send-answers).
+			args := []any{surveyID, first.Unix(), last.Add(window).Unix(), ids, surveyID, from.Unix(), to.Unix(), ids}
 			return db.sendCounts(ctx, q.SelectSendAnswers, args, false, func(send, _ string, n int) {
 				out[index[send]].Answered = n
 			})

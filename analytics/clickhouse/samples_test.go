@@ -95,7 +95,7 @@ var samples = map[string][]sample{
 	// rates.sql
 	"select-send-emailed": {{args: []any{"s1", sampleFrom, sampleTo}}},
 	"select-send-events":  {{args: []any{"s1", []string{"send1", "send2"}}}},
-	"select-send-answers": {{args: []any{"s1", sampleFrom, sampleTo, []string{"send1"}}}},
+	"select-send-answers": {{args: []any{"s1", sampleFrom, sampleTo, []string{"send1"}, "s1", sampleFrom, sampleTo, []string{"send1"}}}},
 	// dismissals.sql
 	"insert-dismissals": {{args: []any{"s1", sampleAt, sampleID, "c1"}}},
 	// contacts.sql

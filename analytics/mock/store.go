@@ -749,10 +749,17 @@ func (s *Store) SendFunnels(ctx context.Context, surveyID string, from, to time.
 			last = f.StartedAt
 		}
 	}
+	// As the store: only the answers of contacts the send emailed count.
+	emailed := map[[2]string]bool{}
+	for k, e := range s.sendLog {
+		if at := s.logFirst[k]; e.SurveyID == surveyID && k.kind == analytics.KindInitial && !at.Before(from) && at.Before(to) && e.Status == analytics.SendSent {
+			emailed[[2]string{k.send, e.ContactID}] = true
+		}
+	}
 	answered := map[[2]string]bool{}
 	for _, r := range s.responses {
 		f, ok := funnels[r.Properties["send_id"]]
-		if !ok || r.SurveyID != surveyID || r.Channel != analytics.ChannelEmail || r.Unconfirmed {
+		if !ok || r.SurveyID != surveyID || r.Channel != analytics.ChannelEmail || r.Unconfirmed || !emailed[[2]string{f.SendID, r.Respondent}] {
 			continue
 		}
 		key := [2]string{f.SendID, r.Respondent}

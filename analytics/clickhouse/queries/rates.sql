@@ -27,10 +27,17 @@ GROUP BY send_id, event;
 -- answers carry their send in the send_id property, and a response's
 -- confirmed answer has the highest version, so max(confirmed) is that of
 -- its counting answer. Answers come after their email and before its link
--- expires: from, to bound the scan.
--- args: survey, from, to, send ids
+-- expires: from, to bound the scan. Anyone may post an answer that says
+-- channel email and any send_id, so only those of the contacts the send
+-- emailed count (the same rows select-send-emailed counts: its range, the
+-- latest status 'sent'): answered never passes emailed.
+-- args: survey, from, to, send ids, survey, sends' from, sends' to, send ids
 SELECT send, toUInt64(uniqExact(respondent)) FROM (
 	SELECT property_values[indexOf(property_keys, 'send_id')] AS send, respondent, confirmed FROM answers
 	WHERE survey_id = ? AND created_at >= toDateTime(?) AND created_at < toDateTime(?) AND channel = 'email')
-WHERE confirmed = 1 AND has(?, send)
+WHERE confirmed = 1 AND has(?, send) AND (send, respondent) IN (
+	SELECT send_id, contact_id FROM send_log
+	WHERE survey_id = ? AND kind = 'initial' AND created_at >= toDateTime(?) AND created_at < toDateTime(?) AND has(?, send_id)
+	GROUP BY send_id, contact_id
+	HAVING argMax(status, version) = 'sent')
 GROUP BY send;
