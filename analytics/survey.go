@@ -1,6 +1,9 @@
 package analytics
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Reason is one answer to "why?" that a survey offers, e.g.
 // {"id":"rude_service","label":"Rude or unhelpful service"}.
@@ -129,4 +132,34 @@ func (s *Survey) ReasonLabels(ids []string) []string {
 		}
 	}
 	return labels
+}
+
+// CheckSenderName is what is wrong with a sender name (a survey's
+// sender_name, --from-name), or "": it becomes the display name of an
+// email's From header, so it may hold no address or quoting that could
+// make the email look as if someone else sent it (`"Support"
+// <x@bank.example>`): no < > @ or ", no control or bidi characters.
+func CheckSenderName(name string) string {
+	if HasControl(name) || strings.ContainsAny(name, `<>@"`) {
+		return `must be a name only: no < > @ or " and no control characters`
+	}
+	return ""
+}
+
+// FromName is name as an email's From name: what CheckSenderName refuses
+// taken out (a bidi control dropped, the others as a space), for the names
+// that were never checked: a survey's name, which is the From name when
+// there is no sender name, and sender names stored before the check.
+func FromName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			return -1
+		case unsafeRune(r) || strings.ContainsRune(`<>@"`, r):
+			return ' '
+		}
+		return r
+	}, name)
+	return strings.Join(strings.Fields(name), " ")
 }

@@ -96,6 +96,10 @@ func New(cfg Config, store Store) (*Emailing, error) {
 	if _, err := mail.ParseAddress(cfg.FromEmail); err != nil {
 		return nil, fmt.Errorf("--from-email %q: %w", cfg.FromEmail, err)
 	}
+	// The From name of every email Heed sends without a survey's own.
+	if msg := analytics.CheckSenderName(cfg.FromName); msg != "" {
+		return nil, fmt.Errorf("--from-name %q: %s", cfg.FromName, msg)
+	}
 	if cfg.SendGridKey != "" {
 		// Real email: links must reach this server from the internet and
 		// verify on every instance, whatever its working directory.

@@ -285,8 +285,10 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		return sum, err
 	}
 	// The survey's brand is the From name; the address stays the server's.
+	// FromName: the brand may be the survey's name, which may hold an
+	// address (sender names are checked when a survey is saved).
 	from := *s.From
-	from.Name = BrandOf(sv, s.From.Name).Name
+	from.Name = analytics.FromName(BrandOf(sv, s.From.Name).Name)
 	for len(todo) > 0 {
 		if err := ctx.Err(); err != nil {
 			return sum, err // stopped between batches: the log is consistent

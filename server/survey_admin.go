@@ -35,12 +35,12 @@ func archivedError(sv *analytics.Survey) *Error {
 		Message: "survey " + sv.ID + " is archived and takes no new answers or sends; POST /api/v1/surveys/" + sv.ID + "/unarchive reopens it"}
 }
 
-// brandErrors checks sender_name (no control characters: it goes into a
-// mail header) and logo_url (an https URL).
+// brandErrors checks sender_name (a name only: it is the From name of the
+// survey's emails, analytics.CheckSenderName) and logo_url (an https URL).
 func (in *surveyInput) brandErrors() map[string]string {
 	fields := map[string]string{}
-	if analytics.HasControl(in.SenderName) {
-		fields["sender_name"] = "must not contain control characters"
+	if msg := analytics.CheckSenderName(in.SenderName); msg != "" {
+		fields["sender_name"] = msg
 	}
 	if in.LogoURL != "" {
 		u, err := url.Parse(in.LogoURL)
