@@ -178,6 +178,7 @@ func (p *person) signInWithLink(link string) {
 // the viewer, whose next load returns to the sign-in screen. axe checks
 // every new view.
 func TestAccountsInBrowser(t *testing.T) {
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

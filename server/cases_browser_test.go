@@ -16,6 +16,7 @@ import (
 // assigns it, adds a note and closes it, and it moves to Closed with its
 // time to close.
 func TestCasesInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_cases_browser")
 	sv := ts.createSurvey(t, shopSurvey)
 	ann := analytics.ContactID("ann@example.com")

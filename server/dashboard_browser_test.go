@@ -20,6 +20,7 @@ import (
 // TestDashboardInBrowser: a manager opens the dashboard with the admin key
 // and sees the NPS, the reason detractors cite, and their comments.
 func TestDashboardInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_dashboard")
 	id := ts.createSurvey(t, shopSurvey)
 	ts.respond(t, id, `{"score":10}`)
@@ -74,6 +75,7 @@ func TestDashboardInBrowser(t *testing.T) {
 // view shows who left by group and reason, and a person's answers open
 // from their comment.
 func TestDashboardStatisticsInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_dashstats")
 	id := ts.createSurvey(t, shopSurvey)
 	now := time.Now().UTC()
@@ -202,6 +204,7 @@ func TestDashboardStatisticsInBrowser(t *testing.T) {
 // uploads a contacts CSV, counts the recipients and starts a send, whose
 // emails land in the outbox.
 func TestDashboardCreatesSurvey(t *testing.T) {
+	needBrowser(t)
 	ts := newEmailServer(t, "heed_test_server_dashcreate", "")
 	ctx := newBrowser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.url+"/dashboard.html#key="+testKey)); err != nil {

@@ -17,6 +17,7 @@ import (
 // with the top-level reason, and a 10 the promoters' question with theirs;
 // the promoter's pick is stored.
 func TestWidgetFollowUpsInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_widget_groups")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)
@@ -83,6 +84,7 @@ func TestWidgetFollowUpsInBrowser(t *testing.T) {
 // click on 10 opens the answer page with the promoters' question and
 // reasons only, and the pick is stored.
 func TestEmailFollowUpsInBrowser(t *testing.T) {
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +145,7 @@ func TestEmailFollowUpsInBrowser(t *testing.T) {
 // TestDashboardFollowUpsInBrowser: the dashboard shows a detractor reason
 // as a share of detractors and a promoter reason as a share of promoters.
 func TestDashboardFollowUpsInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newFakeServer(t, nil)
 	id := ts.createSurvey(t, groupsSurvey)
 	ts.respond(t, id, `{"score":3,"reasons":["rude_service"]}`)

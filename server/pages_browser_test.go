@@ -127,6 +127,7 @@ func contrast(t *testing.T, ctx context.Context, selector string) float64 {
 // checkboxes, 44 px targets), the follow-up is Post/Redirect/Get, and axe
 // finds no WCAG 2.1 A/AA violation anywhere.
 func TestEmailPagesInBrowser(t *testing.T) {
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -312,6 +313,7 @@ func TestEmailPagesInBrowser(t *testing.T) {
 // TestFaviconAndConsole: every page links the icon, /favicon.ico answers
 // (a cached redirect to it), and no page logs an error.
 func TestFaviconAndConsole(t *testing.T) {
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -357,6 +359,7 @@ func TestFaviconAndConsole(t *testing.T) {
 // gets focus without a visible ring, the cards keep their distance from the
 // footer, and axe finds no WCAG 2.1 A/AA violation.
 func TestDashboardLookInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_dashlook")
 	id := ts.createSurvey(t, shopSurvey)
 	ts.respond(t, id, `{"score":10}`)
@@ -402,6 +405,7 @@ func TestDashboardLookInBrowser(t *testing.T) {
 // TestWidgetChangeScore: a visitor taps 2, goes back with "Change score",
 // picks 9 and sends the follow-up: one response, scored 9.
 func TestWidgetChangeScore(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_widgetchange")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)

@@ -25,6 +25,18 @@ import (
 
 // Browser tests drive Debian's headless Chromium (make test installs it).
 
+// needBrowser begins every browser test: the fast tier (-short) skips it
+// before it starts a server or looks for Chromium, ClickHouse or axe-core;
+// the full tier (make test, which installs Chromium) fails loudly without
+// Chromium (TestBrowserTestsSkipInFastTier checks every test has it).
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a browser test: not in the fast tier (-short)")
+	}
+	chromiumPath(t)
+}
+
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -214,6 +226,7 @@ func evalString(t *testing.T, ctx context.Context, expr string) string {
 // only the keyboard; exactly one answer with those values is stored, and
 // the host page looks exactly as it did without the widget.
 func TestWidgetInBrowser(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_widget")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)
@@ -329,6 +342,7 @@ func TestWidgetInBrowser(t *testing.T) {
 // again, and a site whose origin is not allowed gets no widget and no
 // stored answer.
 func TestWidgetRecontactAndOrigins(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_widget2")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)
@@ -383,6 +397,7 @@ func TestWidgetRecontactAndOrigins(t *testing.T) {
 // TestWidgetNarrowTouchScreen: at 320 px wide with touch, every score
 // button is on screen and big enough to tap, and the Spanish texts are used.
 func TestWidgetNarrowTouchScreen(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_widget320")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)
@@ -415,6 +430,7 @@ func TestWidgetNarrowTouchScreen(t *testing.T) {
 // report shows one confirmed detractor citing rude service. A click that
 // only GETs the link (a scanner) stays unconfirmed.
 func TestEmailAnswerInBrowser(t *testing.T) {
+	needBrowser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -529,6 +545,7 @@ func pageHas(t *testing.T, ctx context.Context, selector string) {
 // TestWidgetPoliteness: URL rules, sampling and the cross-device recontact
 // rule (identify + the server's eligibility check) keep the widget away.
 func TestWidgetPoliteness(t *testing.T) {
+	needBrowser(t)
 	ts := newTestServer(t, "heed_test_server_polite")
 	var surveyID string
 	host := hostSite(t, ts.url, &surveyID)
