@@ -151,9 +151,22 @@ func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) an
 	}
 }
 
-func parseScore(v string) (int, bool) {
-	n, err := strconv.Atoi(v)
-	return n, err == nil && analytics.ValidScore(n)
+// parseScore reads the score of a link (?s=, the follow-up form's s): one
+// value, written canonically ("0" to "10"). strconv.Atoi would also take
+// "+5" and "007", and a repeated s would let the first value win where a
+// proxy or the page's script might read another: every score has exactly
+// one spelling, so logs, caches and scanners see the score that counts.
+func parseScore(vals []string) (int, bool) {
+	if len(vals) != 1 {
+		return 0, false
+	}
+	switch v := vals[0]; {
+	case v == "10":
+		return 10, true
+	case len(v) == 1 && v[0] >= '0' && v[0] <= '9':
+		return int(v[0] - '0'), true
+	}
+	return 0, false
 }
 
 // getLink handles GET and HEAD /r/:token?s=N: record the score at once
@@ -164,7 +177,7 @@ func (s *Server) getLink(c echo.Context) error {
 		return ignoreShown(err)
 	}
 	t := emails.Texts(sv.Language)
-	score, ok := parseScore(c.QueryParam("s"))
+	score, ok := parseScore(c.QueryParams()["s"])
 	if !ok {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
@@ -203,7 +216,7 @@ func (s *Server) getThanks(c echo.Context) error {
 		return ignoreShown(err)
 	}
 	t := emails.Texts(sv.Language)
-	score, ok := parseScore(c.QueryParam("s"))
+	score, ok := parseScore(c.QueryParams()["s"])
 	if !ok {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
@@ -296,7 +309,7 @@ func (s *Server) postLink(c echo.Context) error {
 		}
 		return linkPage(c, status, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	score, ok := parseScore(form.Get("s"))
+	score, ok := parseScore(form["s"])
 	if !ok {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
