@@ -28,7 +28,8 @@ type widgetConfig struct {
 	// the widget falls back to Reasons for a group without one.
 	FollowUps *analytics.FollowUps `json:"follow_ups,omitempty"`
 	Language  string               `json:"language"`
-	// Active is false for an archived survey: the widget shows nothing.
+	// Active is true here; an archived survey's config is only its id and
+	// active false (getWidgetConfig), and the widget shows nothing.
 	Active bool `json:"active"`
 	analytics.WidgetSettings
 }
@@ -77,9 +78,16 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	if err := checkOrigin(c, sv); err != nil {
 		return err
 	}
-	// The standard question goes out empty so the widget shows it in the
-	// visitor's language; a survey's own wording is shown as written.
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, Active: !sv.Archived(), WidgetSettings: sv.Widget})
+	var body []byte
+	if sv.Archived() {
+		// Nothing to show: the widget stops at active false (loader.js),
+		// and a closed survey's question and settings are not handed out.
+		body, err = json.Marshal(map[string]any{"id": sv.ID, "active": false})
+	} else {
+		// The standard question goes out empty so the widget shows it in the
+		// visitor's language; a survey's own wording is shown as written.
+		body, err = json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, Active: true, WidgetSettings: sv.Widget})
+	}
 	if err != nil {
 		return err
 	}
