@@ -116,7 +116,7 @@ func (s *Server) createResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	if sv.Archived() {

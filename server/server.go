@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,9 @@ type Server struct {
 	// (limits.go).
 	authFailures *authFailures
 	keyedLimit   echo.MiddlewareFunc
+	// publicOrigin is the origin of the public URL (Emailing.BaseURL):
+	// Heed's own pages, which checkOrigin lets through.
+	publicOrigin string
 
 	ln           net.Listener
 	demo         *http.Server
@@ -115,6 +119,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		authFailures: newAuthFailures(cfg.AuthFailures, time.Minute),
 		keyedLimit:   rateLimit(cfg.AdminRateLimit, cfg.AdminRateBurst, perIP, "from this address"),
 		serveErr:     make(chan error, 1),
+	}
+	if u, err := url.Parse(deps.Emailing.BaseURL); err == nil {
+		s.publicOrigin, _ = normalizeOrigin(u.Scheme + "://" + u.Host)
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())

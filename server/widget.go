@@ -3,8 +3,11 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,20 +38,56 @@ type widgetConfig struct {
 }
 
 // checkOrigin lets a browser request through only from the survey's
-// allowed_origins (or Heed's own pages), and answers CORS for it. Requests
-// without Origin are not from a browser's cross-origin fetch and pass.
-func checkOrigin(c echo.Context, sv *analytics.Survey) error {
+// allowed_origins or Heed's own origin (ownOrigin), and answers CORS for
+// it. Requests without Origin are not from a browser's cross-origin fetch
+// and pass.
+func (s *Server) checkOrigin(c echo.Context, sv *analytics.Survey) error {
 	h := c.Response().Header()
 	h.Add("Vary", "Origin")
 	origin := c.Request().Header.Get("Origin")
-	if origin == "" || origin == c.Scheme()+"://"+c.Request().Host {
+	if origin == "" {
 		return nil
 	}
-	if norm, ok := normalizeOrigin(origin); ok && slices.Contains(sv.AllowedOrigins, norm) {
+	norm, ok := normalizeOrigin(origin)
+	if ok && s.ownOrigin(c.Request(), norm) {
+		return nil
+	}
+	if ok && slices.Contains(sv.AllowedOrigins, norm) {
 		h.Set("Access-Control-Allow-Origin", origin)
 		return nil
 	}
 	return newError(http.StatusForbidden, "origin %q is not in this survey's allowed_origins", origin)
+}
+
+// ownOrigin reports whether a (normalised) origin is Heed's own: its
+// configured public URL, or the address the connection reached (an IP
+// literal and port, plus localhost for a loopback one). Never the Host
+// header: a client chooses it, and a DNS-rebinding page sends its own name
+// as both Host and Origin.
+func (s *Server) ownOrigin(r *http.Request, origin string) bool {
+	if s.publicOrigin != "" && origin == s.publicOrigin {
+		return true
+	}
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(local.String())
+	if err != nil {
+		return false
+	}
+	port := strconv.Itoa(int(ap.Port()))
+	for _, scheme := range []string{"http", "https"} {
+		if o, ok := normalizeOrigin(scheme + "://" + net.JoinHostPort(ap.Addr().Unmap().String(), port)); ok && o == origin {
+			return true
+		}
+		if ap.Addr().IsLoopback() {
+			if o, ok := normalizeOrigin(scheme + "://localhost:" + port); ok && o == origin {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // preflight answers CORS preflight requests (OPTIONS) for the public
@@ -59,7 +98,7 @@ func (s *Server) preflight(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -75,7 +114,7 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	var body []byte
@@ -109,7 +148,7 @@ func (s *Server) getEligibility(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	// The rules of a stored respondent (Response.Validate), so that any id
@@ -146,7 +185,7 @@ func (s *Server) createDismissal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	if sv.Archived() {
