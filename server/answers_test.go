@@ -414,3 +414,17 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// recordEmailAnswer stores an email answer as the links record one (the
+// API refuses channel email): score, reasons and comment by the contact,
+// under the id its email's link would give it. It returns that id.
+func (ts *testServer) recordEmailAnswer(t *testing.T, surveyID, contactID string, score uint8, reasons []string, comment string) string {
+	t.Helper()
+	id := emails.ResponseID("send-1", contactID)
+	r := analytics.Response{SurveyID: surveyID, ResponseID: id, Score: score, Reasons: reasons, Comment: comment,
+		Channel: analytics.ChannelEmail, Respondent: contactID, Properties: map[string]string{"send_id": "send-1"}}
+	if err := ts.writer.Add(r); err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
