@@ -193,7 +193,12 @@ func TestLinkScoreLenient(t *testing.T) {
 // links of the emails they got record nothing (410), also after their
 // address is imported again.
 func TestForgottenPersonLinksRecordNothing(t *testing.T) {
-	ts := newEmailServer(t, "", "")
+	t.Run("fake", func(t *testing.T) { testForgottenLinks(t, "") })
+	t.Run("clickhouse", func(t *testing.T) { testForgottenLinks(t, "heed_test_server_forgotten_links") })
+}
+
+func testForgottenLinks(t *testing.T, dbName string) {
+	ts := newEmailServer(t, dbName, "")
 	ctx := context.Background()
 	id := ts.createSurvey(t, shopSurvey)
 	other := ts.token(t, id, "bob@example.com", time.Hour)
@@ -224,6 +229,14 @@ func TestForgottenPersonLinksRecordNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("imported again")
+	// Unsubscribing still says so, but stores no suppression (which would
+	// hold their contact id and address again).
+	if r := ts.do(t, "POST", "/u/"+tok, "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded"); r.status != http.StatusOK {
+		t.Fatalf("unsubscribe: %d", r.status)
+	}
+	if sup, err := ts.store.Suppressed(ctx); err != nil || sup[ann] {
+		t.Fatalf("a forgotten person's unsubscribe stored a suppression: %v %v", sup, err)
+	}
 	// Someone else's link still records, and once that answer is stored,
 	// any of Ann's would be too (one writer, in order).
 	if r := ts.do(t, "GET", "/r/"+other+"?s=9", "", "User-Agent", testBrowser); r.status != http.StatusOK {
