@@ -441,3 +441,39 @@ func (ts *testServer) recordEmailAnswer(t *testing.T, surveyID, contactID string
 	}
 	return id.String()
 }
+
+// TestFramingScanner: the scanner of the listener follows requests one
+// after another on a connection (bodies framed by length and by chunks,
+// trailers, a request net/http answers itself), whichever way the bytes
+// are split, and notes each request that carried both framing headers.
+func TestFramingScanner(t *testing.T) {
+	cl := "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+	chunked := "POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n"
+	both := "POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+	get := "GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+	star := "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"
+	// A body that looks like a head with both headers is a body.
+	body := "GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: x\r\n\r\n"
+	lookalike := fmt.Sprintf("POST /d HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	cases := []struct {
+		name, stream string
+		notes        []bool
+	}{
+		{"length, chunks, both, get", cl + chunked + both + get, []bool{false, false, true, false}},
+		{"blank lines between requests", get + "\r\n" + cl, []bool{false, false}},
+		{"OPTIONS * has no handler", star + both, []bool{true}},
+		{"a body holding a head", lookalike + get, []bool{false, false}},
+		{"bare LF lines", "POST /e HTTP/1.1\nHost: h\ncontent-length: 2\ntransfer-encoding: chunked\n\n2\nab\n0\n\n" + get, []bool{true, false}},
+	}
+	for _, c := range cases {
+		for _, step := range []int{1, 2, 7, len(c.stream)} {
+			fc := &framingConn{}
+			for i := 0; i < len(c.stream); i += step {
+				fc.scan([]byte(c.stream[i:min(i+step, len(c.stream))]))
+			}
+			if fmt.Sprint(fc.notes) != fmt.Sprint(c.notes) || fc.lost {
+				t.Errorf("%s, in pieces of %d: notes %v (lost %v), want %v", c.name, step, fc.notes, fc.lost, c.notes)
+			}
+		}
+	}
+}

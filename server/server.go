@@ -160,7 +160,8 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Server.IdleTimeout = 120 * time.Second
 	// Before every route's own middleware (body limits wrap the marked
 	// body, so their 413 stays theirs).
-	e.Use(markBodyErrors, responseHeaders)
+	e.Use(refuseAmbiguousFraming, markBodyErrors, responseHeaders)
+	e.Server.ConnContext = framingContext // framing.go: the listener notes each request's framing
 	s.routes(e)
 	return e
 }
@@ -171,6 +172,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
+	ln = framingListener{ln} // framing.go: Transfer-Encoding with Content-Length is refused
 	s.ln = ln
 	s.echo.Listener = ln
 	go func() {
