@@ -302,4 +302,7 @@ type PeopleStore interface {
 	ExportPerson(ctx context.Context, p PersonRef, hasher *PersonHasher) (*PersonExport, error)
 	// Erased returns the erased list.
 	Erased(ctx context.Context) (ErasedList, error)
+	// AnyErased reports whether any of hashes (hasher.Email, hasher.ID) is
+	// on the erased list: one person's check, without reading the list.
+	AnyErased(ctx context.Context, hashes []string) (bool, error)
 }

@@ -122,6 +122,31 @@ func (r *Response) Validate(sv *Survey) error {
 	return errs.orNil()
 }
 
+// DerivedResponseID reports whether id is of the kind Heed derives itself:
+// a UUID version 5 (SHA-1 of a name), which email answers
+// (emails.ResponseID, of the send and contact ids) and imported answers
+// (ImportResponseID) have. Their names are guessable (a send id is in
+// every recipient's link, a contact id is a hash of an address), so a
+// client could compute another person's id: the API refuses every
+// version 5 id a client names, which keeps answers posted through it out
+// of the derived ids' space whatever the name (any other version cannot
+// equal a version 5 id).
+func DerivedResponseID(id uuid.UUID) bool { return id.Version() == 5 }
+
+// IsContactID reports whether s has the form of a contact id (ContactID:
+// 16 lower-case hex digits), which email answers carry as respondent.
+func IsContactID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func validChannel(c string) bool {
 	for _, ch := range Channels {
 		if c == ch {

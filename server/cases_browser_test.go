@@ -25,7 +25,7 @@ func TestCasesInBrowser(t *testing.T) {
 	}
 	ts.respond(t, sv, `{"score":9}`)
 	other := ts.respond(t, sv, `{"score":5,"comment":"Slow delivery"}`)
-	id := ts.respond(t, sv, `{"score":2,"reasons":["rude_service"],"comment":"The clerk was rude","channel":"email","respondent":"`+ann+`"}`)
+	id := ts.recordEmailAnswer(t, sv, ann, 2, []string{"rude_service"}, "The clerk was rude")
 	ts.waitReport(t, "/api/v1/surveys/"+sv+"/report", 3)
 
 	ctx := newBrowser(t)

@@ -22,7 +22,7 @@ func TestCasesAPI(t *testing.T) {
 		if err := ts.Server.store.UpsertContacts(ctx, []analytics.Contact{{ContactID: ann, Email: "ann@example.com", Name: "Ann"}}); err != nil {
 			t.Fatal(err)
 		}
-		detractor := ts.respond(t, sv, `{"score":2,"reasons":["rude_service"],"comment":"The clerk was rude","channel":"email","respondent":"`+ann+`"}`)
+		detractor := ts.recordEmailAnswer(t, sv, ann, 2, []string{"rude_service"}, "The clerk was rude")
 		second := ts.respond(t, sv, `{"score":6,"comment":"meh"}`)
 		passive := ts.respond(t, sv, `{"score":8}`)
 		promoter := ts.respond(t, sv, `{"score":10}`)

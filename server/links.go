@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -108,7 +109,34 @@ func (s *Server) linkClaims(c echo.Context) (emails.Claims, *analytics.Survey, e
 	if sv.Archived() {
 		return claims, nil, linkPage(c, http.StatusGone, sv.Language, closedText(sv.Language), "", "", "")
 	}
+	switch forgotten, err := s.forgotten(c.Request().Context(), claims); {
+	case err != nil:
+		return claims, nil, err
+	case forgotten:
+		// As an expired link: the page says nothing of the erasure.
+		return claims, nil, linkPage(c, http.StatusGone, sv.Language, emails.Texts(sv.Language).LinkExpired, "", "", "")
+	}
 	return claims, sv, nil
+}
+
+// forgotten reports whether the link's person was forgotten (DELETE
+// /api/v1/people/:id): their contact id, or the address of a contact
+// imported again under it, is on the erased list. Their old links then
+// record nothing: an answer would store again what was erased. The list
+// is in the database, so every instance sees an erasure at once.
+func (s *Server) forgotten(ctx context.Context, claims emails.Claims) (bool, error) {
+	h := s.emailing.Erasure
+	if h == nil {
+		return false, nil // no key: nobody can have been forgotten through this server's key
+	}
+	hashes := []string{h.ID(claims.ContactID)}
+	switch contact, err := s.store.Contact(ctx, claims.ContactID); {
+	case err == nil:
+		hashes = append(hashes, h.Email(contact.Email))
+	case !errors.Is(err, analytics.ErrNotFound):
+		return false, err
+	}
+	return s.store.AnyErased(ctx, hashes)
 }
 
 // errPageShown marks a request already answered with a page.
@@ -151,9 +179,22 @@ func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) an
 	}
 }
 
-func parseScore(v string) (int, bool) {
-	n, err := strconv.Atoi(v)
-	return n, err == nil && analytics.ValidScore(n)
+// parseScore reads the score of a link (?s=, the follow-up form's s): one
+// value, written canonically ("0" to "10"). strconv.Atoi would also take
+// "+5" and "007", and a repeated s would let the first value win where a
+// proxy or the page's script might read another: every score has exactly
+// one spelling, so logs, caches and scanners see the score that counts.
+func parseScore(vals []string) (int, bool) {
+	if len(vals) != 1 {
+		return 0, false
+	}
+	switch v := vals[0]; {
+	case v == "10":
+		return 10, true
+	case len(v) == 1 && v[0] >= '0' && v[0] <= '9':
+		return int(v[0] - '0'), true
+	}
+	return 0, false
 }
 
 // getLink handles GET and HEAD /r/:token?s=N: record the score at once
@@ -164,7 +205,7 @@ func (s *Server) getLink(c echo.Context) error {
 		return ignoreShown(err)
 	}
 	t := emails.Texts(sv.Language)
-	score, ok := parseScore(c.QueryParam("s"))
+	score, ok := parseScore(c.QueryParams()["s"])
 	if !ok {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
@@ -203,7 +244,7 @@ func (s *Server) getThanks(c echo.Context) error {
 		return ignoreShown(err)
 	}
 	t := emails.Texts(sv.Language)
-	score, ok := parseScore(c.QueryParam("s"))
+	score, ok := parseScore(c.QueryParams()["s"])
 	if !ok {
 		return linkPage(c, http.StatusBadRequest, sv.Language, t.LinkInvalid, "", "", "")
 	}
@@ -258,6 +299,12 @@ func (s *Server) confirmLink(c echo.Context) error {
 	if sv.Archived() {
 		return archivedError(sv)
 	}
+	switch forgotten, err := s.forgotten(c.Request().Context(), claims); {
+	case err != nil:
+		return err
+	case forgotten:
+		return newError(http.StatusGone, "this link has expired")
+	}
 	var in confirmInput
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
@@ -296,7 +343,7 @@ func (s *Server) postLink(c echo.Context) error {
 		}
 		return linkPage(c, status, sv.Language, t.LinkInvalid, "", "", "")
 	}
-	score, ok := parseScore(form.Get("s"))
+	score, ok := parseScore(form["s"])
 	if !ok {
 		return linkPage(c, http.StatusUnprocessableEntity, sv.Language, t.LinkInvalid, "", "", "")
 	}
@@ -352,6 +399,15 @@ func (s *Server) postUnsubscribe(c echo.Context) error {
 	if err != nil {
 		return ignoreShown(err)
 	}
+	t := emails.Texts(lang)
+	// A forgotten person is never emailed again already; a suppression
+	// row would store their contact id (and address) again.
+	switch forgotten, err := s.forgotten(c.Request().Context(), claims); {
+	case err != nil:
+		return err
+	case forgotten:
+		return brandPage(c, http.StatusOK, lang, b, t.Unsubscribed, "", "", "")
+	}
 	email := ""
 	if contact, err := s.store.Contact(c.Request().Context(), claims.ContactID); err == nil {
 		email = contact.Email
@@ -359,6 +415,5 @@ func (s *Server) postUnsubscribe(c echo.Context) error {
 	if err := s.store.Suppress(c.Request().Context(), claims.ContactID, email, analytics.SuppressUnsubscribe); err != nil {
 		return err
 	}
-	t := emails.Texts(lang)
 	return brandPage(c, http.StatusOK, lang, b, t.Unsubscribed, "", "", "")
 }

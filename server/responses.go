@@ -89,10 +89,25 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 		// Any standard form (upper or lower case, braces, urn:uuid:) is
 		// accepted; the canonical form is stored and returned.
 		id, err := uuid.Parse(in.ResponseID)
-		if err != nil || id == uuid.Nil {
+		switch {
+		case err != nil || id == uuid.Nil:
 			fields["response_id"] = "must be a non-nil UUID"
+		case analytics.DerivedResponseID(id):
+			// An email answer's id can be computed by anyone who knows the
+			// send and the address: naming it would overwrite that answer.
+			fields["response_id"] = "must not be a version 5 UUID: Heed derives those for email and imported answers; send a random (version 4) or time-based UUID, or none"
 		}
 		r.ResponseID = id
+	}
+	// Email answers are recorded only through their email's signed links
+	// (links.go): an answer posted here, with or without a key, may not
+	// pass for one, nor name an email recipient (a contact id) as its
+	// respondent.
+	if in.Channel == analytics.ChannelEmail {
+		fields["channel"] = "must not be email: email answers come only through the links in survey emails; use api, widget or link"
+	}
+	if analytics.IsContactID(in.Respondent) {
+		fields["respondent"] = "must not be a contact id (16 lower-case hex digits): those name email recipients; use your own id for the person"
 	}
 	var rules analytics.FieldErrors
 	if errors.As(r.Validate(sv), &rules) {
@@ -116,7 +131,7 @@ func (s *Server) createResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	if sv.Archived() {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,9 @@ type Server struct {
 	// (limits.go).
 	authFailures *authFailures
 	keyedLimit   echo.MiddlewareFunc
+	// publicOrigin is the origin of the public URL (Emailing.BaseURL):
+	// Heed's own pages, which checkOrigin lets through.
+	publicOrigin string
 
 	ln           net.Listener
 	demo         *http.Server
@@ -116,6 +120,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		keyedLimit:   rateLimit(cfg.AdminRateLimit, cfg.AdminRateBurst, perIP, "from this address"),
 		serveErr:     make(chan error, 1),
 	}
+	if u, err := url.Parse(deps.Emailing.BaseURL); err == nil {
+		s.publicOrigin, _ = normalizeOrigin(u.Scheme + "://" + u.Host)
+	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.loadSurveys(ctx); err != nil {
@@ -153,7 +160,8 @@ func (s *Server) newEcho() *echo.Echo {
 	e.Server.IdleTimeout = 120 * time.Second
 	// Before every route's own middleware (body limits wrap the marked
 	// body, so their 413 stays theirs).
-	e.Use(markBodyErrors, responseHeaders)
+	e.Use(refuseAmbiguousFraming, markBodyErrors, responseHeaders)
+	e.Server.ConnContext = framingContext // framing.go: the listener notes each request's framing
 	s.routes(e)
 	return e
 }
@@ -164,6 +172,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
+	ln = framingListener{ln} // framing.go: Transfer-Encoding with Content-Length is refused
 	s.ln = ln
 	s.echo.Listener = ln
 	go func() {

@@ -23,7 +23,7 @@ func TestEndToEnd(t *testing.T) {
 	ts := newTestServer(t, "heed_test_server_e2e")
 	id := ts.createSurvey(t, shopSurvey)
 	ts.respond(t, id, `{"score":10}`)
-	ts.respond(t, id, `{"score":9,"channel":"email"}`)
+	ts.respond(t, id, `{"score":9,"channel":"link"}`)
 	ts.respond(t, id, `{"score":3,"reasons":["rude_service"],"comment":"The clerk was rude"}`)
 
 	today := time.Now().UTC()

@@ -97,6 +97,10 @@ func (s *Server) getSiteFile(c echo.Context) error {
 		f, ok = (*s.site)[p+".html"] // /docs -> /docs.html
 	}
 	if !ok {
+		if allow := s.otherMethods(c); allow != "" {
+			c.Response().Header().Set(echo.HeaderAllow, allow)
+			return newError(http.StatusMethodNotAllowed, "%s is not allowed on this route; it takes %s", c.Request().Method, allow)
+		}
 		return newError(http.StatusNotFound, "no such page: %s", shown(p))
 	}
 	h := c.Response().Header()
@@ -121,4 +125,20 @@ func (s *Server) getSiteFile(c echo.Context) error {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Blob(http.StatusOK, f.contentType, f.body)
+}
+
+// otherMethods returns the Allow header of the route the request's path
+// names when that route does not take its method ("" when the path names
+// no route but the site's). A GET or HEAD of a POST-only route lands here,
+// on the catch-all: Echo falls back to it rather than answering 405. The
+// router is asked with a method no route registers, so it returns the
+// route matching the path with Echo's own precedence, and its methods.
+func (s *Server) otherMethods(c echo.Context) string {
+	probe := s.echo.NewContext(c.Request(), nil)
+	s.echo.Router().Find("HEED-PROBE", echo.GetPath(c.Request()), probe)
+	if probe.Path() == "/*" || probe.Path() == "" {
+		return ""
+	}
+	allow, _ := probe.Get(echo.ContextKeyHeaderAllow).(string)
+	return allow
 }

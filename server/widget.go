@@ -3,8 +3,11 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,26 +31,63 @@ type widgetConfig struct {
 	// the widget falls back to Reasons for a group without one.
 	FollowUps *analytics.FollowUps `json:"follow_ups,omitempty"`
 	Language  string               `json:"language"`
-	// Active is false for an archived survey: the widget shows nothing.
+	// Active is true here; an archived survey's config is only its id and
+	// active false (getWidgetConfig), and the widget shows nothing.
 	Active bool `json:"active"`
 	analytics.WidgetSettings
 }
 
 // checkOrigin lets a browser request through only from the survey's
-// allowed_origins (or Heed's own pages), and answers CORS for it. Requests
-// without Origin are not from a browser's cross-origin fetch and pass.
-func checkOrigin(c echo.Context, sv *analytics.Survey) error {
+// allowed_origins or Heed's own origin (ownOrigin), and answers CORS for
+// it. Requests without Origin are not from a browser's cross-origin fetch
+// and pass.
+func (s *Server) checkOrigin(c echo.Context, sv *analytics.Survey) error {
 	h := c.Response().Header()
 	h.Add("Vary", "Origin")
 	origin := c.Request().Header.Get("Origin")
-	if origin == "" || origin == c.Scheme()+"://"+c.Request().Host {
+	if origin == "" {
 		return nil
 	}
-	if norm, ok := normalizeOrigin(origin); ok && slices.Contains(sv.AllowedOrigins, norm) {
+	norm, ok := normalizeOrigin(origin)
+	if ok && s.ownOrigin(c.Request(), norm) {
+		return nil
+	}
+	if ok && slices.Contains(sv.AllowedOrigins, norm) {
 		h.Set("Access-Control-Allow-Origin", origin)
 		return nil
 	}
 	return newError(http.StatusForbidden, "origin %q is not in this survey's allowed_origins", origin)
+}
+
+// ownOrigin reports whether a (normalised) origin is Heed's own: its
+// configured public URL, or the address the connection reached (an IP
+// literal and port, plus localhost for a loopback one). Never the Host
+// header: a client chooses it, and a DNS-rebinding page sends its own name
+// as both Host and Origin.
+func (s *Server) ownOrigin(r *http.Request, origin string) bool {
+	if s.publicOrigin != "" && origin == s.publicOrigin {
+		return true
+	}
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(local.String())
+	if err != nil {
+		return false
+	}
+	port := strconv.Itoa(int(ap.Port()))
+	for _, scheme := range []string{"http", "https"} {
+		if o, ok := normalizeOrigin(scheme + "://" + net.JoinHostPort(ap.Addr().Unmap().String(), port)); ok && o == origin {
+			return true
+		}
+		if ap.Addr().IsLoopback() {
+			if o, ok := normalizeOrigin(scheme + "://localhost:" + port); ok && o == origin {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // preflight answers CORS preflight requests (OPTIONS) for the public
@@ -58,7 +98,7 @@ func (s *Server) preflight(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -74,12 +114,19 @@ func (s *Server) getWidgetConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
-	// The standard question goes out empty so the widget shows it in the
-	// visitor's language; a survey's own wording is shown as written.
-	body, err := json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, Active: !sv.Archived(), WidgetSettings: sv.Widget})
+	var body []byte
+	if sv.Archived() {
+		// Nothing to show: the widget stops at active false (loader.js),
+		// and a closed survey's question and settings are not handed out.
+		body, err = json.Marshal(map[string]any{"id": sv.ID, "active": false})
+	} else {
+		// The standard question goes out empty so the widget shows it in the
+		// visitor's language; a survey's own wording is shown as written.
+		body, err = json.Marshal(widgetConfig{ID: sv.ID, Question: sv.OwnQuestion(), Reasons: sv.Reasons, FollowUps: sv.FollowUps, Language: sv.Language, Active: true, WidgetSettings: sv.Widget})
+	}
 	if err != nil {
 		return err
 	}
@@ -101,7 +148,7 @@ func (s *Server) getEligibility(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	// The rules of a stored respondent (Response.Validate), so that any id
@@ -138,7 +185,7 @@ func (s *Server) createDismissal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOrigin(c, sv); err != nil {
+	if err := s.checkOrigin(c, sv); err != nil {
 		return err
 	}
 	if sv.Archived() {

@@ -319,6 +319,16 @@ func (db *DB) Erased(ctx context.Context) (analytics.ErasedList, error) {
 	return out, rows.Err()
 }
 
+// AnyErased implements analytics.PeopleStore, with the count the forget
+// uses (count-erased).
+func (db *DB) AnyErased(ctx context.Context, hashes []string) (bool, error) {
+	var n uint64
+	if err := db.conn.QueryRow(ctx, q.CountErased, append(slices.Clone(hashes), listEnd)).Scan(&n); err != nil {
+		return false, fmt.Errorf("erased list: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ExportPerson implements analytics.PeopleStore: every stored row of the
 // person, each list at most analytics.MaxExportRows long.
 func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *analytics.PersonHasher) (*analytics.PersonExport, error) {

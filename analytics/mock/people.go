@@ -223,6 +223,21 @@ func (s *Store) Erased(ctx context.Context) (analytics.ErasedList, error) {
 	return out, nil
 }
 
+// AnyErased implements analytics.PeopleStore.
+func (s *Store) AnyErased(ctx context.Context, hashes []string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return false, s.Err
+	}
+	for _, h := range hashes {
+		if _, ok := s.erased[h]; ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // AnonymiseAnswers implements analytics.RetentionStore: at once, on the
 // rows of responses first given before the cutoff.
 func (s *Store) AnonymiseAnswers(ctx context.Context, surveyID string, before time.Time, wait time.Duration) (analytics.RetentionSummary, error) {
