@@ -57,6 +57,11 @@ const (
 	maxNotes       = 1024
 )
 
+var (
+	headerTransferEncoding = []byte("Transfer-Encoding")
+	headerContentLength    = []byte("Content-Length")
+)
+
 // Scanner states.
 const (
 	inHead      = iota // request line and header lines
@@ -165,10 +170,13 @@ func (c *framingConn) endLine(line []byte) {
 			if !ok {
 				return // net/http refuses the request and closes the connection
 			}
-			switch string(bytes.ToLower(bytes.TrimSpace(name))) {
-			case "transfer-encoding":
+			// EqualFold, not ToLower: no allocation per header line on the
+			// answers' hot path.
+			name = bytes.TrimSpace(name)
+			switch {
+			case bytes.EqualFold(name, headerTransferEncoding):
 				c.te = true
-			case "content-length":
+			case bytes.EqualFold(name, headerContentLength):
 				c.cl = true
 				n, err := strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
 				if err != nil || n < 0 {
