@@ -90,9 +90,14 @@ func (h *PersonHasher) sum(kind, value string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// NormalEmail is an address as Heed compares addresses: trimmed and
+// lower-cased, as ContactID hashes it. A respondent holding an address
+// (an API client may send "Alice@Example.com ") names the same person.
+func NormalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // Email is the hash of a normalised email address.
 func (h *PersonHasher) Email(email string) string {
-	return h.sum("email", strings.ToLower(strings.TrimSpace(email)))
+	return h.sum("email", NormalEmail(email))
 }
 
 // ID is the hash of a respondent or contact id.

@@ -94,14 +94,18 @@ func (db *DB) resolvePerson(ctx context.Context, p analytics.PersonRef) (*person
 		if err != nil {
 			return nil, err
 		}
-		err = db.scanRows(ctx, "person responses", q.SelectPersonResponses, []any{ids, emails}, func(r scanner) error {
+		err = db.scanRows(ctx, "person responses", q.SelectPersonResponses, []any{ids, emails, emails}, func(r scanner) error {
 			var key, day, respondent string
 			if err := r.Scan(&key, &day, &respondent); err != nil {
 				return err
 			}
 			per.responses[key] = true
 			per.days[day] = true
-			grew = addID(respondent) || grew
+			// A respondent that is one of their addresses is matched as
+			// an email already; any other is an id of theirs.
+			if !per.emails[analytics.NormalEmail(respondent)] {
+				grew = addID(respondent) || grew
+			}
 			return nil
 		})
 		if err != nil {
@@ -132,13 +136,13 @@ type forgetStep struct {
 func (per *person) forgetSteps() []forgetStep {
 	ids, emails, keys, days := bound(per.ids), bound(per.emails), bound(per.responses), bound(per.days)
 	steps := []forgetStep{
-		{"answers", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, keys}},
-		{"responses", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, keys}},
+		{"answers", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
+		{"responses", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
 		{"answer_firsts", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"cases", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"case_notes", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
-		{"answer_customers", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids}},
-		{"dismissals", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids}},
+		{"answer_customers", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids, emails}},
+		{"dismissals", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids, emails}},
 		{"answer_days", q.CountPersonDays, q.DeletePersonDays, []any{days}},
 		{"churn", q.CountPersonChurn, q.DeletePersonChurn, []any{ids, emails}},
 	}
@@ -408,7 +412,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				a.Confirmed = confirmed == 1
 				out.Answers = append(out.Answers, a)
 				return nil
-			}, ids, keys)
+			}, ids, emails, keys)
 		},
 		func() error {
 			return each("dismissals", q.SelectPersonDismissals, func(r scanner) error {
@@ -418,7 +422,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				}
 				out.Dismissals = append(out.Dismissals, d)
 				return nil
-			}, ids)
+			}, ids, emails)
 		},
 		func() error {
 			return each("sends", q.SelectPersonSendLog, func(r scanner) error {
@@ -484,7 +488,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				}
 				out.Customers = append(out.Customers, a)
 				return nil
-			}, ids)
+			}, ids, emails)
 		},
 	}
 	for _, step := range steps {

@@ -20,6 +20,12 @@ type mockPerson struct {
 	responses   map[caseKey]bool
 }
 
+// named reports whether a respondent is one of the person's ids or, in
+// any case and with spaces around, one of their emails (as people.sql).
+func (per mockPerson) named(respondent string) bool {
+	return per.ids[respondent] || per.emails[analytics.NormalEmail(respondent)]
+}
+
 func (s *Store) resolvePerson(p analytics.PersonRef) mockPerson {
 	per := mockPerson{emails: map[string]bool{}, ids: map[string]bool{}, responses: map[caseKey]bool{}}
 	addEmail := func(e string) {
@@ -43,12 +49,12 @@ func (s *Store) resolvePerson(p analytics.PersonRef) mockPerson {
 		for _, v := range r.Properties {
 			byProperty = byProperty || per.emails[strings.ToLower(v)]
 		}
-		if byProperty && r.Respondent != "" {
+		if byProperty && r.Respondent != "" && !per.emails[analytics.NormalEmail(r.Respondent)] {
 			per.ids[r.Respondent] = true // an answer with their email is theirs
 		}
 	}
 	for _, r := range s.responses {
-		match := per.ids[r.Respondent]
+		match := per.named(r.Respondent)
 		for _, v := range r.Properties {
 			match = match || per.emails[strings.ToLower(v)]
 		}
@@ -94,7 +100,7 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 	s.responses = responses
 	dismissals := s.dismissals[:0]
 	for _, d := range s.dismissals {
-		if per.ids[d.Respondent] {
+		if per.named(d.Respondent) {
 			sum.Removed["dismissals"]++
 			continue
 		}
@@ -179,7 +185,7 @@ func (s *Store) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher 
 		}
 	}
 	for _, d := range s.dismissals {
-		if per.ids[d.Respondent] {
+		if per.named(d.Respondent) {
 			out.Dismissals = append(out.Dismissals, analytics.PersonDismissal{SurveyID: d.SurveyID, At: d.CreatedAt, Respondent: d.Respondent})
 		}
 	}
