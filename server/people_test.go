@@ -28,12 +28,16 @@ func TestForgetPersonAPI(t *testing.T) {
 		ann := analytics.ContactID("ann@example.com")
 		now := time.Now().UTC()
 		if err := ts.Server.store.InsertResponses(ctx, []analytics.Response{{SurveyID: id, ResponseID: uuid.New(), CreatedAt: now, First: true,
-			Version: uint64(now.UnixNano()), Score: 3, Comment: "Nobody called Ann back", Channel: analytics.ChannelEmail, Respondent: ann}}); err != nil {
+			Version: uint64(now.UnixNano()), Score: 3, Comment: "Nobody called Ann back", Channel: analytics.ChannelEmail, Respondent: ann},
+			// Posted through the API with her address, in another case, as the respondent.
+			{SurveyID: id, ResponseID: uuid.New(), CreatedAt: now, First: true, Version: uint64(now.UnixNano()), Score: 5,
+				Comment: "Ann asked through the API", Channel: analytics.ChannelAPI, Respondent: " ANN@Example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 		path := "/api/v1/people/" + url.PathEscape("Ann@Example.com")
 		export := ts.admin(t, "GET", path+"/export", "")
 		if export.status != http.StatusOK || !strings.Contains(string(export.body), "Ann Forgetme") || !strings.Contains(string(export.body), "Nobody called Ann back") ||
+			!strings.Contains(string(export.body), "Ann asked through the API") ||
 			strings.Contains(string(export.body), "bob@example.com") {
 			t.Fatalf("export before: %d %s", export.status, export.body)
 		}
@@ -46,7 +50,7 @@ func TestForgetPersonAPI(t *testing.T) {
 		}
 		sum := r.json(t)
 		removed, _ := sum["removed"].(map[string]any)
-		if sum["done"] != true || sum["already_forgotten"] != false || removed["contacts"] != 1.0 || removed["answers"] != 1.0 {
+		if sum["done"] != true || sum["already_forgotten"] != false || removed["contacts"] != 1.0 || removed["answers"] != 2.0 {
 			t.Errorf("summary: %s", r.body)
 		}
 		if b := strings.ToLower(string(r.body)); strings.Contains(b, "ann@") || strings.Contains(b, ann) || strings.Contains(b, "forgetme") {
