@@ -39,6 +39,7 @@ type queries struct {
 	SelectSurveyAnswerCounts string `query:"select-survey-answer-counts"`
 	DeleteSurveyRows         string `query:"delete-survey-rows"`
 	DeleteSurveyBodies       string `query:"delete-survey-bodies"`
+	DeleteSurveySends        string `query:"delete-survey-sends"`
 	SelectPendingMutations   string `query:"select-pending-mutations"`
 	// responses.sql
 	InsertResponses           string `query:"insert-responses"`

@@ -48,6 +48,7 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"table": "answers"}, args: []any{"gone"}},
 		{idents: map[string]string{"table": "send_log"}, args: []any{"gone"}},
 	},
+	"delete-survey-sends":      {{args: []any{"gone"}}},
 	"delete-survey-bodies":     {{args: []any{"gone"}}},
 	"select-pending-mutations": {{args: []any{[]string{"answers", "surveys"}}}},
 	// responses.sql
