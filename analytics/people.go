@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,6 +104,113 @@ func (h *PersonHasher) Email(email string) string {
 // ID is the hash of a respondent or contact id.
 func (h *PersonHasher) ID(id string) string { return h.sum("id", id) }
 
+// Response is the hash of one response (a survey's response id): a
+// forgotten person's responses are on the erased list too, so that a
+// follow-up of one, which carries no respondent, is recognised.
+func (h *PersonHasher) Response(surveyID string, id uuid.UUID) string {
+	return h.sum("response", surveyID+" "+id.String())
+}
+
+// RowHashes are the hashes under which an answer (or, without a response
+// id, a dismissal) names somebody who may be forgotten: its response, its
+// respondent as an id and, when it holds an @, as an address (any case),
+// and the property values that hold an address. An insert leaves out a
+// row with one of them on the erased list.
+func (h *PersonHasher) RowHashes(surveyID string, response uuid.UUID, respondent string, values []string) []string {
+	out := make([]string, 0, 3)
+	if response != uuid.Nil {
+		out = append(out, h.Response(surveyID, response))
+	}
+	if respondent != "" {
+		out = append(out, h.ID(respondent))
+		if strings.Contains(respondent, "@") {
+			out = append(out, h.Email(respondent))
+		}
+	}
+	for _, v := range values {
+		if strings.Contains(v, "@") {
+			out = append(out, h.Email(v))
+		}
+	}
+	return out
+}
+
+// ErasedAmong tells which of some hashes are on the erased list (a store's
+// lookup, one per batch).
+type ErasedAmong func(hashes map[string]bool) (map[string]bool, error)
+
+// UnerasedResponses returns rows without those of forgotten people, which
+// a store leaves out at insert: a row goes when one of its RowHashes is on
+// the erased list, and so does every other row of its response in the
+// batch (a follow-up carries no respondent). rows itself is unchanged.
+func (h *PersonHasher) UnerasedResponses(rows []Response, among ErasedAmong) ([]Response, error) {
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	of := make([][]string, len(rows))
+	want := map[string]bool{}
+	for i := range rows {
+		r := &rows[i]
+		values := make([]string, 0, len(r.Properties))
+		for _, v := range r.Properties {
+			values = append(values, v)
+		}
+		of[i] = h.RowHashes(r.SurveyID, r.ResponseID, r.Respondent, values)
+		for _, x := range of[i] {
+			want[x] = true
+		}
+	}
+	erased, err := among(want)
+	if err != nil || len(erased) == 0 {
+		return rows, err
+	}
+	type key struct {
+		survey string
+		id     uuid.UUID
+	}
+	gone := map[key]bool{}
+	for i := range rows {
+		for _, x := range of[i] {
+			if erased[x] {
+				gone[key{rows[i].SurveyID, rows[i].ResponseID}] = true
+			}
+		}
+	}
+	out := make([]Response, 0, len(rows))
+	for _, r := range rows {
+		if !gone[key{r.SurveyID, r.ResponseID}] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// UnerasedDismissals is UnerasedResponses for dismissals (by respondent).
+func (h *PersonHasher) UnerasedDismissals(rows []Dismissal, among ErasedAmong) ([]Dismissal, error) {
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	of := make([][]string, len(rows))
+	want := map[string]bool{}
+	for i, d := range rows {
+		of[i] = h.RowHashes(d.SurveyID, uuid.Nil, d.Respondent, nil)
+		for _, x := range of[i] {
+			want[x] = true
+		}
+	}
+	erased, err := among(want)
+	if err != nil || len(erased) == 0 {
+		return rows, err
+	}
+	out := make([]Dismissal, 0, len(rows))
+	for i, d := range rows {
+		if !slices.ContainsFunc(of[i], func(x string) bool { return erased[x] }) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // Forgotten reports whether a contact belongs to a forgotten person: its
 // email's or its id's hash is in erased.
 func (h *PersonHasher) Forgotten(c Contact, erased map[string]bool) bool {
@@ -112,7 +220,7 @@ func (h *PersonHasher) Forgotten(c Contact, erased map[string]bool) bool {
 // ErasedMark is one entry of the erased list.
 type ErasedMark struct {
 	Hash  string
-	Kind  string // "email" or "id"
+	Kind  string // "email", "id" or "response"
 	KeyID string
 }
 
@@ -126,6 +234,11 @@ func (h *PersonHasher) Marks(emails, ids []string) []ErasedMark {
 		out = append(out, ErasedMark{Hash: h.ID(id), Kind: "id", KeyID: h.id})
 	}
 	return out
+}
+
+// ResponseMark returns the erased-list entry of one of a person's responses.
+func (h *PersonHasher) ResponseMark(surveyID string, id uuid.UUID) ErasedMark {
+	return ErasedMark{Hash: h.Response(surveyID, id), Kind: "response", KeyID: h.id}
 }
 
 // ErasedList is the erased list as a send checks it.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,5 +155,30 @@ func TestSurveyRetentionDays(t *testing.T) {
 		if wantAnon := row.CreatedAt.Equal(old); anonymous != wantAnon || row.Score != 4 {
 			t.Errorf("answer of %s: %+v (anonymised %v, want %v)", row.CreatedAt, row, anonymous, wantAnon)
 		}
+	}
+}
+
+// TestForgetFlushesTheSpool: an answer accepted (202) and still in this
+// instance's spool when its author is forgotten is inserted before the
+// deletions run, so it goes with the rest. The fake store is not told the
+// erasure key (its insert-time check is off): only the flush saves it.
+func TestForgetFlushesTheSpool(t *testing.T) {
+	ts := newFakeServer(t, func(c *testConfig) { c.Writer.FlushInterval = time.Hour })
+	id := ts.createSurvey(t, shopSurvey)
+	ts.respond(t, id, `{"score":2,"comment":"Ann, spooled","respondent":"Ann@Example.com"}`)
+	ts.respond(t, id, `{"score":9,"comment":"Bob, spooled","respondent":"bob@example.com"}`)
+	if r := ts.admin(t, "DELETE", "/api/v1/people/"+url.PathEscape("ann@example.com"), ""); r.status != http.StatusOK {
+		t.Fatalf("forget: %d %s", r.status, r.body)
+	}
+	// Whatever is still spooled goes in now.
+	if err := ts.writer.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var comments []string
+	for _, r := range ts.fake.Responses(id) {
+		comments = append(comments, r.Comment)
+	}
+	if fmt.Sprint(comments) != fmt.Sprint([]string{"Bob, spooled"}) {
+		t.Fatalf("stored answers %q, want Bob's alone", comments)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/google/uuid"
 
 	"heed/analytics"
 )
@@ -189,6 +190,16 @@ func (db *DB) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 	}
 	sum.AlreadyForgotten = already > 0
 	marks := hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids)))
+	// Their responses too: a follow-up of one (no respondent), still in a
+	// spool or sent later, is left out when inserted (SetErasure).
+	for _, key := range slices.Sorted(maps.Keys(per.responses)) {
+		i := strings.LastIndexByte(key, ' ')
+		id, err := uuid.Parse(key[i+1:])
+		if i < 0 || err != nil {
+			return sum, fmt.Errorf("forget person: response %q: bad key", key)
+		}
+		marks = append(marks, hasher.ResponseMark(key[:i], id))
+	}
 	if err := db.insert(ctx, "forget person: erased list", q.InsertErased, len(marks), func(i int) []any {
 		return []any{marks[i].Hash, marks[i].Kind, marks[i].KeyID, sum.At}
 	}); err != nil {
@@ -560,4 +571,48 @@ func (db *DB) waitMutations(ctx context.Context, tables []string, wait time.Dura
 		case <-time.After(mutationPoll):
 		}
 	}
+}
+
+// SetErasure makes InsertResponses and InsertDismissals leave out the rows
+// of forgotten people, checked against the erased list at each insert.
+// An answer accepted into an instance's spool before the person was
+// forgotten (on any instance: they share the database, not their spools)
+// reaches ClickHouse only after the deletions ran, which it would
+// outlive; the erased list is in the shared database, so the check holds
+// on every instance at once. Set it before the writer replays its spool.
+func (db *DB) SetErasure(h *analytics.PersonHasher) { db.erasure = h }
+
+// erasedAmong returns which of these hashes are on the erased list: one
+// query per insert, on the batch's own hashes (a few per row).
+func (db *DB) erasedAmong(ctx context.Context, hashes map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	err := db.scanRows(bigQuery(ctx), "erased list", q.SelectErasedAmong, []any{bound(hashes)}, func(r scanner) error {
+		var h string
+		if err := r.Scan(&h); err != nil {
+			return err
+		}
+		out[h] = true
+		return nil
+	})
+	return out, err
+}
+
+// unerasedResponses returns rows without those of forgotten people (see
+// SetErasure and analytics.PersonHasher.UnerasedResponses).
+func (db *DB) unerasedResponses(ctx context.Context, rows []analytics.Response) ([]analytics.Response, error) {
+	if db.erasure == nil {
+		return rows, nil
+	}
+	return db.erasure.UnerasedResponses(rows, func(h map[string]bool) (map[string]bool, error) { return db.erasedAmong(ctx, h) })
+}
+
+// unerasedDismissals is unerasedResponses for dismissals.
+func (db *DB) unerasedDismissals(ctx context.Context, rows []analytics.Dismissal) ([]analytics.Dismissal, error) {
+	if db.erasure == nil {
+		return rows, nil
+	}
+	return db.erasure.UnerasedDismissals(rows, func(h map[string]bool) (map[string]bool, error) { return db.erasedAmong(ctx, h) })
 }

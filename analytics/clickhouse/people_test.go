@@ -12,6 +12,7 @@ import (
 
 	"heed/analytics"
 	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/ingest"
 )
 
 // seeded is one person, and every kind of row Heed can hold on them.
@@ -333,12 +334,14 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range []string{hasher.Email(zelda.email), hasher.ID(zelda.contactID()), hasher.ID(zelda.respondent)} {
+	for _, h := range []string{hasher.Email(zelda.email), hasher.ID(zelda.contactID()), hasher.ID(zelda.respondent),
+		hasher.Response(survey, zelda.emailAnswer), hasher.Response(survey, zelda.widgetAnswer), hasher.Response(survey, zelda.apiAnswer)} {
 		if !erased.Hashes[h] {
 			t.Errorf("erased list lacks a hash; has %v", erased.Hashes)
 		}
 	}
-	if erased.KeyIDs[hasher.KeyID()] != 3 || len(erased.KeyIDs) != 1 {
+	// Three for the person (address, contact id, respondent id), one per response.
+	if erased.KeyIDs[hasher.KeyID()] != 6 || len(erased.KeyIDs) != 1 {
 		t.Errorf("erased list keys: %v", erased.KeyIDs)
 	}
 
@@ -356,5 +359,77 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	}
 	if !after.Erased || len(after.Contacts)+len(after.Answers)+len(after.Sends)+len(after.Churn) != 0 {
 		t.Errorf("export after forgetting: %+v", after)
+	}
+}
+
+// TestForgetStopsSpooledAnswers: answers accepted (in a writer's spool,
+// not yet flushed: another instance's, say) when the person is forgotten
+// are not stored when that writer flushes after the forget: not by the
+// person's address as respondent (any case), nor their ids, nor a
+// follow-up of a forgotten response without a respondent, nor a
+// dismissal; another person's spooled answer is stored.
+func TestForgetStopsSpooledAnswers(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_forget_spool")
+	ctx := context.Background()
+	const survey = "forget-spool"
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3).Add(9 * time.Hour)
+	seedPerson(t, db, survey, zelda, day)
+	hasher, err := analytics.NewPersonHasher("test-erasure-key-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetErasure(hasher)
+	// A writer that flushes only when closed.
+	w, err := ingest.New(db, ingest.Options{SpoolDir: t.TempDir(), FlushInterval: time.Hour, BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled := []struct {
+		r      analytics.Response
+		stored bool
+	}{
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 2, Comment: "spooled by address zq", Channel: analytics.ChannelAPI,
+			Respondent: zelda.shouted()}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 4, Comment: "spooled by id zq", Channel: analytics.ChannelWidget,
+			Respondent: zelda.respondent}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 5, Comment: "spooled by contact zq", Channel: analytics.ChannelEmail,
+			Respondent: zelda.contactID()}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 5, Comment: "spooled with her address zq", Channel: analytics.ChannelWidget,
+			Respondent: "anon-7781", Properties: map[string]string{"email": strings.ToUpper(zelda.email)}}, false},
+		// A follow-up of her stored answer, without a respondent.
+		{analytics.Response{SurveyID: survey, ResponseID: zelda.widgetAnswer, Score: 9, Reasons: []string{"price"}, Comment: "spooled follow-up zq",
+			Channel: analytics.ChannelWidget}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 8, Comment: "spooled of someone else", Channel: analytics.ChannelAPI,
+			Respondent: "Someone.Else@example.com"}, true},
+	}
+	for _, s := range spooled {
+		if err := w.Add(s.r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddDismissal(analytics.Dismissal{SurveyID: survey, DismissalID: uuid.New(), Respondent: zelda.shouted()}); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := analytics.ParsePersonRef(zelda.email)
+	if _, err := db.ForgetPerson(ctx, ref, hasher, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// The other instance flushes now.
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	optimizeAll(t, db)
+	comment := stringColumn{"answers", "comment", ""}
+	for _, s := range spooled {
+		if n := holding(t, db, comment, s.r.Comment); (n > 0) != s.stored {
+			t.Errorf("%q: %d rows stored, want stored %v", s.r.Comment, n, s.stored)
+		}
+	}
+	for _, c := range textColumns(t, db) {
+		for _, needle := range append(zelda.needles(), "anon-7781") {
+			if n := holding(t, db, c, needle); n > 0 {
+				t.Errorf("%s.%s: %d rows hold %q after the spool was flushed", c.table, c.column, n, needle)
+			}
+		}
 	}
 }

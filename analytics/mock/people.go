@@ -89,6 +89,10 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 	for _, m := range hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids))) {
 		s.erased[m.Hash] = m.KeyID
 	}
+	for k := range per.responses {
+		m := hasher.ResponseMark(k.survey, k.id)
+		s.erased[m.Hash] = m.KeyID
+	}
 	responses := s.responses[:0]
 	for _, r := range s.responses {
 		if per.responses[caseKey{r.SurveyID, r.ResponseID}] {
@@ -262,4 +266,39 @@ func (s *Store) AnonymiseAnswers(ctx context.Context, surveyID string, before ti
 	}
 	s.dismissals = dismissals
 	return sum, nil
+}
+
+// SetErasure is clickhouse.DB.SetErasure: inserts leave out the rows of
+// forgotten people.
+func (s *Store) SetErasure(h *analytics.PersonHasher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.erasure = h
+}
+
+// erasedAmong is the mock's lookup in its erased list (the caller holds mu).
+func (s *Store) erasedAmong(hashes map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	for h := range hashes {
+		if _, ok := s.erased[h]; ok {
+			out[h] = true
+		}
+	}
+	return out, nil
+}
+
+// unerasedResponses leaves out forgotten people's rows (the caller holds mu).
+func (s *Store) unerasedResponses(rows []analytics.Response) ([]analytics.Response, error) {
+	if s.erasure == nil {
+		return rows, nil
+	}
+	return s.erasure.UnerasedResponses(rows, s.erasedAmong)
+}
+
+// unerasedDismissals is unerasedResponses for dismissals.
+func (s *Store) unerasedDismissals(rows []analytics.Dismissal) ([]analytics.Dismissal, error) {
+	if s.erasure == nil {
+		return rows, nil
+	}
+	return s.erasure.UnerasedDismissals(rows, s.erasedAmong)
 }
