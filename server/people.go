@@ -80,12 +80,29 @@ func (s *Server) forgetPerson(c echo.Context) error {
 		}
 		fcancel()
 	}
+	// The outbox (no SendGrid key) keeps copies of mail on local disk:
+	// whom to look for there is read before the store forgets it.
+	var outboxEmails, outboxIDs []string
+	if s.emailing.Outbox != nil {
+		named, err := s.store.ExportPerson(ctx, ref, nil)
+		if err != nil {
+			return err
+		}
+		outboxEmails, outboxIDs = append(named.Emails, ref.Email), append(named.IDs, ref.ID)
+	}
 	sum, err := s.store.ForgetPerson(ctx, ref, hasher, forgetWait)
 	if errors.Is(err, analytics.ErrBadPerson) {
 		return invalid(map[string]string{"id": err.Error()})
 	}
 	if err != nil {
 		return err
+	}
+	if s.emailing.Outbox != nil {
+		n, err := s.emailing.Outbox.Forget(outboxEmails, outboxIDs)
+		if err != nil {
+			return err
+		}
+		sum.Removed["outbox"] = uint64(n)
 	}
 	s.log.Info("person forgotten", "done", sum.Done, "rows", sum.Rows(), "responses", sum.Responses, "already", sum.AlreadyForgotten)
 	// Whom is not recorded: the entry would keep what was just erased.

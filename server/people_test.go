@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"heed/analytics"
 )
@@ -45,13 +46,25 @@ func TestForgetPersonAPI(t *testing.T) {
 		if cd := export.header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") {
 			t.Errorf("export Content-Disposition %q", cd)
 		}
+		// Without a SendGrid key, mail goes to the outbox folder: a survey
+		// email to each of them, and an alert quoting her answer by contact id.
+		for _, m := range []struct{ to, text string }{{"Ann@Example.com", "Hi Ann"}, {"bob@example.com", "Hi Bob"},
+			{"mo@example.com", "Detractor " + ann + ": Nobody called Ann back"}} {
+			msg := sgmail.NewSingleEmail(sgmail.NewEmail("Heed", "heed@example.com"), "How likely", sgmail.NewEmail("", m.to), m.text, "<p>"+m.text+"</p>")
+			if err := ts.emailing.Outbox.Send(ctx, msg); err != nil {
+				t.Fatal(err)
+			}
+		}
 		r = ts.admin(t, "DELETE", path, "")
 		if r.status != http.StatusOK {
 			t.Fatalf("forget: %d %s", r.status, r.body)
 		}
+		if msgs, err := ts.emailing.Outbox.List(); err != nil || len(msgs) != 1 || msgs[0].To != "bob@example.com" {
+			t.Errorf("outbox after forgetting Ann: %+v, %v", msgs, err)
+		}
 		sum := r.json(t)
 		removed, _ := sum["removed"].(map[string]any)
-		if sum["done"] != true || sum["already_forgotten"] != false || removed["contacts"] != 1.0 || removed["answers"] != 2.0 {
+		if sum["done"] != true || sum["already_forgotten"] != false || removed["contacts"] != 1.0 || removed["answers"] != 2.0 || removed["outbox"] != 2.0 {
 			t.Errorf("summary: %s", r.body)
 		}
 		if b := strings.ToLower(string(r.body)); strings.Contains(b, "ann@") || strings.Contains(b, ann) || strings.Contains(b, "forgetme") {
