@@ -270,7 +270,8 @@ type ForgetSummary struct {
 	// the background and finish by themselves).
 	Done bool `json:"done"`
 	// Removed counts the stored rows matched, per table (rows not yet
-	// merged count once each).
+	// merged count once each), and under "outbox" the outbox messages
+	// removed (mail kept on local disk without a SendGrid key).
 	Removed map[string]uint64 `json:"removed"`
 	// Emails and IDs count the addresses and ids linked to the person, each
 	// kept only as a salted hash.
