@@ -142,7 +142,7 @@ type queries struct {
 	InsertErased             string `query:"insert-erased"`
 	SelectErased             string `query:"select-erased"`
 	CountErased              string `query:"count-erased"`
-	SelectErasedHashes       string `query:"select-erased-hashes"`
+	SelectErasedAmong        string `query:"select-erased-among"`
 	SelectPersonContacts     string `query:"select-person-contacts"`
 	SelectPersonSuppressions string `query:"select-person-suppressions"`
 	SelectPersonAnswers      string `query:"select-person-answers"`

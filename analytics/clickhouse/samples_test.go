@@ -205,7 +205,7 @@ var samples = map[string][]sample{
 	"insert-erased":              {{args: []any{"0123abcd", "email", "k1", sampleAt}}},
 	"select-erased":              {{}},
 	"count-erased":               {{args: []any{[]string{"0123abcd", "\x00"}}}},
-	"select-erased-hashes":       {{}},
+	"select-erased-among":        {{args: []any{[]string{"0123abcd", "\x00"}}}},
 	"select-person-contacts":     {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-suppressions": {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-answers":      {{args: []any{someIDs, someEmails, someKeys, 10001}}},

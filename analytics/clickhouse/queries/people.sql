@@ -124,10 +124,11 @@ INSERT INTO erased (hash, kind, key_id, erased_at);
 -- The erased list: each hash once, with the key it was made with.
 SELECT hash, any(key_id) FROM erased GROUP BY hash;
 
--- name: select-erased-hashes
--- Every hash of the erased list: an insert's check of its batch's rows
--- (clickhouse.DB.SetErasure), read afresh for each batch.
-SELECT DISTINCT hash FROM erased;
+-- name: select-erased-among
+-- Which of these hashes are on the erased list: an insert's check of its
+-- batch's rows (clickhouse.DB.SetErasure).
+-- args: hashes
+SELECT DISTINCT hash FROM erased WHERE has(?, hash);
 
 -- name: count-erased
 -- How many of the hashes are on the erased list.
