@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,18 +87,146 @@ func NewPersonHasher(key string) (*PersonHasher, error) {
 func (h *PersonHasher) KeyID() string { return h.id }
 
 func (h *PersonHasher) sum(kind, value string) string {
-	m := hmac.New(sha256.New, h.key)
-	m.Write([]byte("heed:erased:" + kind + "\x00" + value))
-	return hex.EncodeToString(m.Sum(nil))
+	return sumWith(hmac.New(sha256.New, h.key), kind, value)
 }
+
+// sumWith is sum on a MAC of h's key, reset first: an insert hashes
+// thousands of rows, and a fresh MAC per hash doubled the cost.
+func sumWith(m hash.Hash, kind, value string) string {
+	m.Reset()
+	m.Write([]byte("heed:erased:" + kind + "\x00" + value))
+	var b [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(b[:0]))
+}
+
+// NormalEmail is an address as Heed compares addresses: trimmed and
+// lower-cased, as ContactID hashes it. A respondent holding an address
+// (an API client may send "Alice@Example.com ") names the same person.
+func NormalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // Email is the hash of a normalised email address.
 func (h *PersonHasher) Email(email string) string {
-	return h.sum("email", strings.ToLower(strings.TrimSpace(email)))
+	return h.sum("email", NormalEmail(email))
 }
 
 // ID is the hash of a respondent or contact id.
 func (h *PersonHasher) ID(id string) string { return h.sum("id", id) }
+
+// Response is the hash of one response (a survey's response id): a
+// forgotten person's responses are on the erased list too, so that a
+// follow-up of one, which carries no respondent, is recognised.
+func (h *PersonHasher) Response(surveyID string, id uuid.UUID) string {
+	return h.sum("response", surveyID+" "+id.String())
+}
+
+// RowHashes are the hashes under which an answer (or, without a response
+// id, a dismissal) names somebody who may be forgotten: its response, its
+// respondent as an id and, when it holds an @, as an address (any case),
+// and the property values that hold an address. An insert leaves out a
+// row with one of them on the erased list.
+func (h *PersonHasher) RowHashes(surveyID string, response uuid.UUID, respondent string, values []string) []string {
+	return h.rowHashes(hmac.New(sha256.New, h.key), surveyID, response, respondent, values)
+}
+
+// rowHashes is RowHashes on a MAC of h's key (see sumWith); the kinds and
+// normalisation are those of Response, ID and Email.
+func (h *PersonHasher) rowHashes(m hash.Hash, surveyID string, response uuid.UUID, respondent string, values []string) []string {
+	out := make([]string, 0, 3)
+	if response != uuid.Nil {
+		out = append(out, sumWith(m, "response", surveyID+" "+response.String()))
+	}
+	if respondent != "" {
+		out = append(out, sumWith(m, "id", respondent))
+		if strings.Contains(respondent, "@") {
+			out = append(out, sumWith(m, "email", NormalEmail(respondent)))
+		}
+	}
+	for _, v := range values {
+		if strings.Contains(v, "@") {
+			out = append(out, sumWith(m, "email", NormalEmail(v)))
+		}
+	}
+	return out
+}
+
+// ErasedAmong tells which of some hashes are on the erased list (a store's
+// lookup, one per batch).
+type ErasedAmong func(hashes map[string]bool) (map[string]bool, error)
+
+// UnerasedResponses returns rows without those of forgotten people, which
+// a store leaves out at insert: a row goes when one of its RowHashes is on
+// the erased list, and so does every other row of its response in the
+// batch (a follow-up carries no respondent). rows itself is unchanged.
+func (h *PersonHasher) UnerasedResponses(rows []Response, among ErasedAmong) ([]Response, error) {
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	of := make([][]string, len(rows))
+	want := map[string]bool{}
+	m := hmac.New(sha256.New, h.key)
+	var values []string
+	for i := range rows {
+		r := &rows[i]
+		values = values[:0]
+		for _, v := range r.Properties {
+			values = append(values, v)
+		}
+		of[i] = h.rowHashes(m, r.SurveyID, r.ResponseID, r.Respondent, values)
+		for _, x := range of[i] {
+			want[x] = true
+		}
+	}
+	erased, err := among(want)
+	if err != nil || len(erased) == 0 {
+		return rows, err
+	}
+	type key struct {
+		survey string
+		id     uuid.UUID
+	}
+	gone := map[key]bool{}
+	for i := range rows {
+		for _, x := range of[i] {
+			if erased[x] {
+				gone[key{rows[i].SurveyID, rows[i].ResponseID}] = true
+			}
+		}
+	}
+	out := make([]Response, 0, len(rows))
+	for _, r := range rows {
+		if !gone[key{r.SurveyID, r.ResponseID}] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// UnerasedDismissals is UnerasedResponses for dismissals (by respondent).
+func (h *PersonHasher) UnerasedDismissals(rows []Dismissal, among ErasedAmong) ([]Dismissal, error) {
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	of := make([][]string, len(rows))
+	want := map[string]bool{}
+	m := hmac.New(sha256.New, h.key)
+	for i, d := range rows {
+		of[i] = h.rowHashes(m, d.SurveyID, uuid.Nil, d.Respondent, nil)
+		for _, x := range of[i] {
+			want[x] = true
+		}
+	}
+	erased, err := among(want)
+	if err != nil || len(erased) == 0 {
+		return rows, err
+	}
+	out := make([]Dismissal, 0, len(rows))
+	for i, d := range rows {
+		if !slices.ContainsFunc(of[i], func(x string) bool { return erased[x] }) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
 
 // Forgotten reports whether a contact belongs to a forgotten person: its
 // email's or its id's hash is in erased.
@@ -107,7 +237,7 @@ func (h *PersonHasher) Forgotten(c Contact, erased map[string]bool) bool {
 // ErasedMark is one entry of the erased list.
 type ErasedMark struct {
 	Hash  string
-	Kind  string // "email" or "id"
+	Kind  string // "email", "id" or "response"
 	KeyID string
 }
 
@@ -121,6 +251,11 @@ func (h *PersonHasher) Marks(emails, ids []string) []ErasedMark {
 		out = append(out, ErasedMark{Hash: h.ID(id), Kind: "id", KeyID: h.id})
 	}
 	return out
+}
+
+// ResponseMark returns the erased-list entry of one of a person's responses.
+func (h *PersonHasher) ResponseMark(surveyID string, id uuid.UUID) ErasedMark {
+	return ErasedMark{Hash: h.Response(surveyID, id), Kind: "response", KeyID: h.id}
 }
 
 // ErasedList is the erased list as a send checks it.
@@ -152,7 +287,8 @@ type ForgetSummary struct {
 	// the background and finish by themselves).
 	Done bool `json:"done"`
 	// Removed counts the stored rows matched, per table (rows not yet
-	// merged count once each).
+	// merged count once each), and under "outbox" the outbox messages
+	// removed (mail kept on local disk without a SendGrid key).
 	Removed map[string]uint64 `json:"removed"`
 	// Emails and IDs count the addresses and ids linked to the person, each
 	// kept only as a salted hash.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func TestParsePersonRef(t *testing.T) {
@@ -120,5 +122,77 @@ func TestRunRetention(t *testing.T) {
 		if !store.calls[id].Equal(at) {
 			t.Errorf("%s cut at %s, want %s", id, store.calls[id], at)
 		}
+	}
+}
+
+// TestUnerasedResponses: the insert-time rule (a store's check of a batch
+// against the erased list) leaves out a forgotten person's rows however
+// they name them, and every row of such a response in the batch, and only
+// those.
+func TestUnerasedResponses(t *testing.T) {
+	h, err := NewPersonHasher("unerased-test-key-0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgottenResponse := uuid.New()
+	erased := map[string]bool{}
+	for _, m := range append(h.Marks([]string{"ann@example.com"}, []string{ContactID("ann@example.com"), "cust-ann"}),
+		h.ResponseMark("s", forgottenResponse)) {
+		erased[m.Hash] = true
+	}
+	among := func(hs map[string]bool) (map[string]bool, error) {
+		out := map[string]bool{}
+		for x := range hs {
+			if erased[x] {
+				out[x] = true
+			}
+		}
+		return out, nil
+	}
+	shared := uuid.New()
+	cases := []struct {
+		name string
+		r    Response
+		kept bool
+	}{
+		{"address as respondent, another case, spaces", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: " ANN@Example.com "}, false},
+		{"respondent id", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: "cust-ann"}, false},
+		{"contact id", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: ContactID("ann@example.com")}, false},
+		{"address as a property", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: "anon-1", Properties: map[string]string{"email": "Ann@example.com"}}, false},
+		{"follow-up of a forgotten response", Response{SurveyID: "s", ResponseID: forgottenResponse}, false},
+		{"first answer of hers in the batch", Response{SurveyID: "s", ResponseID: shared, Respondent: "cust-ann"}, false},
+		{"its follow-up in the same batch", Response{SurveyID: "s", ResponseID: shared, Comment: "later"}, false},
+		{"same response id in another survey", Response{SurveyID: "t", ResponseID: forgottenResponse}, true},
+		{"the id in another case (ids are case-sensitive)", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: "CUST-ANN"}, true},
+		{"someone else", Response{SurveyID: "s", ResponseID: uuid.New(), Respondent: "bob@example.com", Properties: map[string]string{"plan": "pro"}}, true},
+		{"anonymous", Response{SurveyID: "s", ResponseID: uuid.New()}, true},
+	}
+	rows := make([]Response, len(cases))
+	for i, c := range cases {
+		rows[i] = c.r
+	}
+	got, err := h.UnerasedResponses(rows, among)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, r := range got {
+		for _, c := range cases {
+			if c.r.SurveyID == r.SurveyID && c.r.ResponseID == r.ResponseID && c.r.Respondent == r.Respondent && c.r.Comment == r.Comment {
+				kept[c.name] = true
+			}
+		}
+	}
+	for _, c := range cases {
+		if kept[c.name] != c.kept {
+			t.Errorf("%s: kept %v, want %v", c.name, kept[c.name], c.kept)
+		}
+	}
+	if len(rows) != len(cases) || rows[0].Respondent != cases[0].r.Respondent {
+		t.Error("the caller's rows changed")
+	}
+	ds, err := h.UnerasedDismissals([]Dismissal{{SurveyID: "s", Respondent: "Ann@Example.COM"}, {SurveyID: "s", Respondent: "cust-bob"}}, among)
+	if err != nil || len(ds) != 1 || ds[0].Respondent != "cust-bob" {
+		t.Errorf("dismissals kept: %v, %v", ds, err)
 	}
 }

@@ -323,3 +323,95 @@ func (o *Outbox) read(file string) (OutboxMessage, error) {
 	err = json.Unmarshal(b, &m)
 	return m, err
 }
+
+// Forget removes the messages addressed to one of emails or naming one of
+// emails or ids anywhere (subject, text, HTML, headers, custom args: an
+// alert quotes the answer and its respondent), for forgetting a person:
+// the outbox is a copy of what Heed would have sent, kept on local disk.
+// Addresses match in any case, ids exactly; both only whole (cust-7 is not
+// in cust-77). A file that does not decode is searched as it is. It returns
+// how many messages it removed.
+func (o *Outbox) Forget(emails, ids []string) (int, error) {
+	paths, err := filepath.Glob(filepath.Join(o.Dir, "*.json"))
+	if err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	lower := make([]string, 0, len(emails))
+	for _, e := range emails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			lower = append(lower, e)
+		}
+	}
+	names := func(text string) bool {
+		low := strings.ToLower(text)
+		for _, e := range lower {
+			if containsWhole(low, e) {
+				return true
+			}
+		}
+		for _, id := range ids {
+			if id != "" && containsWhole(text, id) {
+				return true
+			}
+		}
+		return false
+	}
+	removed := 0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if os.IsNotExist(err) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return removed, fmt.Errorf("outbox: %w", err)
+		}
+		var m OutboxMessage
+		fields := []string{string(b)}
+		if json.Unmarshal(b, &m) == nil {
+			fields = []string{m.To, m.From, m.Subject, m.Text, m.HTML}
+			for _, v := range m.Headers {
+				fields = append(fields, v)
+			}
+			for _, v := range m.CustomArgs {
+				fields = append(fields, v)
+			}
+		}
+		hit := false
+		for _, f := range fields {
+			hit = hit || names(f)
+		}
+		if !hit {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return removed, fmt.Errorf("outbox: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// containsWhole reports whether needle occurs in s not as part of a longer
+// word: the characters around it are no letters, digits, "-" or "_" (nor,
+// before it, the ".", "+" or "%" of an address's local part).
+func containsWhole(s, needle string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], needle)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(needle)
+		before := i == 0 || !wordByte(s[i-1]) && !strings.ContainsRune(".+%", rune(s[i-1]))
+		after := end == len(s) || !wordByte(s[end])
+		if before && after {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+// wordByte is a byte that continues an id or an address.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 0x80
+}

@@ -21,6 +21,14 @@ import (
 // ClickHouse to finish deleting before answering 202 (it goes on after).
 const forgetWait = 20 * time.Second
 
+// forgetFlushWait bounds the flush of the spool a forget starts with.
+const forgetFlushWait = 10 * time.Second
+
+// flusher is a Writer that can insert what it holds now (ingest.Writer).
+type flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // personParam reads :id, an email address or an id.
 func personParam(c echo.Context) (analytics.PersonRef, error) {
 	raw, err := url.PathUnescape(c.Param("id"))
@@ -62,12 +70,39 @@ func (s *Server) forgetPerson(c echo.Context) error {
 	ctx := context.WithoutCancel(c.Request().Context())
 	ctx, cancel := context.WithTimeout(ctx, forgetWait+30*time.Second)
 	defer cancel()
+	// Answers of theirs still in this instance's spool go in first, so
+	// that the deletions find them. (Another instance's spool is covered by
+	// the store, which leaves forgotten people's rows out at insert.)
+	if f, ok := s.writer.(flusher); ok {
+		fctx, fcancel := context.WithTimeout(ctx, forgetFlushWait)
+		if err := f.Flush(fctx); err != nil {
+			s.log.Warn("forget person: the spool could not be flushed first; its rows are checked against the erased list when inserted", "err", err)
+		}
+		fcancel()
+	}
+	// The outbox (no SendGrid key) keeps copies of mail on local disk:
+	// whom to look for there is read before the store forgets it.
+	var outboxEmails, outboxIDs []string
+	if s.emailing.Outbox != nil {
+		named, err := s.store.ExportPerson(ctx, ref, nil)
+		if err != nil {
+			return err
+		}
+		outboxEmails, outboxIDs = append(named.Emails, ref.Email), append(named.IDs, ref.ID)
+	}
 	sum, err := s.store.ForgetPerson(ctx, ref, hasher, forgetWait)
 	if errors.Is(err, analytics.ErrBadPerson) {
 		return invalid(map[string]string{"id": err.Error()})
 	}
 	if err != nil {
 		return err
+	}
+	if s.emailing.Outbox != nil {
+		n, err := s.emailing.Outbox.Forget(outboxEmails, outboxIDs)
+		if err != nil {
+			return err
+		}
+		sum.Removed["outbox"] = uint64(n)
 	}
 	s.log.Info("person forgotten", "done", sum.Done, "rows", sum.Rows(), "responses", sum.Responses, "already", sum.AlreadyForgotten)
 	// Whom is not recorded: the entry would keep what was just erased.

@@ -2,10 +2,15 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"heed/analytics"
 )
 
 // errorCode returns the code of a JSON error answer.
@@ -267,7 +272,7 @@ func TestSurveyVersions(t *testing.T) {
 }
 
 // purgedTables are the tables a deleted survey must leave no row in.
-var purgedTables = []string{"answers", "answer_firsts", "answer_days", "answer_customers", "dismissals", "survey_versions"}
+var purgedTables = []string{"answers", "answer_firsts", "answer_days", "answer_customers", "dismissals", "cases", "case_notes", "survey_versions"}
 
 func TestDeleteSurvey(t *testing.T) {
 	eachStore(t, "heed_test_srv_survey_delete", func(t *testing.T, ts *testServer) {
@@ -288,6 +293,18 @@ func TestDeleteSurvey(t *testing.T) {
 			}
 		}
 
+		// A case with a note and a send, on each survey.
+		caseOf := map[string]uuid.UUID{gone: uuid.New(), kept: uuid.New()}
+		for _, id := range []string{gone, kept} {
+			at := time.Now().UTC().Truncate(time.Second)
+			if err := ts.Server.store.SaveCase(context.Background(), analytics.CaseState{SurveyID: id, ResponseID: caseOf[id], OpenedAt: at,
+				Status: analytics.CaseOpen}, &analytics.CaseNote{At: at, Author: "Mo", Text: "called back"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := ts.Server.store.SaveSend(context.Background(), analytics.Send{ID: "send-" + id, SurveyID: id, CreatedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, q := range []string{"", "?confirm=", "?confirm=" + kept, "?confirm=" + strings.ToUpper(gone)} {
 			r := ts.admin(t, "DELETE", "/api/v1/surveys/"+gone+q, "")
 			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "confirm="+gone) {
@@ -313,6 +330,15 @@ func TestDeleteSurvey(t *testing.T) {
 		for _, s := range ts.admin(t, "GET", "/api/v1/surveys", "").json(t)["surveys"].([]any) {
 			if s.(map[string]any)["id"] == gone {
 				t.Fatal("deleted survey still listed")
+			}
+		}
+		for id, want := range map[string]int{gone: 0, kept: 1} {
+			if notes, err := ts.Server.store.CaseNotes(context.Background(), id, caseOf[id]); err != nil || len(notes) != want {
+				t.Errorf("case notes of %s after the delete: %v, %v; want %d", id, notes, err, want)
+			}
+			_, err := ts.Server.store.GetSend(context.Background(), "send-"+id)
+			if gotSend := err == nil; gotSend != (want == 1) || (err != nil && !errors.Is(err, analytics.ErrNotFound)) {
+				t.Errorf("send of %s after the delete: %v", id, err)
 			}
 		}
 		if ts.storedRows(t, gone) != 0 || ts.storedRows(t, kept) == 0 {

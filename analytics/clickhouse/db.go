@@ -19,6 +19,8 @@ import (
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"heed/analytics"
 )
 
 // DefaultURL is the private ClickHouse that deploy/clickhouse.sh starts.
@@ -33,6 +35,9 @@ type DB struct {
 	// retention, when set, anonymises answers past their survey's
 	// retention as they are inserted (SetRetention).
 	retention RetentionCutoff
+	// erasure, when set, keeps forgotten people's answers and dismissals
+	// out as they are inserted (SetErasure).
+	erasure *analytics.PersonHasher
 }
 
 var databaseName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	chgo "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/google/uuid"
 
 	"heed/analytics"
 )
@@ -94,14 +95,18 @@ func (db *DB) resolvePerson(ctx context.Context, p analytics.PersonRef) (*person
 		if err != nil {
 			return nil, err
 		}
-		err = db.scanRows(ctx, "person responses", q.SelectPersonResponses, []any{ids, emails}, func(r scanner) error {
+		err = db.scanRows(ctx, "person responses", q.SelectPersonResponses, []any{ids, emails, emails}, func(r scanner) error {
 			var key, day, respondent string
 			if err := r.Scan(&key, &day, &respondent); err != nil {
 				return err
 			}
 			per.responses[key] = true
 			per.days[day] = true
-			grew = addID(respondent) || grew
+			// A respondent that is one of their addresses is matched as
+			// an email already; any other is an id of theirs.
+			if !per.emails[analytics.NormalEmail(respondent)] {
+				grew = addID(respondent) || grew
+			}
 			return nil
 		})
 		if err != nil {
@@ -132,13 +137,13 @@ type forgetStep struct {
 func (per *person) forgetSteps() []forgetStep {
 	ids, emails, keys, days := bound(per.ids), bound(per.emails), bound(per.responses), bound(per.days)
 	steps := []forgetStep{
-		{"answers", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, keys}},
-		{"responses", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, keys}},
+		{"answers", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
+		{"responses", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
 		{"answer_firsts", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"cases", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"case_notes", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
-		{"answer_customers", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids}},
-		{"dismissals", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids}},
+		{"answer_customers", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids, emails}},
+		{"dismissals", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids, emails}},
 		{"answer_days", q.CountPersonDays, q.DeletePersonDays, []any{days}},
 		{"churn", q.CountPersonChurn, q.DeletePersonChurn, []any{ids, emails}},
 	}
@@ -185,6 +190,16 @@ func (db *DB) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 	}
 	sum.AlreadyForgotten = already > 0
 	marks := hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids)))
+	// Their responses too: a follow-up of one (no respondent), still in a
+	// spool or sent later, is left out when inserted (SetErasure).
+	for _, key := range slices.Sorted(maps.Keys(per.responses)) {
+		i := strings.LastIndexByte(key, ' ')
+		id, err := uuid.Parse(key[i+1:])
+		if i < 0 || err != nil {
+			return sum, fmt.Errorf("forget person: response %q: bad key", key)
+		}
+		marks = append(marks, hasher.ResponseMark(key[:i], id))
+	}
 	if err := db.insert(ctx, "forget person: erased list", q.InsertErased, len(marks), func(i int) []any {
 		return []any{marks[i].Hash, marks[i].Kind, marks[i].KeyID, sum.At}
 	}); err != nil {
@@ -418,7 +433,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				a.Confirmed = confirmed == 1
 				out.Answers = append(out.Answers, a)
 				return nil
-			}, ids, keys)
+			}, ids, emails, keys)
 		},
 		func() error {
 			return each("dismissals", q.SelectPersonDismissals, func(r scanner) error {
@@ -428,7 +443,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				}
 				out.Dismissals = append(out.Dismissals, d)
 				return nil
-			}, ids)
+			}, ids, emails)
 		},
 		func() error {
 			return each("sends", q.SelectPersonSendLog, func(r scanner) error {
@@ -494,7 +509,7 @@ func (db *DB) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 				}
 				out.Customers = append(out.Customers, a)
 				return nil
-			}, ids)
+			}, ids, emails)
 		},
 	}
 	for _, step := range steps {
@@ -566,4 +581,50 @@ func (db *DB) waitMutations(ctx context.Context, tables []string, wait time.Dura
 		case <-time.After(mutationPoll):
 		}
 	}
+}
+
+// SetErasure makes InsertResponses and InsertDismissals leave out the rows
+// of forgotten people, checked against the erased list at each insert.
+// An answer accepted into an instance's spool before the person was
+// forgotten (on any instance: they share the database, not their spools)
+// reaches ClickHouse only after the deletions ran, which it would
+// outlive; the erased list is in the shared database, so the check holds
+// on every instance at once. Set it before the writer replays its spool.
+func (db *DB) SetErasure(h *analytics.PersonHasher) { db.erasure = h }
+
+// erasedAmong returns which of these hashes are on the erased list, asked
+// afresh for each insert (another instance may have just forgotten
+// someone): one query on the batch's own hashes (about three a row), so
+// its cost follows the batch, not the length of the list.
+func (db *DB) erasedAmong(ctx context.Context, hashes map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	err := db.scanRows(bigQuery(ctx), "erased list", q.SelectErasedAmong, []any{bound(hashes)}, func(r scanner) error {
+		var h string
+		if err := r.Scan(&h); err != nil {
+			return err
+		}
+		out[h] = true
+		return nil
+	})
+	return out, err
+}
+
+// unerasedResponses returns rows without those of forgotten people (see
+// SetErasure and analytics.PersonHasher.UnerasedResponses).
+func (db *DB) unerasedResponses(ctx context.Context, rows []analytics.Response) ([]analytics.Response, error) {
+	if db.erasure == nil {
+		return rows, nil
+	}
+	return db.erasure.UnerasedResponses(rows, func(h map[string]bool) (map[string]bool, error) { return db.erasedAmong(ctx, h) })
+}
+
+// unerasedDismissals is unerasedResponses for dismissals.
+func (db *DB) unerasedDismissals(ctx context.Context, rows []analytics.Dismissal) ([]analytics.Dismissal, error) {
+	if db.erasure == nil {
+		return rows, nil
+	}
+	return db.erasure.UnerasedDismissals(rows, func(h map[string]bool) (map[string]bool, error) { return db.erasedAmong(ctx, h) })
 }

@@ -12,6 +12,7 @@ import (
 
 	"heed/analytics"
 	"heed/analytics/clickhouse/chtest"
+	"heed/analytics/ingest"
 )
 
 // seeded is one person, and every kind of row Heed can hold on them.
@@ -20,15 +21,21 @@ type seeded struct {
 	comment, followUp       string // the email answer's comment, then its follow-up's
 	widgetComment, note     string
 	churnReason             string
+	apiComment              string // of an answer whose respondent is their address, in another case
 	emailAnswer             uuid.UUID
 	widgetAnswer            uuid.UUID
+	apiAnswer               uuid.UUID
 }
+
+// shouted is the person's address as an API client may send it as the
+// respondent: in another case, with spaces around.
+func (p seeded) shouted() string { return "  " + strings.ToUpper(p.email[:3]) + p.email[3:] + " " }
 
 func (p seeded) contactID() string { return analytics.ContactID(p.email) }
 
 // needles are what must be found nowhere once the person is forgotten.
 func (p seeded) needles() []string {
-	return []string{p.email, p.contactID(), p.respondent, p.name, p.comment, p.followUp, p.widgetComment, p.note, p.churnReason}
+	return []string{p.email, p.contactID(), p.respondent, p.name, p.comment, p.followUp, p.widgetComment, p.note, p.churnReason, p.apiComment}
 }
 
 const erasureSendID = "20261102-people"
@@ -58,13 +65,18 @@ func seedPerson(t *testing.T, db *chtest.DB, surveyID string, p seeded, day time
 			Properties: map[string]string{"plan": "pro", "nickname": p.name, "send_id": erasureSendID}},
 		{SurveyID: surveyID, ResponseID: p.widgetAnswer, CreatedAt: day.Add(time.Hour), Version: v + uint64(time.Hour), First: true, Score: 9,
 			Comment: p.widgetComment, Channel: analytics.ChannelWidget, Respondent: p.respondent, Properties: map[string]string{"email": p.email}},
+		// Posted through the API with the address as its respondent, in
+		// another case (no contact id, no property).
+		{SurveyID: surveyID, ResponseID: p.apiAnswer, CreatedAt: day.Add(90 * time.Minute), Version: v + uint64(90*time.Minute), First: true,
+			Score: 6, Comment: p.apiComment, Channel: analytics.ChannelAPI, Respondent: p.shouted()},
 	}))
 	// The follow-up, in a later batch and without the respondent.
 	must(db.InsertResponses(ctx, []analytics.Response{{SurveyID: surveyID, ResponseID: p.emailAnswer, CreatedAt: day.Add(time.Minute),
 		Version: v + uint64(time.Minute), Score: 3, Reasons: []string{"price"}, Comment: p.followUp, Channel: analytics.ChannelEmail}}))
 	must(db.InsertRows(ctx, legacyInsert, [][]any{{surveyID, day, p.emailAnswer, v, uint8(3), []string{"price"}, p.comment, "email",
 		cid, []string{"nickname"}, []string{p.name}, uint8(1), ""}}))
-	must(db.InsertDismissals(ctx, []analytics.Dismissal{{SurveyID: surveyID, DismissalID: uuid.New(), CreatedAt: day.Add(2 * time.Hour), Respondent: p.respondent}}))
+	must(db.InsertDismissals(ctx, []analytics.Dismissal{{SurveyID: surveyID, DismissalID: uuid.New(), CreatedAt: day.Add(2 * time.Hour), Respondent: p.respondent},
+		{SurveyID: surveyID, DismissalID: uuid.New(), CreatedAt: day.Add(150 * time.Minute), Respondent: p.shouted()}}))
 	must(db.LogSends(ctx, []analytics.SendLogEntry{
 		{SendID: erasureSendID, Kind: analytics.KindInitial, ContactID: cid, Status: analytics.SendSending, SurveyID: surveyID, Email: p.email}}))
 	must(db.LogSends(ctx, []analytics.SendLogEntry{
@@ -80,12 +92,14 @@ func seedPerson(t *testing.T, db *chtest.DB, surveyID string, p seeded, day time
 var (
 	zelda = seeded{email: "zelda.quux@example.com", name: "Zelda Quux", respondent: "cust-zq-77",
 		comment: "The courier threw my parcel over the fence", followUp: "Still waiting for the refund, Zelda",
-		widgetComment: "Lovely shop otherwise xq1", note: "Called Zelda back about the fence", churnReason: "left for Fencemart zq",
-		emailAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000a001"), widgetAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000a002")}
+		widgetComment: "Lovely shop otherwise xq1", note: "Called Zelda back about the fence", churnReason: "left for Fencemart zq", apiComment: "Asked through the API, zq",
+		emailAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000a001"), widgetAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000a002"),
+		apiAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000a003")}
 	bob = seeded{email: "bob.other@example.com", name: "Bob Other", respondent: "cust-bo-12",
 		comment: "Parcel arrived soaked bo", followUp: "Refund came quickly bo", widgetComment: "Nice site bo",
-		note: "Sent Bob a voucher", churnReason: "moved abroad bo",
-		emailAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000b001"), widgetAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000b002")}
+		note: "Sent Bob a voucher", churnReason: "moved abroad bo", apiComment: "API answer of Bob bo",
+		emailAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000b001"), widgetAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000b002"),
+		apiAnswer: uuid.MustParse("00000000-0000-4000-8000-00000000b003")}
 )
 
 // stringColumn is a column that can hold text.
@@ -210,8 +224,8 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	got := map[string]int{"contacts": len(export.Contacts), "suppressions": len(export.Suppressions), "answers": len(export.Answers),
 		"dismissals": len(export.Dismissals), "sends": len(export.Sends), "email_events": len(export.EmailEvents),
 		"cases": len(export.Cases), "case_notes": len(export.CaseNotes), "churn": len(export.Churn), "last_answers": len(export.Customers)}
-	want := map[string]int{"contacts": 1, "suppressions": 1, "answers": 3, "dismissals": 1, "sends": 2, "email_events": 1,
-		"cases": 1, "case_notes": 1, "churn": 1, "last_answers": 2}
+	want := map[string]int{"contacts": 1, "suppressions": 1, "answers": 4, "dismissals": 2, "sends": 2, "email_events": 1,
+		"cases": 1, "case_notes": 1, "churn": 1, "last_answers": 3}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("export lists %v, want %v", got, want)
 	}
@@ -234,8 +248,8 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sum.Done || sum.AlreadyForgotten || sum.Emails != 1 || sum.IDs != 2 || sum.Responses != 2 {
-		t.Fatalf("summary %+v: want done, 1 email, 2 ids (contact, widget respondent), 2 responses", sum)
+	if !sum.Done || sum.AlreadyForgotten || sum.Emails != 1 || sum.IDs != 2 || sum.Responses != 3 {
+		t.Fatalf("summary %+v: want done, 1 email, 2 ids (contact, widget respondent), 3 responses", sum)
 	}
 	for _, table := range []string{"answers", "responses", "answer_firsts", "answer_customers", "answer_days", "dismissals", "contacts",
 		"contact_suppressions", "send_log", "email_events", "cases", "case_notes", "churn", "sends"} {
@@ -281,15 +295,15 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	for _, a := range answers {
 		comments = append(comments, a.Comment)
 	}
-	if fmt.Sprint(comments) != fmt.Sprint([]string{bob.widgetComment, bob.followUp}) {
-		t.Errorf("answers left: %q, want Bob's two", comments)
+	if fmt.Sprint(comments) != fmt.Sprint([]string{bob.apiComment, bob.widgetComment, bob.followUp}) {
+		t.Errorf("answers left: %q, want Bob's three", comments)
 	}
 	rep, err := db.Report(ctx, all)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Total.Responses != 2 {
-		t.Errorf("report counts %d responses, want Bob's 2", rep.Total.Responses)
+	if rep.Total.Responses != 3 {
+		t.Errorf("report counts %d responses, want Bob's 3", rep.Total.Responses)
 	}
 	if notes, err := db.CaseNotes(ctx, survey, bob.emailAnswer); err != nil || len(notes) != 1 || notes[0].Text != bob.note {
 		t.Errorf("Bob's case notes: %v, %v", notes, err)
@@ -320,12 +334,14 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range []string{hasher.Email(zelda.email), hasher.ID(zelda.contactID()), hasher.ID(zelda.respondent)} {
+	for _, h := range []string{hasher.Email(zelda.email), hasher.ID(zelda.contactID()), hasher.ID(zelda.respondent),
+		hasher.Response(survey, zelda.emailAnswer), hasher.Response(survey, zelda.widgetAnswer), hasher.Response(survey, zelda.apiAnswer)} {
 		if !erased.Hashes[h] {
 			t.Errorf("erased list lacks a hash; has %v", erased.Hashes)
 		}
 	}
-	if erased.KeyIDs[hasher.KeyID()] != 3 || len(erased.KeyIDs) != 1 {
+	// Three for the person (address, contact id, respondent id), one per response.
+	if erased.KeyIDs[hasher.KeyID()] != 6 || len(erased.KeyIDs) != 1 {
 		t.Errorf("erased list keys: %v", erased.KeyIDs)
 	}
 
@@ -343,5 +359,77 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	}
 	if !after.Erased || len(after.Contacts)+len(after.Answers)+len(after.Sends)+len(after.Churn) != 0 {
 		t.Errorf("export after forgetting: %+v", after)
+	}
+}
+
+// TestForgetStopsSpooledAnswers: answers accepted (in a writer's spool,
+// not yet flushed: another instance's, say) when the person is forgotten
+// are not stored when that writer flushes after the forget: not by the
+// person's address as respondent (any case), nor their ids, nor a
+// follow-up of a forgotten response without a respondent, nor a
+// dismissal; another person's spooled answer is stored.
+func TestForgetStopsSpooledAnswers(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_forget_spool")
+	ctx := context.Background()
+	const survey = "forget-spool"
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3).Add(9 * time.Hour)
+	seedPerson(t, db, survey, zelda, day)
+	hasher, err := analytics.NewPersonHasher("test-erasure-key-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetErasure(hasher)
+	// A writer that flushes only when closed.
+	w, err := ingest.New(db, ingest.Options{SpoolDir: t.TempDir(), FlushInterval: time.Hour, BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled := []struct {
+		r      analytics.Response
+		stored bool
+	}{
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 2, Comment: "spooled by address zq", Channel: analytics.ChannelAPI,
+			Respondent: zelda.shouted()}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 4, Comment: "spooled by id zq", Channel: analytics.ChannelWidget,
+			Respondent: zelda.respondent}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 5, Comment: "spooled by contact zq", Channel: analytics.ChannelEmail,
+			Respondent: zelda.contactID()}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 5, Comment: "spooled with her address zq", Channel: analytics.ChannelWidget,
+			Respondent: "anon-7781", Properties: map[string]string{"email": strings.ToUpper(zelda.email)}}, false},
+		// A follow-up of her stored answer, without a respondent.
+		{analytics.Response{SurveyID: survey, ResponseID: zelda.widgetAnswer, Score: 9, Reasons: []string{"price"}, Comment: "spooled follow-up zq",
+			Channel: analytics.ChannelWidget}, false},
+		{analytics.Response{SurveyID: survey, ResponseID: uuid.New(), Score: 8, Comment: "spooled of someone else", Channel: analytics.ChannelAPI,
+			Respondent: "Someone.Else@example.com"}, true},
+	}
+	for _, s := range spooled {
+		if err := w.Add(s.r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddDismissal(analytics.Dismissal{SurveyID: survey, DismissalID: uuid.New(), Respondent: zelda.shouted()}); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := analytics.ParsePersonRef(zelda.email)
+	if _, err := db.ForgetPerson(ctx, ref, hasher, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// The other instance flushes now.
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	optimizeAll(t, db)
+	comment := stringColumn{"answers", "comment", ""}
+	for _, s := range spooled {
+		if n := holding(t, db, comment, s.r.Comment); (n > 0) != s.stored {
+			t.Errorf("%q: %d rows stored, want stored %v", s.r.Comment, n, s.stored)
+		}
+	}
+	for _, c := range textColumns(t, db) {
+		for _, needle := range append(zelda.needles(), "anon-7781") {
+			if n := holding(t, db, c, needle); n > 0 {
+				t.Errorf("%s.%s: %d rows hold %q after the spool was flushed", c.table, c.column, n, needle)
+			}
+		}
 	}
 }

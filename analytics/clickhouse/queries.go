@@ -39,6 +39,7 @@ type queries struct {
 	SelectSurveyAnswerCounts string `query:"select-survey-answer-counts"`
 	DeleteSurveyRows         string `query:"delete-survey-rows"`
 	DeleteSurveyBodies       string `query:"delete-survey-bodies"`
+	DeleteSurveySends        string `query:"delete-survey-sends"`
 	SelectPendingMutations   string `query:"select-pending-mutations"`
 	// responses.sql
 	InsertResponses           string `query:"insert-responses"`
@@ -141,6 +142,7 @@ type queries struct {
 	InsertErased             string `query:"insert-erased"`
 	SelectErased             string `query:"select-erased"`
 	CountErased              string `query:"count-erased"`
+	SelectErasedAmong        string `query:"select-erased-among"`
 	SelectPersonContacts     string `query:"select-person-contacts"`
 	SelectPersonSuppressions string `query:"select-person-suppressions"`
 	SelectPersonAnswers      string `query:"select-person-answers"`

@@ -43,6 +43,10 @@ type responseKey struct {
 // across batches, restarts and periods. The writer (analytics/ingest)
 // calls it; so do tools and tests.
 func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) error {
+	rows, err := db.unerasedResponses(ctx, rows)
+	if err != nil {
+		return fmt.Errorf("insert responses: %w", err)
+	}
 	if len(rows) == 0 {
 		return nil
 	}

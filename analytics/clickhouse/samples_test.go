@@ -48,6 +48,7 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"table": "answers"}, args: []any{"gone"}},
 		{idents: map[string]string{"table": "send_log"}, args: []any{"gone"}},
 	},
+	"delete-survey-sends":      {{args: []any{"gone"}}},
 	"delete-survey-bodies":     {{args: []any{"gone"}}},
 	"select-pending-mutations": {{args: []any{[]string{"answers", "surveys"}}}},
 	// responses.sql
@@ -163,14 +164,14 @@ var samples = map[string][]sample{
 	// people.sql
 	"select-person-links": {{args: []any{someIDs, someEmails, someIDs, someEmails, someIDs, someEmails, someIDs, someEmails,
 		someIDs, someEmails, someIDs, someEmails}}},
-	"select-person-responses": {{args: []any{someIDs, someEmails}}, {args: []any{noneBound, noneBound}}},
+	"select-person-responses": {{args: []any{someIDs, someEmails, someEmails}}, {args: []any{noneBound, noneBound, noneBound}}},
 	"count-person-answers": {
-		{idents: map[string]string{"table": "answers"}, args: []any{someIDs, someKeys}},
-		{idents: map[string]string{"table": "responses"}, args: []any{someIDs, noneBound}},
+		{idents: map[string]string{"table": "answers"}, args: []any{someIDs, someEmails, someKeys}},
+		{idents: map[string]string{"table": "responses"}, args: []any{someIDs, someEmails, noneBound}},
 	},
 	"delete-person-answers": {
-		{idents: map[string]string{"table": "answers"}, args: []any{[]string{"gone", "\x00"}, noneBound}},
-		{idents: map[string]string{"table": "responses"}, args: []any{noneBound, []string{"gone " + sampleID.String(), "\x00"}}},
+		{idents: map[string]string{"table": "answers"}, args: []any{[]string{"gone", "\x00"}, []string{"gone@example.com", "\x00"}, noneBound}},
+		{idents: map[string]string{"table": "responses"}, args: []any{noneBound, noneBound, []string{"gone " + sampleID.String(), "\x00"}}},
 	},
 	"count-response-rows": {
 		{idents: map[string]string{"table": "answer_firsts"}, args: []any{someKeys}},
@@ -182,10 +183,10 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"table": "case_notes"}, args: []any{noneBound}},
 	},
 	"count-respondent-rows": {
-		{idents: map[string]string{"table": "answer_customers"}, args: []any{someIDs}},
-		{idents: map[string]string{"table": "dismissals"}, args: []any{someIDs}},
+		{idents: map[string]string{"table": "answer_customers"}, args: []any{someIDs, someEmails}},
+		{idents: map[string]string{"table": "dismissals"}, args: []any{someIDs, someEmails}},
 	},
-	"delete-respondent-rows": {{idents: map[string]string{"table": "dismissals"}, args: []any{[]string{"gone", "\x00"}}}},
+	"delete-respondent-rows": {{idents: map[string]string{"table": "dismissals"}, args: []any{[]string{"gone", "\x00"}, []string{"gone@example.com", "\x00"}}}},
 	"count-contact-rows": {
 		{idents: map[string]string{"table": "contacts"}, args: []any{someIDs, someEmails}},
 		{idents: map[string]string{"table": "email_events"}, args: []any{someIDs, someEmails}},
@@ -204,16 +205,17 @@ var samples = map[string][]sample{
 	"insert-erased":              {{args: []any{"0123abcd", "email", "k1", sampleAt}}},
 	"select-erased":              {{}},
 	"count-erased":               {{args: []any{[]string{"0123abcd", "\x00"}}}},
+	"select-erased-among":        {{args: []any{[]string{"0123abcd", "\x00"}}}},
 	"select-person-contacts":     {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-suppressions": {{args: []any{someIDs, someEmails, 10001}}},
-	"select-person-answers":      {{args: []any{someIDs, someKeys, 10001}}},
-	"select-person-dismissals":   {{args: []any{someIDs, 10001}}},
+	"select-person-answers":      {{args: []any{someIDs, someEmails, someKeys, 10001}}},
+	"select-person-dismissals":   {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-send-log":     {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-email-events": {{args: []any{someIDs, someEmails, 10001}}},
 	"select-person-cases":        {{args: []any{someKeys, 10001}}},
 	"select-person-case-notes":   {{args: []any{someKeys, 10001}}},
 	"select-person-churn":        {{args: []any{someIDs, someEmails, 10001}}},
-	"select-person-last-answers": {{args: []any{someIDs, 10001}}},
+	"select-person-last-answers": {{args: []any{someIDs, someEmails, 10001}}},
 	// retention.sql
 	"count-expired-answers": {
 		{idents: map[string]string{"table": "answers"}, args: []any{"s1", sampleTo}},

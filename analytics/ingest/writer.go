@@ -76,6 +76,8 @@ type Writer struct {
 	closed atomic.Bool
 	mu     sync.Mutex
 	err    error // of the last flush
+	// flushing serialises flushes: the loop's, Flush's and Close's.
+	flushing sync.Mutex
 
 	kick chan struct{}
 	stop chan struct{}
@@ -215,8 +217,22 @@ func (w *Writer) run() {
 	}
 }
 
+// Flush inserts now every row accepted so far (the open segment is sealed
+// first), as the loop would: forgetting a person calls it so that their
+// answers still in this instance's spool are in the store before the
+// deletions run. It returns the flush's error; the rows then stay in the
+// spool and the loop retries them.
+func (w *Writer) Flush(ctx context.Context) error {
+	if w.closed.Load() {
+		return ErrClosed
+	}
+	return w.flush(ctx)
+}
+
 // flush seals the open segment and inserts every sealed one, oldest first.
 func (w *Writer) flush(ctx context.Context) error {
+	w.flushing.Lock()
+	defer w.flushing.Unlock()
 	// A failed seal (a full disk) must not stop the sealed segments from
 	// going in: inserting them is what frees the disk.
 	sealErr := w.spool.Seal()

@@ -20,6 +20,12 @@ type mockPerson struct {
 	responses   map[caseKey]bool
 }
 
+// named reports whether a respondent is one of the person's ids or, in
+// any case and with spaces around, one of their emails (as people.sql).
+func (per mockPerson) named(respondent string) bool {
+	return per.ids[respondent] || per.emails[analytics.NormalEmail(respondent)]
+}
+
 func (s *Store) resolvePerson(p analytics.PersonRef) mockPerson {
 	per := mockPerson{emails: map[string]bool{}, ids: map[string]bool{}, responses: map[caseKey]bool{}}
 	addEmail := func(e string) {
@@ -43,12 +49,12 @@ func (s *Store) resolvePerson(p analytics.PersonRef) mockPerson {
 		for _, v := range r.Properties {
 			byProperty = byProperty || per.emails[strings.ToLower(v)]
 		}
-		if byProperty && r.Respondent != "" {
+		if byProperty && r.Respondent != "" && !per.emails[analytics.NormalEmail(r.Respondent)] {
 			per.ids[r.Respondent] = true // an answer with their email is theirs
 		}
 	}
 	for _, r := range s.responses {
-		match := per.ids[r.Respondent]
+		match := per.named(r.Respondent)
 		for _, v := range r.Properties {
 			match = match || per.emails[strings.ToLower(v)]
 		}
@@ -83,6 +89,10 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 	for _, m := range hasher.Marks(slices.Sorted(maps.Keys(per.emails)), slices.Sorted(maps.Keys(per.ids))) {
 		s.erased[m.Hash] = m.KeyID
 	}
+	for k := range per.responses {
+		m := hasher.ResponseMark(k.survey, k.id)
+		s.erased[m.Hash] = m.KeyID
+	}
 	responses := s.responses[:0]
 	for _, r := range s.responses {
 		if per.responses[caseKey{r.SurveyID, r.ResponseID}] {
@@ -94,7 +104,7 @@ func (s *Store) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher 
 	s.responses = responses
 	dismissals := s.dismissals[:0]
 	for _, d := range s.dismissals {
-		if per.ids[d.Respondent] {
+		if per.named(d.Respondent) {
 			sum.Removed["dismissals"]++
 			continue
 		}
@@ -179,7 +189,7 @@ func (s *Store) ExportPerson(ctx context.Context, p analytics.PersonRef, hasher 
 		}
 	}
 	for _, d := range s.dismissals {
-		if per.ids[d.Respondent] {
+		if per.named(d.Respondent) {
 			out.Dismissals = append(out.Dismissals, analytics.PersonDismissal{SurveyID: d.SurveyID, At: d.CreatedAt, Respondent: d.Respondent})
 		}
 	}
@@ -271,4 +281,39 @@ func (s *Store) AnonymiseAnswers(ctx context.Context, surveyID string, before ti
 	}
 	s.dismissals = dismissals
 	return sum, nil
+}
+
+// SetErasure is clickhouse.DB.SetErasure: inserts leave out the rows of
+// forgotten people.
+func (s *Store) SetErasure(h *analytics.PersonHasher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.erasure = h
+}
+
+// erasedAmong is the mock's lookup in its erased list (the caller holds mu).
+func (s *Store) erasedAmong(hashes map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	for h := range hashes {
+		if _, ok := s.erased[h]; ok {
+			out[h] = true
+		}
+	}
+	return out, nil
+}
+
+// unerasedResponses leaves out forgotten people's rows (the caller holds mu).
+func (s *Store) unerasedResponses(rows []analytics.Response) ([]analytics.Response, error) {
+	if s.erasure == nil {
+		return rows, nil
+	}
+	return s.erasure.UnerasedResponses(rows, s.erasedAmong)
+}
+
+// unerasedDismissals is unerasedResponses for dismissals.
+func (s *Store) unerasedDismissals(rows []analytics.Dismissal) ([]analytics.Dismissal, error) {
+	if s.erasure == nil {
+		return rows, nil
+	}
+	return s.erasure.UnerasedDismissals(rows, s.erasedAmong)
 }

@@ -45,6 +45,7 @@ type Store struct {
 	cases       caseRows                             // cases.go
 	acc         accountRows                          // accounts.go
 	erased      people                               // people.go
+	erasure     *analytics.PersonHasher              // people.go: SetErasure
 }
 
 type logKey struct{ send, kind, contact string }
@@ -100,6 +101,10 @@ func (s *Store) InsertResponses(ctx context.Context, rows []analytics.Response) 
 	if s.Err != nil {
 		return s.Err
 	}
+	rows, err := s.unerasedResponses(rows)
+	if err != nil {
+		return err
+	}
 	s.responses = append(s.responses, rows...)
 	return nil
 }
@@ -110,6 +115,10 @@ func (s *Store) InsertDismissals(ctx context.Context, rows []analytics.Dismissal
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return s.Err
+	}
+	rows, err := s.unerasedDismissals(rows)
+	if err != nil {
+		return err
 	}
 	s.dismissals = append(s.dismissals, rows...)
 	return nil

@@ -85,6 +85,21 @@ func (s *Store) PurgeSurvey(ctx context.Context, surveyID string, wait time.Dura
 			delete(s.digests, k)
 		}
 	}
+	for k := range s.cases.states {
+		if k.survey == surveyID {
+			delete(s.cases.states, k)
+		}
+	}
+	for k := range s.cases.notes {
+		if k.survey == surveyID {
+			delete(s.cases.notes, k)
+		}
+	}
+	for id, send := range s.sends {
+		if send.SurveyID == surveyID {
+			delete(s.sends, id)
+		}
+	}
 	delete(s.versions, surveyID)
 	return true, nil
 }

@@ -9,6 +9,11 @@
 -- email holds. A response is named "survey_id response_id" (a key), as
 -- response ids are only unique within a survey; lists of keys come in
 -- chunks that keep a statement under max_query_size.
+--
+-- A respondent may be an email address (an API client or the widget's
+-- identify sent one), in any case and with spaces around: every statement
+-- that finds rows by respondent also compares it, trimmed and lower-cased
+-- as contacts' addresses are (ContactID), with the emails.
 
 -- name: select-person-links
 -- The ids and emails stored next to the person's ids or emails: a
@@ -29,26 +34,27 @@ SELECT contact_id, lower(email) FROM suppressions WHERE has(?, contact_id) OR ha
 
 -- name: select-person-responses
 -- The person's responses, as keys, with the day each was first given and
--- its respondent: an answer by one of their ids, or with one of their
--- emails as a property value (identify({email: ...}), whose respondent id
--- is then theirs too). Follow-up rows without a respondent belong to the
--- same response, so they go by key.
--- args: ids, emails
+-- its respondent: an answer by one of their ids, by one of their emails
+-- (any case), or with one of their emails as a property value
+-- (identify({email: ...}), whose respondent id is then theirs too).
+-- Follow-up rows without a respondent belong to the same response, so
+-- they go by key.
+-- args: ids, emails, emails
 SELECT DISTINCT concat(survey_id, ' ', toString(response_id)), concat(survey_id, ' ', toString(toDate(created_at))), respondent
 FROM answers
-WHERE has(?, respondent) OR arrayExists(v -> has(?, lower(v)), property_values);
+WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', ''))) OR arrayExists(v -> has(?, lower(v)), property_values);
 
 -- name: count-person-answers
 -- The stored rows of the person's answers ({table}: answers, or responses,
 -- the previous layout kept as it was).
--- args: ids, response keys
+-- args: ids, emails, response keys
 SELECT count() FROM {table}
-WHERE has(?, respondent) OR has(?, concat(survey_id, ' ', toString(response_id)));
+WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', ''))) OR has(?, concat(survey_id, ' ', toString(response_id)));
 
 -- name: delete-person-answers
--- args: ids, response keys
+-- args: ids, emails, response keys
 ALTER TABLE {table} DELETE
-WHERE has(?, respondent) OR has(?, concat(survey_id, ' ', toString(response_id)));
+WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', ''))) OR has(?, concat(survey_id, ' ', toString(response_id)));
 
 -- name: count-response-rows
 -- Rows of the person's responses by key ({table}: answer_firsts, cases,
@@ -61,13 +67,14 @@ SELECT count() FROM {table} WHERE has(?, concat(survey_id, ' ', toString(respons
 ALTER TABLE {table} DELETE WHERE has(?, concat(survey_id, ' ', toString(response_id)));
 
 -- name: count-respondent-rows
--- Rows by respondent ({table}: answer_customers, dismissals).
--- args: ids
-SELECT count() FROM {table} WHERE has(?, respondent);
+-- Rows by respondent, an id or an email ({table}: answer_customers,
+-- dismissals).
+-- args: ids, emails
+SELECT count() FROM {table} WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', '')));
 
 -- name: delete-respondent-rows
--- args: ids
-ALTER TABLE {table} DELETE WHERE has(?, respondent);
+-- args: ids, emails
+ALTER TABLE {table} DELETE WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', '')));
 
 -- name: count-contact-rows
 -- Rows by contact id or email ({table}: contacts, contact_suppressions,
@@ -117,6 +124,12 @@ INSERT INTO erased (hash, kind, key_id, erased_at);
 -- The erased list: each hash once, with the key it was made with.
 SELECT hash, any(key_id) FROM erased GROUP BY hash;
 
+-- name: select-erased-among
+-- Which of these hashes are on the erased list: an insert's check of its
+-- batch's rows (clickhouse.DB.SetErasure).
+-- args: hashes
+SELECT DISTINCT hash FROM erased WHERE has(?, hash);
+
 -- name: count-erased
 -- How many of the hashes are on the erased list.
 -- args: hashes
@@ -139,17 +152,17 @@ LIMIT ?;
 
 -- name: select-person-answers
 -- Export: every stored row of the person's answers.
--- args: ids, response keys, limit
+-- args: ids, emails, response keys, limit
 SELECT survey_id, response_id, created_at, version, score, reasons, comment, channel, respondent,
 	property_keys, property_values, confirmed
 FROM answers
-WHERE has(?, respondent) OR has(?, concat(survey_id, ' ', toString(response_id)))
+WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', ''))) OR has(?, concat(survey_id, ' ', toString(response_id)))
 ORDER BY created_at, survey_id, response_id, version
 LIMIT ?;
 
 -- name: select-person-dismissals
--- args: ids, limit
-SELECT survey_id, created_at, respondent FROM dismissals WHERE has(?, respondent)
+-- args: ids, emails, limit
+SELECT survey_id, created_at, respondent FROM dismissals WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', '')))
 ORDER BY created_at
 LIMIT ?;
 
@@ -189,7 +202,7 @@ ORDER BY customer, version
 LIMIT ?;
 
 -- name: select-person-last-answers
--- args: ids, limit
-SELECT survey_id, respondent, score, reasons FROM answer_customers WHERE has(?, respondent)
+-- args: ids, emails, limit
+SELECT survey_id, respondent, score, reasons FROM answer_customers WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', '')))
 ORDER BY survey_id, respondent, version
 LIMIT ?;

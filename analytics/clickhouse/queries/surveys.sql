@@ -35,6 +35,14 @@ GROUP BY survey_id;
 -- args: survey id
 ALTER TABLE {table} DELETE WHERE survey_id = ?;
 
+-- name: delete-survey-sends
+-- Every version of a deleted survey's sends: a send names its survey in
+-- its JSON body only. visitParamExtractString (18.16 has no JSONExtract)
+-- reads the first "survey_id" key; a send's body starts with its id (a
+-- send id pattern: letters, digits, _ and -), then survey_id.
+-- args: survey id
+ALTER TABLE sends DELETE WHERE visitParamExtractString(body, 'survey_id') = ?;
+
 -- name: delete-survey-bodies
 -- Drops a deleted survey's bodies, keeping its tombstone.
 -- args: survey id

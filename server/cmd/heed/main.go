@@ -209,6 +209,14 @@ func (m *Main) Run(ctx context.Context) error {
 	// before the writer replays its spool.
 	surveys := analytics.NewSurveys(store)
 	store.SetRetention(surveys.RetentionCutoff)
+	// Forgotten people's answers are left out at insert, also those in
+	// this spool (or another instance's) when they were forgotten
+	// (clickhouse.DB.SetErasure); the same key as emails.New takes.
+	erasure, err := emails.ErasureHasher(cfg.Email.ErasureKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	store.SetErasure(erasure)
 
 	writer, err := ingest.New(store, ingest.Options{
 		SpoolDir:      filepath.Join(cfg.DataDir, "spool"),

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"heed/analytics"
@@ -28,7 +30,7 @@ func peopleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var url, key, dataDir string
 	storeFlags(fs, &url)
 	fs.str(&key, "erasure-key", "HEED_ERASURE_KEY", "", "the erasure key heed serve uses (default: the one kept in --data-dir)")
-	fs.str(&dataDir, "data-dir", "HEED_DATA_DIR", ".data", "Heed's local files: the erasure key when HEED_ERASURE_KEY is unset")
+	fs.str(&dataDir, "data-dir", "HEED_DATA_DIR", ".data", "Heed's local files: the erasure key when HEED_ERASURE_KEY is unset, and the outbox forget also clears")
 	wait := fs.Duration("wait", 5*time.Minute, "how long forget waits for ClickHouse to finish deleting")
 	if err := fs.parse(args[1:]); err != nil {
 		return err
@@ -59,11 +61,27 @@ func peopleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		audit(ctx, store, analytics.AuditEntry{Action: "person.export"}, stderr)
 		return enc.Encode(out)
 	}
+	// Mail written without a SendGrid key is kept in the data dir's
+	// outbox: whom to look for there is read before the store forgets it.
+	outbox := &emails.Outbox{Dir: filepath.Join(dataDir, "outbox")}
+	var named *analytics.PersonExport
+	if _, err := os.Stat(outbox.Dir); err == nil {
+		if named, err = store.ExportPerson(ctx, ref, nil); err != nil {
+			return err
+		}
+	}
 	// Not stopped half-way by Ctrl-C: the erased list and the deletions
 	// belong together (the mutations finish by themselves anyway).
 	sum, err := store.ForgetPerson(context.WithoutCancel(ctx), ref, hasher, *wait)
 	if err != nil {
 		return err
+	}
+	if named != nil {
+		n, err := outbox.Forget(append(named.Emails, ref.Email), append(named.IDs, ref.ID))
+		if err != nil {
+			return err
+		}
+		sum.Removed["outbox"] = uint64(n)
 	}
 	audit(ctx, store, analytics.AuditEntry{Action: "person.erase",
 		Detail: fmt.Sprintf("%d rows, %d responses; done %v", sum.Rows(), sum.Responses, sum.Done)}, stderr)
