@@ -69,6 +69,9 @@ type Server struct {
 	// (limits.go).
 	authFailures *authFailures
 	keyedLimit   echo.MiddlewareFunc
+	// signInAsks holds the sign-in links asked for, mailed in the
+	// background (sessions.go).
+	signInAsks chan signInAsk
 
 	ln           net.Listener
 	demo         *http.Server
@@ -115,6 +118,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		authFailures: newAuthFailures(cfg.AuthFailures, time.Minute),
 		keyedLimit:   rateLimit(cfg.AdminRateLimit, cfg.AdminRateBurst, perIP, "from this address"),
 		serveErr:     make(chan error, 1),
+		signInAsks:   make(chan signInAsk, signInQueue),
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
@@ -135,6 +139,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
 	s.background(s.retentionLoop)
+	s.background(s.signInMailer)
 	return s, nil
 }
 
