@@ -511,6 +511,12 @@ func (s *Server) audit(c echo.Context, e analytics.AuditEntry) {
 	}
 }
 
+// ContactImportDetail is the audit detail of a contacts import (the
+// dashboard's upload, `heed contacts import`): counts, never whom.
+func ContactImportDetail(source string, sum analytics.ContactImport) string {
+	return fmt.Sprintf("%s: %d new, %d updated, %d duplicates, %d invalid", source, sum.New, sum.Updated, sum.Duplicates, len(sum.Invalid))
+}
+
 // bindValid decodes a JSON body into v and validates it.
 func (s *Server) bindValid(c echo.Context, v any) error {
 	if err := decodeJSON(c, v, false); err != nil {
