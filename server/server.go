@@ -69,9 +69,6 @@ type Server struct {
 	// (limits.go).
 	authFailures *authFailures
 	keyedLimit   echo.MiddlewareFunc
-	// signInAsks holds the sign-in links asked for, mailed in the
-	// background (sessions.go).
-	signInAsks chan signInAsk
 
 	ln           net.Listener
 	demo         *http.Server
@@ -82,6 +79,9 @@ type Server struct {
 	bgCtx        context.Context // background work ends with the server
 	bgCancel     context.CancelFunc
 	bg           sync.WaitGroup
+	// signInAsks holds the sign-in links asked for, mailed in the
+	// background (sessions.go).
+	signInAsks chan signInAsk
 }
 
 // New builds a server on deps; Start listens. It starts even while the
@@ -118,7 +118,6 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		authFailures: newAuthFailures(cfg.AuthFailures, time.Minute),
 		keyedLimit:   rateLimit(cfg.AdminRateLimit, cfg.AdminRateBurst, perIP, "from this address"),
 		serveErr:     make(chan error, 1),
-		signInAsks:   make(chan signInAsk, signInQueue),
 	}
 	s.migrated.Store(cfg.Migrated)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
@@ -139,6 +138,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
 	s.background(s.retentionLoop)
+	s.signInAsks = make(chan signInAsk, signInQueue)
 	s.background(s.signInMailer)
 	return s, nil
 }
