@@ -181,8 +181,17 @@ type AccountStore interface {
 	// PurgeAuthTokens deletes the sessions and links that expired before
 	// a time, and says how many rows went.
 	PurgeAuthTokens(ctx context.Context, before time.Time) (int, error)
+	// CountSignInLinks counts the one-time links of an account created
+	// at or after since whose lifetime is at most maxTTL (sign-in links,
+	// not invitations), revoked or not: what bounds the sign-in emails an
+	// account gets, the same on every instance.
+	CountSignInLinks(ctx context.Context, accountID string, since time.Time, maxTTL time.Duration) (int, error)
 	// AppendAudit records audit entries.
 	AppendAudit(ctx context.Context, entries []AuditEntry) error
+	// AuditTimes returns when action was recorded on target at or after
+	// since, newest first, at most limit (the failed sign-ins of an
+	// address, counted the same on every instance).
+	AuditTimes(ctx context.Context, action, target string, since time.Time, limit int) ([]time.Time, error)
 	// Audit returns the entries of q.
 	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 }

@@ -52,8 +52,10 @@ type signInEmailInput struct {
 }
 
 // postSignInEmail handles POST /api/v1/sign-in/email: emails a one-time
-// link when the address has an account. The answer is the same either
-// way, so the endpoint does not tell who has an account.
+// link when the address has an account (at most signInMailsPerWindow per
+// window). The answer is the same either way, and given before anything is
+// looked up (askSignInLink), so the endpoint does not tell who has an
+// account, not even by its time.
 func (s *Server) postSignInEmail(c echo.Context) error {
 	var in signInEmailInput
 	if err := s.bindValid(c, &in); err != nil {
@@ -63,17 +65,7 @@ func (s *Server) postSignInEmail(c echo.Context) error {
 	if err != nil {
 		return invalid(map[string]string{"email": "is not an email address"})
 	}
-	if a, ok := s.team.accountByEmail(email); ok {
-		ctx := context.WithoutCancel(c.Request().Context())
-		link, err := s.newSignInLink(ctx, a, linkTTL)
-		if err != nil {
-			return err
-		}
-		if err := s.emailing.SendSignIn(ctx, emails.SignIn{To: a.Email, Name: a.Name, URL: link, Expires: linkTTL}); err != nil {
-			return fmt.Errorf("email the sign-in link: %w", err)
-		}
-		s.audit(c, analytics.AuditEntry{Action: "signin.link_sent", Target: a.Email})
-	}
+	s.askSignInLink(email, c.RealIP())
 	return c.JSON(http.StatusAccepted, map[string]string{
 		"message": "if " + email + " has an account, a sign-in link is on its way; it works once, for " + strconv.Itoa(int(linkTTL/time.Minute)) + " minutes"})
 }
@@ -121,6 +113,9 @@ func (s *Server) postSignInPassword(c echo.Context) error {
 		return err
 	}
 	email, _ := analytics.NormalizeEmail(in.Email)
+	if err := s.passwordLocked(c, email); err != nil {
+		return err
+	}
 	a, found := s.team.accountByEmail(email)
 	ok, err := checkPassword(c.Request().Context(), in.Password, a.PasswordHash)
 	if err != nil {
@@ -161,8 +156,7 @@ func (s *Server) postSignOutEverywhere(c echo.Context) error {
 		return newError(http.StatusBadRequest, "only a signed-in browser can sign out; revoke an API key instead")
 	}
 	a := *p.Account
-	// A second later than now: a session started in this second ends too.
-	a.SessionsAfter = time.Now().UTC().Truncate(time.Second).Add(time.Second)
+	endSessions(&a)
 	a.UpdatedAt = time.Now().UTC()
 	if err := s.store.SaveAccount(c.Request().Context(), a); err != nil {
 		return err
@@ -175,6 +169,17 @@ func (s *Server) postSignOutEverywhere(c echo.Context) error {
 	clearSessionCookie(c)
 	s.audit(c, analytics.AuditEntry{Action: "signout.everywhere", Target: a.Email})
 	return c.NoContent(http.StatusNoContent)
+}
+
+// endSessions moves a's SessionsAfter past every session it has: a second
+// later than now (a session started in this second ends too) and than the
+// last move (sessions started since it start at it; see startSession).
+func endSessions(a *analytics.Account) {
+	now := time.Now().UTC().Truncate(time.Second)
+	if last := a.SessionsAfter.UTC(); now.Before(last) {
+		now = last
+	}
+	a.SessionsAfter = now.Add(time.Second)
 }
 
 // passwordInput sets one's password.
@@ -214,11 +219,22 @@ func (s *Server) putMyPassword(c echo.Context) error {
 	}
 	a.PasswordHash = hash
 	a.UpdatedAt = time.Now().UTC()
-	if err := s.store.SaveAccount(c.Request().Context(), a); err != nil {
+	// Every other session ends, on every instance, as on signing out
+	// everywhere; this one is reissued after the move (startSession).
+	endSessions(&a)
+	ctx := c.Request().Context()
+	if err := s.store.SaveAccount(ctx, a); err != nil {
 		return err
 	}
 	s.team.put(a)
-	s.audit(c, analytics.AuditEntry{Action: "account.password", Target: a.Email})
+	if err := s.store.RevokeAuthToken(ctx, p.session); err != nil {
+		return err
+	}
+	s.team.forgetSession(p.session.Hash)
+	if err := s.startSession(c, a); err != nil {
+		return err
+	}
+	s.audit(c, analytics.AuditEntry{Action: "account.password", Target: a.Email, Detail: "other sessions ended"})
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -493,6 +509,12 @@ func (s *Server) audit(c echo.Context, e analytics.AuditEntry) {
 	if err := s.store.AppendAudit(context.WithoutCancel(c.Request().Context()), []analytics.AuditEntry{e}); err != nil {
 		s.log.Error("audit entry not written", "action", e.Action, "target", e.Target, "err", err)
 	}
+}
+
+// ContactImportDetail is the audit detail of a contacts import (the
+// dashboard's upload, `heed contacts import`): counts, never whom.
+func ContactImportDetail(source string, sum analytics.ContactImport) string {
+	return fmt.Sprintf("%s: %d new, %d updated, %d duplicates, %d invalid", source, sum.New, sum.Updated, sum.Duplicates, len(sum.Invalid))
 }
 
 // bindValid decodes a JSON body into v and validates it.

@@ -109,9 +109,14 @@ func TestSignInFlow(t *testing.T) {
 		if r := as("PUT", "/api/v1/me/password", `{"password":"short"}`, true); r.status != http.StatusUnprocessableEntity {
 			t.Errorf("a short password: %d %s", r.status, r.body)
 		}
-		if r := as("PUT", "/api/v1/me/password", `{"password":"correct horse battery staple"}`, true); r.status != http.StatusNoContent {
+		r = as("PUT", "/api/v1/me/password", `{"password":"correct horse battery staple"}`, true)
+		if r.status != http.StatusNoContent {
 			t.Fatalf("set a password: %d %s", r.status, r.body)
 		}
+		// The session is reissued (every other one ended): a new cookie
+		// and CSRF token.
+		cookie = sessionCookie + "=" + sessionOf(t, r)
+		csrf = as("GET", "/api/v1/me", "", false).json(t)["csrf_token"].(string)
 		if r := as("PUT", "/api/v1/me/password", `{"password":"another long password","current_password":"wrong"}`, true); r.status != http.StatusUnprocessableEntity {
 			t.Errorf("change the password with a wrong current one: %d %s", r.status, r.body)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -205,18 +206,36 @@ type caseInput struct {
 	Assignee *string `json:"assignee"`
 	Status   *string `json:"status"`
 	Note     *string `json:"note"`
-	By       string  `json:"by"`
+	// By is not the client's to choose: notes and closes are the
+	// caller's (caseAuthor). Older clients sent it; one naming anyone
+	// else is refused, so nobody believes they wrote as someone else.
+	By *string `json:"by"`
+}
+
+// caseAuthor names the caller on the notes and closes they write: the
+// signed-in account's email, the API key's name (and id: names are not
+// unique), or "bootstrap" for HEED_ADMIN_KEY.
+func caseAuthor(p *principal) string {
+	if p != nil && p.Key != nil {
+		return p.Key.Name + " (key " + p.Key.ID + ")"
+	}
+	return p.actor()
 }
 
 // patchCase handles PATCH /api/v1/surveys/:id/cases/:response_id: assign,
 // note, close or reopen a case. Everything is checked before anything is
-// stored.
+// stored; each change is audited (case.assign, case.note, case.close,
+// case.reopen), without the note's text or the assignee.
 func (s *Server) patchCase(c echo.Context) error {
 	var in caseInput
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	u := analytics.CaseUpdate{Assignee: in.Assignee, Status: in.Status, Note: in.Note, By: in.By}
+	author := caseAuthor(caller(c))
+	if in.By != nil && strings.TrimSpace(*in.By) != author {
+		return invalid(map[string]string{"by": "is who signs the request (" + author + "); leave it out"})
+	}
+	u := analytics.CaseUpdate{Assignee: in.Assignee, Status: in.Status, Note: in.Note, By: author}
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -240,6 +259,24 @@ func (s *Server) patchCase(c echo.Context) error {
 	cs.State = u.Apply(cs.State, now)
 	if err := s.store.SaveCase(ctx, cs.State, note); err != nil {
 		return err
+	}
+	target := sv.ID + "/" + cs.State.ResponseID.String()
+	if u.Assignee != nil {
+		detail := "assigned"
+		if *u.Assignee == "" {
+			detail = "unassigned"
+		}
+		s.audit(c, analytics.AuditEntry{Action: "case.assign", Target: target, Detail: detail})
+	}
+	if u.Status != nil {
+		action := "case.reopen"
+		if *u.Status == analytics.CaseClosed {
+			action = "case.close"
+		}
+		s.audit(c, analytics.AuditEntry{Action: action, Target: target})
+	}
+	if note != nil {
+		s.audit(c, analytics.AuditEntry{Action: "case.note", Target: target})
 	}
 	cs.Acted = true
 	// As stored: times to the second.

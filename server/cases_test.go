@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -71,12 +72,12 @@ func TestCasesAPI(t *testing.T) {
 			body, field string
 			status      int
 		}{
-			{`{"status":"done","by":"Bob"}`, "status", 422},
-			{`{"note":"   ","by":"Bob"}`, "note", 422},
+			{`{"status":"done"}`, "status", 422},
+			{`{"note":"   "}`, "note", 422},
 			{`{"note":"` + strings.Repeat("x", 2001) + `"}`, "note", 422},
 			{`{"assignee":"` + strings.Repeat("a", 201) + `"}`, "assignee", 422},
 			{`{"assignee":"Ann\nBob"}`, "assignee", 422},
-			{`{"by":"Bob"}`, "assignee", 422},
+			{`{}`, "assignee", 422},
 			{`{"status":"closed","color":"red"}`, "color", 422},
 			{`{"status":`, "", 400},
 		}
@@ -99,7 +100,7 @@ func TestCasesAPI(t *testing.T) {
 			{base + "/not-a-uuid", http.StatusNotFound},
 			{"/api/v1/surveys/nosuchsurvey/cases/" + detractor, http.StatusNotFound},
 		} {
-			if r := ts.admin(t, "PATCH", p.path, `{"status":"closed","by":"Bob"}`); r.status != p.status {
+			if r := ts.admin(t, "PATCH", p.path, `{"status":"closed"}`); r.status != p.status {
 				t.Errorf("PATCH %s: %d %s, want %d", p.path, r.status, r.body, p.status)
 			}
 			if r := ts.admin(t, "GET", p.path, ""); r.status != p.status {
@@ -115,12 +116,12 @@ func TestCasesAPI(t *testing.T) {
 		}
 
 		// Assign, note, close.
-		if r := ts.admin(t, "PATCH", path, `{"assignee":"Cid","by":"Bob"}`); r.status != 200 || r.json(t)["assignee"] != "Cid" {
+		if r := ts.admin(t, "PATCH", path, `{"assignee":"Cid"}`); r.status != 200 || r.json(t)["assignee"] != "Cid" {
 			t.Fatalf("assign: %d %s", r.status, r.body)
 		}
-		r = ts.admin(t, "PATCH", path, `{"status":"closed","note":"called back, refund given","by":"Cid"}`)
+		r = ts.admin(t, "PATCH", path, `{"status":"closed","note":"called back, refund given"}`)
 		got := r.json(t)
-		if r.status != 200 || got["status"] != "closed" || got["closed_by"] != "Cid" || got["assignee"] != "Cid" || got["closed_at"] == nil ||
+		if r.status != 200 || got["status"] != "closed" || got["closed_by"] != "bootstrap" || got["assignee"] != "Cid" || got["closed_at"] == nil ||
 			got["notes_count"].(float64) != 1 || got["notes"].([]any)[0].(map[string]any)["text"] != "called back, refund given" {
 			t.Fatalf("close: %d %s", r.status, r.body)
 		}
@@ -146,7 +147,7 @@ func TestCasesAPI(t *testing.T) {
 		}
 
 		// Reopen: open again, the close forgotten, the note kept.
-		r = ts.admin(t, "PATCH", path, `{"status":"open","note":"she called again","by":"Cid"}`)
+		r = ts.admin(t, "PATCH", path, `{"status":"open","note":"she called again"}`)
 		got = r.json(t)
 		if r.status != 200 || got["status"] != "open" || got["closed_at"] != nil || got["time_to_close_s"] != nil || got["notes_count"].(float64) != 2 {
 			t.Errorf("reopen: %d %s", r.status, r.body)
@@ -155,4 +156,78 @@ func TestCasesAPI(t *testing.T) {
 			t.Errorf("both statuses: %v", got)
 		}
 	})
+}
+
+// TestCaseChangesAreTheCallers: a note's author and a close's "by" are who
+// signs the request (the API key's name, the admin key's "bootstrap"), never
+// a field of the body: a `by` naming someone else is refused. Every change
+// writes its audit entry, aimed at the survey and response, without the
+// note's text or the assignee.
+func TestCaseChangesAreTheCallers(t *testing.T) {
+	ts := newFakeServer(t, nil)
+	sv := ts.createSurvey(t, shopSurvey)
+	id := ts.respond(t, sv, `{"score":2,"comment":"The clerk was rude"}`)
+	ts.waitReport(t, "/api/v1/surveys/"+sv+"/report", 1)
+	r := ts.admin(t, "POST", "/api/v1/keys", `{"name":"CRM sync","role":"manager"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create a key: %d %s", r.status, r.body)
+	}
+	key, keyID := r.json(t)["key"].(string), r.json(t)["id"].(string)
+	keyAuthor := "CRM sync (key " + keyID + ")"
+	path := "/api/v1/surveys/" + sv + "/cases/" + id
+	steps := []struct {
+		name, auth, body string
+		status           int
+		action           string // the audit entry it writes; "" none
+		author, closedBy string // of the newest note, of the close
+	}{
+		{"a note by someone else", key, `{"note":"called back","by":"Mallory"}`, 422, "", "", ""},
+		{"a note", key, `{"note":"called back"}`, 200, "case.note", keyAuthor, ""},
+		{"a note naming its author", key, `{"note":"refund given","by":"` + keyAuthor + `"}`, 200, "case.note", keyAuthor, ""},
+		{"assign", testKey, `{"assignee":"Cid"}`, 200, "case.assign", keyAuthor, ""},
+		{"close", testKey, `{"status":"closed","by":"Mallory"}`, 422, "", keyAuthor, ""},
+		{"close", testKey, `{"status":"closed","note":"done"}`, 200, "case.close case.note", "bootstrap", "bootstrap"},
+		{"reopen", key, `{"status":"open"}`, 200, "case.reopen", "bootstrap", ""},
+	}
+	var want []string
+	for _, st := range steps {
+		r := ts.do(t, "PATCH", path, st.body, "Authorization", "Bearer "+st.auth)
+		if r.status != st.status {
+			t.Fatalf("%s: %d %s", st.name, r.status, r.body)
+		}
+		if st.status != 200 {
+			if e, _ := r.json(t)["error"].(map[string]any); e == nil || e["fields"].(map[string]any)["by"] == nil {
+				t.Errorf("%s: %s, want an error on by", st.name, r.body)
+			}
+			continue
+		}
+		got := r.json(t)
+		notes := got["notes"].([]any)
+		if a := notes[len(notes)-1].(map[string]any)["author"]; a != st.author {
+			t.Errorf("%s: note author %v, want %q", st.name, a, st.author)
+		}
+		if cb, _ := got["closed_by"].(string); cb != st.closedBy {
+			t.Errorf("%s: closed_by %q, want %q", st.name, cb, st.closedBy)
+		}
+		want = append(want, strings.Fields(st.action)...)
+	}
+	r = ts.admin(t, "GET", "/api/v1/audit?action=case.&limit=100", "")
+	var got []string
+	for _, e := range r.json(t)["entries"].([]any) {
+		e := e.(map[string]any)
+		got = append([]string{e["action"].(string)}, got...)
+		if e["target"] != sv+"/"+id {
+			t.Errorf("%s: target %v, want %s/%s", e["action"], e["target"], sv, id)
+		}
+		for _, secret := range []string{"called back", "refund", "done", "Cid"} {
+			if strings.Contains(e["detail"].(string)+e["target"].(string), secret) {
+				t.Errorf("%s holds %q: %v", e["action"], secret, e)
+			}
+		}
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("audit case entries %v, want %v", got, want)
+	}
 }

@@ -91,6 +91,8 @@ func (s *Server) createChurn(c echo.Context) error {
 	if err := s.store.UpsertChurn(ctx, records); err != nil {
 		return err
 	}
+	s.audit(c, analytics.AuditEntry{Action: "churn.import",
+		Detail: fmt.Sprintf("api: %d new, %d replaced, %d duplicates", len(records)-len(known), len(known), sum.Duplicates)})
 	return c.JSON(http.StatusOK, churnImportResult{Imported: len(records), New: len(records) - len(known), Replaced: len(known),
 		Duplicates: sum.Duplicates})
 }
@@ -190,6 +192,8 @@ func (s *Server) deleteChurn(c echo.Context) error {
 	if err := s.store.WithdrawChurn(ctx, []string{customer}); err != nil {
 		return err
 	}
+	// Whom is not recorded: the entry would outlive an erasure of them.
+	s.audit(c, analytics.AuditEntry{Action: "churn.withdraw"})
 	return c.JSON(http.StatusOK, map[string]any{"customer": customer, "withdrawn": true})
 }
 

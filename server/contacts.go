@@ -31,6 +31,8 @@ func (s *Server) createContacts(c echo.Context) error {
 	if err := s.store.UpsertContacts(c.Request().Context(), contacts); err != nil {
 		return err
 	}
+	s.audit(c, analytics.AuditEntry{Action: "contact.import",
+		Detail: fmt.Sprintf("api: %d imported, %d duplicates, %d invalid", sum.Imported, sum.Duplicates, len(sum.Invalid))})
 	return c.JSON(http.StatusOK, sum)
 }
 
@@ -59,6 +61,7 @@ func (s *Server) importContactsCSV(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	s.audit(c, analytics.AuditEntry{Action: "contact.import", Detail: ContactImportDetail("csv", sum)})
 	return c.JSON(http.StatusOK, sum)
 }
 
@@ -186,6 +189,9 @@ func (s *Server) suppressContact(c echo.Context) error {
 	if err := s.store.Suppress(c.Request().Context(), ct.ContactID, ct.Email, analytics.SuppressManual); err != nil {
 		return err
 	}
+	// Whom is not recorded (see person.erase): the contact's id would
+	// outlive an erasure of them.
+	s.audit(c, analytics.AuditEntry{Action: "contact.suppress", Detail: analytics.SuppressManual})
 	return c.JSON(http.StatusOK, map[string]any{"contact_id": ct.ContactID, "suppressed": true})
 }
 
@@ -214,6 +220,7 @@ func (s *Server) unsuppressContact(c echo.Context) error {
 		if err := s.store.Unsuppress(ctx, ct.ContactID, lift); err != nil {
 			return err
 		}
+		s.audit(c, analytics.AuditEntry{Action: "contact.unsuppress", Detail: "lifted " + strings.Join(lift, ",")})
 	}
 	if len(keep) > 0 {
 		return newError(http.StatusConflict, "%s asked for no more email themselves (%s): only they can undo that, so Heed keeps them off every send",

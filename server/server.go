@@ -83,6 +83,9 @@ type Server struct {
 	bgCtx        context.Context // background work ends with the server
 	bgCancel     context.CancelFunc
 	bg           sync.WaitGroup
+	// signInAsks holds the sign-in links asked for, mailed in the
+	// background (sessions.go).
+	signInAsks chan signInAsk
 }
 
 // New builds a server on deps; Start listens. It starts even while the
@@ -142,6 +145,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.background(s.refreshTeam)
 	s.background(s.remindLoop)
 	s.background(s.retentionLoop)
+	s.signInAsks = make(chan signInAsk, signInQueue)
+	s.background(s.signInMailer)
 	return s, nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"heed/analytics"
+	"heed/emails"
 )
 
 // Sessions and sign-in. A browser signs in with a one-time link emailed by
@@ -122,6 +125,12 @@ func (s *Server) sessionPrincipal(c echo.Context, token string) (*principal, err
 func (s *Server) startSession(c echo.Context, a analytics.Account) error {
 	token := randomToken(32)
 	now := time.Now().UTC().Truncate(time.Second)
+	// Sessions end by their creation second (SessionsAfter, a second past
+	// the moment of a sign-out everywhere or a password change): one
+	// started after such a move, in its second, starts at it and lives.
+	if now.Before(a.SessionsAfter) {
+		now = a.SessionsAfter.UTC()
+	}
 	t := analytics.AuthToken{Hash: hashToken(token), Kind: analytics.TokenSession, AccountID: a.ID,
 		CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
 	if err := s.store.SaveAuthToken(c.Request().Context(), t); err != nil {
@@ -193,4 +202,108 @@ func (s *Server) useSignInLink(ctx context.Context, token string) (analytics.Acc
 		return analytics.Account{}, fmt.Errorf("use the sign-in link: %w", err)
 	}
 	return a, nil
+}
+
+// Per-account limits, counted in the store so that they hold across
+// instances: sign-in emails an account gets, and wrong passwords for it
+// (from any number of addresses), per window.
+const (
+	signInMailsPerWindow    = 3
+	signInMailWindow        = 15 * time.Minute
+	signInFailuresPerWindow = 10
+	signInFailureWindow     = 15 * time.Minute
+)
+
+// signInAsk is a request for a sign-in link, mailed in the background.
+type signInAsk struct {
+	email string // normalised
+	ip    string
+}
+
+// signInQueue bounds the asks waiting for the mailer: beyond, an ask is
+// dropped (and logged), so a flood costs no memory.
+const signInQueue = 256
+
+// askSignInLink queues a sign-in link for email: the same work whether or
+// not the address has an account, so neither the answer nor its time says
+// which (the lookup, the link and the mail happen in signInMailer).
+func (s *Server) askSignInLink(email, ip string) {
+	select {
+	case s.signInAsks <- signInAsk{email: email, ip: ip}:
+	default:
+		s.log.Warn("sign-in link asks queue full; ask dropped")
+	}
+}
+
+// signInMailer mails the queued sign-in links, one at a time, until the
+// server shuts down.
+func (s *Server) signInMailer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ask := <-s.signInAsks:
+			s.mailSignInLink(ctx, ask)
+		}
+	}
+}
+
+// mailSignInLink mails a link to the account of ask, unless it had
+// signInMailsPerWindow links within signInMailWindow already: those are
+// counted in the store (auth_tokens), so the bound holds across instances.
+func (s *Server) mailSignInLink(ctx context.Context, ask signInAsk) {
+	a, ok := s.team.accountByEmail(ask.email)
+	if !ok {
+		return
+	}
+	// A mail begun is finished even while the server stops.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	entry := func(action string) {
+		e := analytics.AuditEntry{At: time.Now().UTC(), Action: action, Target: a.Email, IP: ask.ip}
+		if err := s.store.AppendAudit(ctx, []analytics.AuditEntry{e}); err != nil {
+			s.log.Error("audit entry not written", "action", action, "err", err)
+		}
+	}
+	n, err := s.store.CountSignInLinks(ctx, a.ID, time.Now().Add(-signInMailWindow), linkTTL)
+	if err != nil {
+		s.log.Error("sign-in link not sent", "err", err)
+		return
+	}
+	if n >= signInMailsPerWindow {
+		s.log.Warn("sign-in link not sent: the account had its links of the window", "account", a.ID, "links", n)
+		entry("signin.link_limited")
+		return
+	}
+	link, err := s.newSignInLink(ctx, a, linkTTL)
+	if err != nil {
+		s.log.Error("sign-in link not sent", "err", err)
+		return
+	}
+	if err := s.emailing.SendSignIn(ctx, emails.SignIn{To: a.Email, Name: a.Name, URL: link, Expires: linkTTL}); err != nil {
+		s.log.Error("sign-in link not sent", "err", fmt.Errorf("email the sign-in link: %w", err))
+		return
+	}
+	entry("signin.link_sent")
+}
+
+// passwordLocked is the 429 of an address that had signInFailuresPerWindow
+// wrong passwords within signInFailureWindow, from any client: counted in
+// the audit log (signin.failed entries), so the bound holds across
+// instances. Right or wrong, no password is checked until the oldest of
+// those failures leaves the window.
+func (s *Server) passwordLocked(c echo.Context, email string) error {
+	now := time.Now()
+	times, err := s.store.AuditTimes(c.Request().Context(), "signin.failed", email, now.Add(-signInFailureWindow), signInFailuresPerWindow)
+	if err != nil {
+		return fmt.Errorf("count failed sign-ins: %w", err)
+	}
+	if len(times) < signInFailuresPerWindow {
+		return nil
+	}
+	// Times are to the second: the window ends a second later at most.
+	wait := times[len(times)-1].Add(signInFailureWindow + time.Second).Sub(now)
+	secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+	c.Response().Header().Set("Retry-After", secs)
+	return newError(http.StatusTooManyRequests, "too many failed sign-ins for this account; retry after %s s, or sign in with an emailed link", secs)
 }

@@ -168,6 +168,33 @@ func (db *DB) PurgeAuthTokens(ctx context.Context, before time.Time) (int, error
 	return int(n), nil
 }
 
+// CountSignInLinks counts an account's recent sign-in links.
+func (db *DB) CountSignInLinks(ctx context.Context, accountID string, since time.Time, maxTTL time.Duration) (int, error) {
+	var n uint64
+	if err := db.conn.QueryRow(ctx, q.CountRecentSignInLinks, accountID, since.Unix(), int64(maxTTL/time.Second)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count sign-in links: %w", err)
+	}
+	return int(n), nil
+}
+
+// AuditTimes returns the times of one action on one target since a time.
+func (db *DB) AuditTimes(ctx context.Context, action, target string, since time.Time, limit int) ([]time.Time, error) {
+	rows, err := db.conn.Query(ctx, q.SelectAuditTimes, since.Unix(), action, target, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit times: %w", err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("audit times: %w", err)
+		}
+		out = append(out, at)
+	}
+	return out, rows.Err()
+}
+
 // AppendAudit records audit entries (seq orders those of one second).
 func (db *DB) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) error {
 	return db.insert(ctx, "append audit entries", q.InsertAudit, len(entries), func(i int) []any {

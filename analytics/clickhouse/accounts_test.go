@@ -153,3 +153,75 @@ func TestPurgeAuthTokens(t *testing.T) {
 		t.Errorf("a second purge: %d rows, %v", n, err)
 	}
 }
+
+// TestSignInCounts: the per-account counts behind the sign-in limits
+// (server/sessions.go) are what the rows say on raw rows and after
+// OPTIMIZE TABLE … FINAL, and the in-memory store says the same: an
+// account's sign-in links of the window, a used one once (its revocation
+// is a second row), without invitations, older links or other accounts';
+// the failed sign-ins of one address since a time, newest first, at most
+// the limit.
+func TestSignInCounts(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_signin_counts")
+	fake := mock.New()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	since := now.Add(-15 * time.Minute)
+	link := func(hash, account string, at time.Time, ttl time.Duration) analytics.AuthToken {
+		return analytics.AuthToken{Hash: hash, Kind: analytics.TokenLink, AccountID: account, CreatedAt: at, ExpiresAt: at.Add(ttl)}
+	}
+	used := link("l2", "a1", now.Add(-time.Minute), 15*time.Minute)
+	tokens := []analytics.AuthToken{
+		link("l1", "a1", now, 15*time.Minute),
+		used,
+		link("old", "a1", since.Add(-time.Second), 15*time.Minute),
+		link("invite", "a1", now, 7*24*time.Hour),
+		link("bob", "a2", now, 15*time.Minute),
+		{Hash: "s1", Kind: analytics.TokenSession, AccountID: "a1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+	}
+	var entries []analytics.AuditEntry
+	for i := range 12 {
+		entries = append(entries, analytics.AuditEntry{At: now.Add(-time.Duration(i) * time.Minute), Action: "signin.failed", Target: "ann@example.com"})
+	}
+	entries = append(entries,
+		analytics.AuditEntry{At: now, Action: "signin.failed", Target: "bob@example.com"},
+		analytics.AuditEntry{At: now, Action: "signin.password", Target: "ann@example.com"},
+		analytics.AuditEntry{At: since.Add(-time.Second), Action: "signin.failed", Target: "cid@example.com"})
+	for _, s := range []analytics.AccountStore{db, fake} {
+		for _, tok := range tokens {
+			if err := s.SaveAuthToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.RevokeAuthToken(ctx, used); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendAudit(ctx, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(stage string, s analytics.AccountStore) {
+		t.Helper()
+		if n, err := s.CountSignInLinks(ctx, "a1", since, 15*time.Minute); err != nil || n != 2 {
+			t.Errorf("%s: %d sign-in links of a1 (%v), want 2", stage, n, err)
+		}
+		times, err := s.AuditTimes(ctx, "signin.failed", "ann@example.com", since, 10)
+		if err != nil || len(times) != 10 || !times[0].Equal(now) || !times[9].Equal(now.Add(-9*time.Minute)) {
+			t.Errorf("%s: failures of ann %v (%v), want the 10 newest", stage, times, err)
+		}
+		for _, who := range []string{"bob@example.com", "cid@example.com"} {
+			times, err := s.AuditTimes(ctx, "signin.failed", who, since, 10)
+			if want := map[string]int{"bob@example.com": 1}[who]; err != nil || len(times) != want {
+				t.Errorf("%s: failures of %s %v (%v), want %d", stage, who, times, err, want)
+			}
+		}
+	}
+	check("in memory", fake)
+	check("raw rows", db)
+	for _, table := range []string{"auth_tokens", "audit_log"} {
+		if err := db.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after OPTIMIZE FINAL", db)
+}

@@ -121,6 +121,8 @@ type queries struct {
 	InsertAudit             string `query:"insert-audit"`
 	SelectAudit             string `query:"select-audit"`
 	CountExpiredAuthTokens  string `query:"count-expired-auth-tokens"`
+	CountRecentSignInLinks  string `query:"count-recent-sign-in-links"`
+	SelectAuditTimes        string `query:"select-audit-times"`
 	DeleteExpiredAuthTokens string `query:"delete-expired-auth-tokens"`
 	// people.sql
 	SelectPersonLinks        string `query:"select-person-links"`

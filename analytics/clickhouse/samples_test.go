@@ -159,6 +159,8 @@ var samples = map[string][]sample{
 	"count-expired-auth-tokens":  {{args: []any{sampleTo}}},
 	"delete-expired-auth-tokens": {{args: []any{int64(0)}}},
 	"insert-audit":               {{args: []any{sampleAt, uint64(1), "ann@example.com", "manager", "survey.update", "s1", "name", "127.0.0.1"}}},
+	"count-recent-sign-in-links": {{args: []any{"a1", sampleFrom, int64(900)}}},
+	"select-audit-times":         {{args: []any{sampleFrom, "signin.failed", "ann@example.com", 10}}},
 	"select-audit": {{args: []any{sampleTo, "", "", "key", "key", "key.", "key.", 100}},
 		{args: []any{sampleTo, "signin.link_sent", "signin.link_sent", "", "", "", "", 100}}},
 	// people.sql

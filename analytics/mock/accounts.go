@@ -180,6 +180,43 @@ func (s *Store) PurgeAuthTokens(ctx context.Context, before time.Time) (int, err
 	return n, nil
 }
 
+// CountSignInLinks implements analytics.AccountStore.
+func (s *Store) CountSignInLinks(ctx context.Context, accountID string, since time.Time, maxTTL time.Duration) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return 0, s.Err
+	}
+	s.accountsInit()
+	n := 0
+	for _, t := range s.acc.tokens {
+		if t.Kind == analytics.TokenLink && t.AccountID == accountID && !t.CreatedAt.Before(since) && t.ExpiresAt.Sub(t.CreatedAt) <= maxTTL {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// AuditTimes implements analytics.AccountStore.
+func (s *Store) AuditTimes(ctx context.Context, action, target string, since time.Time, limit int) ([]time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	var out []time.Time
+	for _, e := range s.acc.audit {
+		if e.Action == action && e.Target == target && !e.At.Before(since.Truncate(time.Second)) {
+			out = append(out, e.At)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].After(out[j]) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 // AppendAudit implements analytics.AccountStore.
 func (s *Store) AppendAudit(ctx context.Context, entries []analytics.AuditEntry) error {
 	s.mu.Lock()

@@ -14,6 +14,7 @@ const PAGE = 50;
 
 const ACTIONS = {
   'signin.link_sent': 'asked for a sign-in link',
+  'signin.link_limited': 'asked for too many sign-in links (none sent)',
   'signin.link': 'signed in with a link',
   'signin.password': 'signed in with a password',
   'signin.failed': 'failed to sign in',
@@ -35,6 +36,16 @@ const ACTIONS = {
   'digest.test_send': 'sent a test digest of',
   'person.erase': 'forgot a person',
   'person.export': 'exported a person’s data',
+  'case.assign': 'assigned a case of',
+  'case.note': 'noted a case of',
+  'case.close': 'closed a case of',
+  'case.reopen': 'reopened a case of',
+  'contact.import': 'imported contacts',
+  'contact.suppress': 'suppressed a contact',
+  'contact.unsuppress': 'lifted a contact’s suppression',
+  'churn.import': 'imported churn records',
+  'churn.withdraw': 'withdrew a churn record',
+  'answers.import': 'imported answers into',
 };
 
 let entries = [];

@@ -8,9 +8,8 @@
 import { ApiError, api, isAbort, surveyPath } from './api.js';
 import { el, srOnly } from './dom.js';
 import { CHANNELS, fmtInt, plural, timeFmt } from './format.js';
-import { can, load, save, state } from './state.js';
+import { can, state } from './state.js';
 
-const BY_STORE = 'heed.caseBy';
 const LIMIT = 100;
 
 // The case the address asks for (read before the view rewrites the address).
@@ -45,13 +44,6 @@ export async function loadCases(reportParams, signal) {
   const section = $('dash-cases-section');
   if (!section || !state.survey) return;
   section.hidden = false;
-  // Assigning, noting and closing are for managers; viewers read.
-  const by = $('dash-case-by-box');
-  if (by) by.hidden = !can('manage');
-  // A signed-in person's name goes on their notes unless they typed another.
-  const name = $('dash-case-by');
-  const account = state.me && state.me.account;
-  if (name && !name.value && account) name.value = account.name || account.email || '';
   const my = ++gen;
   const box = $('dash-cases');
   try {
@@ -186,8 +178,7 @@ function detailNodes(c) {
   const statusBtn = el('button', { type: 'button', class: `button dash-button dash-button-small ${closing ? 'dash-case-close' : 'dash-case-reopen'}` }, closing ? 'Close case' : 'Reopen');
   const msg = el('p', { class: 'dash-case-msg', role: 'status' });
   const send = async (body, done) => {
-    const by = byName();
-    if (by) body.by = by;
+    // No "by": the server writes who signs the request.
     msg.textContent = 'Saving…';
     try {
       await api(surveyPath(`cases/${encodeURIComponent(id)}`), undefined, { method: 'PATCH', body });
@@ -221,21 +212,12 @@ function detailNodes(c) {
     msg];
 }
 
-function byName() {
-  const input = $('dash-case-by');
-  const v = input ? input.value.trim() : '';
-  save(BY_STORE, v || null);
-  return v;
-}
-
-// Tabs and the name field: wired once.
+// Tabs: wired once.
 function wire() {
   const openTab = $('dash-cases-tab-open');
   if (!openTab) return;
   openTab.addEventListener('click', () => { tab = 'open'; reload(); });
   $('dash-cases-tab-closed').addEventListener('click', () => { tab = 'closed'; reload(); });
-  const by = $('dash-case-by');
-  if (by) by.value = load(BY_STORE) || '';
 }
 
 wire();

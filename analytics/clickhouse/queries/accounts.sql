@@ -75,3 +75,26 @@ SELECT count() FROM auth_tokens WHERE expires_at < toDateTime(?);
 -- has its expiry, so a token goes whole (18.16 has no TTL).
 -- args: before
 ALTER TABLE auth_tokens DELETE WHERE expires_at < toDateTime(?);
+
+-- name: count-recent-sign-in-links
+-- The emailed sign-in links of an account created since a time, to bound
+-- how many one account gets (every instance counts the same rows).
+-- Invitations are links too but last longer: only links whose lifetime is
+-- at most the given seconds count. Raw rows, not FINAL: a link written a
+-- moment ago counts at once; a used link has a second row (its
+-- revocation), so hashes are counted, not rows.
+-- args: account id, since, most lifetime (seconds)
+SELECT uniqExact(hash)
+FROM auth_tokens
+WHERE account_id = ? AND kind = 'link' AND created_at >= toDateTime(?) AND expires_at <= created_at + ?;
+
+-- name: select-audit-times
+-- When one action was recorded on one target since a time, newest first,
+-- at most a limit (the failed password sign-ins of an address). The
+-- sort key's `at` bounds the scan.
+-- args: since, action, target, limit
+SELECT at
+FROM audit_log
+WHERE at >= toDateTime(?) AND action = ? AND target = ?
+ORDER BY at DESC
+LIMIT ?;

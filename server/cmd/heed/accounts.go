@@ -225,6 +225,15 @@ func audit(ctx context.Context, store analytics.AccountStore, e analytics.AuditE
 	}
 }
 
+// stopped notes, in an import's audit detail, that it ended on an error
+// (the counts are what was done until then).
+func stopped(err error) string {
+	if err == nil {
+		return ""
+	}
+	return "; stopped by an error"
+}
+
 func orAll(ids []string) string {
 	if len(ids) == 0 {
 		return "all"

@@ -51,6 +51,8 @@ func churnCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer store.Close()
 	sum, err := importChurn(ctx, store, in, time.Now())
 	in.finish()
+	audit(ctx, store, analytics.AuditEntry{Action: "churn.import",
+		Detail: fmt.Sprintf("cli: %d new, %d replaced, %d duplicates, %d refused", sum.New, sum.Replaced, sum.Duplicates, sum.RefusedLines) + stopped(err)}, stderr)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"heed/analytics"
 	"heed/analytics/clickhouse"
+	"heed/server"
 )
 
 // contactsCmd is `heed contacts import FILE.csv`: a header row
@@ -38,6 +39,7 @@ func contactsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer store.Close()
 	sum, err := importContacts(ctx, store, in)
 	in.finish()
+	audit(ctx, store, analytics.AuditEntry{Action: "contact.import", Detail: server.ContactImportDetail("cli", sum) + stopped(err)}, stderr)
 	if err != nil {
 		return err
 	}

@@ -101,6 +101,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	start := time.Now()
 	sum, err := importAnswers(ctx, store, records, importOptions{Survey: *survey, Source: source, DryRun: *dryRun, Batch: *batch, Now: start})
 	in.finish()
+	if sum != nil && !*dryRun {
+		audit(ctx, store, analytics.AuditEntry{Action: "answers.import", Target: *survey,
+			Detail: fmt.Sprintf("%s: %d new, %d already imported, %d duplicates, %d refused", source, sum.New, sum.Stored, sum.Duplicates, sum.Refused) + stopped(err)}, stderr)
+	}
 	if err != nil {
 		return err
 	}

@@ -102,6 +102,13 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !ok {
 		return fmt.Errorf("no survey %q", send.SurveyID)
 	}
+	if !*dryRun {
+		detail := "send " + send.ID
+		if kind == analytics.KindReminder {
+			detail = "reminders of send " + send.ID
+		}
+		audit(ctx, store, analytics.AuditEntry{Action: "send.start", Target: sv.ID, Detail: detail}, stderr)
+	}
 	var bar *progressbar.ProgressBar
 	progress := func(done, total int) {
 		if *quiet {
