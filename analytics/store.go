@@ -179,6 +179,7 @@ type Store interface {
 	SendStore
 	ChurnStore
 	DigestStore
+	ClaimStore
 	CaseStore
 	AccountStore
 	PeopleStore

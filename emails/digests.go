@@ -3,7 +3,6 @@ package emails
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -11,12 +10,9 @@ import (
 	htmltemplate "html/template"
 	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
@@ -44,6 +40,7 @@ type DigestStore interface {
 	analytics.ResponseStore
 	analytics.ContactStore
 	analytics.DigestStore
+	analytics.ClaimStore
 }
 
 // SurveyLister lists the surveys (analytics.Surveys).
@@ -66,8 +63,10 @@ type DigestOptions struct {
 	ReportCSV ReportCSVFunc
 	// Now is the clock (time.Now); tests fix it.
 	Now func() time.Time
-	// LockDir holds the per-period lock files (os.TempDir when empty).
-	LockDir string
+	// Claims claims each survey's digest of a period in the store
+	// (analytics/claims.go), so that one instance at a time works on it.
+	// Nil: a Claimer on Store with the default settle time and TTL.
+	Claims *analytics.Claimer
 	// StaleAfter is how long a claim may stay "sending" before it counts as
 	// abandoned by a crashed runner (default 10 minutes: far beyond a send,
 	// which a 30 s client timeout and a few retries bound).
@@ -89,8 +88,8 @@ func (o *DigestOptions) validate() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.LockDir == "" {
-		o.LockDir = os.TempDir()
+	if o.Claims == nil {
+		o.Claims = &analytics.Claimer{Store: o.Store}
 	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 10 * time.Minute
@@ -112,20 +111,20 @@ func (o *DigestOptions) validate() error {
 //
 // Exactly once per survey and period, also across restarts and between
 // instances, is kept so (DigestRecord.Version says how the store orders the
-// rows): a run takes a lock file for the period (other runs on this data
-// folder skip it), reads the period's record and stops if the digest went
-// out, or may have (sent, unknown, abandoned), or is being sent by another
-// runner (a fresh claim); otherwise it builds the digest, writes a claim
-// ("sending") and reads the record back: only the runner whose claim is on
-// top (the earliest of that attempt) sends. After the mailer answers it
+// rows): a run reads the period's record and stops if the digest went out,
+// or may have (sent, unknown, abandoned), or is being sent by another
+// runner (a fresh claim); otherwise it claims the period in the store
+// (analytics.Claimer: one instance at a time, whichever instance runs it),
+// reads the record again, builds the digest, writes a claim ("sending")
+// and reads the record back: only the runner whose claim is on top (the
+// earliest of that attempt) sends. After the mailer answers it
 // records sent, failed (certainly not sent: retried after RetryAfter) or
 // unknown (a timeout half-way: not retried). The claim is written BEFORE
 // sending, so a crash between the send and the outcome leaves "sending",
 // which a later run marks abandoned after StaleAfter and logs, never
-// sending again: for a digest, at most once beats twice. Between instances
-// on other hosts the earliest claim wins by the claimers' clocks: keep them
-// in sync (NTP), or run the digest loop on one instance (--digest-check 0
-// on the others).
+// sending again: for a digest, at most once beats twice. The claim's time
+// rule tolerates clocks up to 1 s apart between instances (analytics/
+// claims.go); NTP keeps them far closer.
 type Digests struct {
 	o DigestOptions
 }
@@ -188,33 +187,34 @@ func (d *Digests) sendDue(ctx context.Context, sv *analytics.Survey) (bool, erro
 	if p.SendAt.Before(sv.CreatedAt) {
 		return false, nil
 	}
-	unlock, err := d.lock(sv.ID, p)
-	if errors.Is(err, errDigestLocked) {
-		return false, nil // another run on this data folder has it
+	// Most checks find the period's digest sent: that needs no claim.
+	rec, found, err := d.o.Store.Digest(ctx, sv.ID, p.Schedule, p.ID())
+	if err != nil || (found && d.leaveBe(rec, now)) {
+		return false, err
+	}
+	lease, err := d.o.Claims.Claim(ctx, digestJob(sv.ID, p))
+	if errors.Is(err, analytics.ErrClaimed) {
+		return false, nil // another run, here or on another instance, has it
 	}
 	if err != nil {
 		return false, err
 	}
-	defer unlock()
+	defer lease.Release(context.WithoutCancel(ctx))
 
-	rec, found, err := d.o.Store.Digest(ctx, sv.ID, p.Schedule, p.ID())
+	rec, found, err = d.o.Store.Digest(ctx, sv.ID, p.Schedule, p.ID())
 	if err != nil {
 		return false, err
 	}
 	attempt := 1
 	if found {
 		switch {
-		case rec.Final():
+		case d.leaveBe(rec, now):
 			return false, nil
-		case rec.Status == analytics.DigestSending && now.Sub(rec.ClaimedAt) < d.o.StaleAfter:
-			return false, nil // being sent by another runner
 		case rec.Status == analytics.DigestSending:
 			rec.Status, rec.UpdatedAt = analytics.DigestAbandoned, now
 			rec.Detail = "the claim stayed 'sending' for " + now.Sub(rec.ClaimedAt).Round(time.Second).String() + "; its runner stopped: it may have gone out, so it is not sent again"
 			d.o.Log.Warn("digest claim abandoned, not resent (at most once)", "survey", sv.ID, "period", p.ID(), "claimed_at", rec.ClaimedAt)
 			return false, d.o.Store.SaveDigest(ctx, rec)
-		case now.Sub(rec.UpdatedAt) < d.o.RetryAfter:
-			return false, nil // failed a moment ago
 		}
 		attempt = rec.Attempt + 1
 	}
@@ -401,26 +401,24 @@ func (d *Digests) comments(ctx context.Context, sv *analytics.Survey, p analytic
 	return out, nil
 }
 
-// lock takes the period's lock file (flock, as sends do): other runs in
-// this process and other processes on this data folder skip the period
-// meanwhile.
-func (d *Digests) lock(surveyID string, p analytics.DigestPeriod) (unlock func(), err error) {
-	if err := os.MkdirAll(d.o.LockDir, 0o700); err != nil {
-		return nil, err
+// leaveBe reports whether a period's record (found) says to do nothing
+// now: the digest went out or may have (final), another runner's claim is
+// fresh, or an attempt failed a moment ago.
+func (d *Digests) leaveBe(rec analytics.DigestRecord, now time.Time) bool {
+	switch {
+	case rec.Final():
+		return true
+	case rec.Status == analytics.DigestSending:
+		return now.Sub(rec.ClaimedAt) < d.o.StaleAfter // else abandoned: marked so
+	default:
+		return now.Sub(rec.UpdatedAt) < d.o.RetryAfter
 	}
-	sum := sha256.Sum256([]byte(surveyID + "\x00" + p.Schedule + "\x00" + p.ID()))
-	f, err := os.OpenFile(filepath.Join(d.o.LockDir, "heed-digest-"+hex.EncodeToString(sum[:8])+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, errDigestLocked
-	}
-	return func() { f.Close() }, nil
 }
 
-var errDigestLocked = errors.New("digest period locked by another run")
+// digestJob names the claim of a survey's digest of a period.
+func digestJob(surveyID string, p analytics.DigestPeriod) string {
+	return "digest:" + surveyID + ":" + p.Schedule + ":" + p.ID()
+}
 
 func newClaimID() string {
 	b := make([]byte, 12)

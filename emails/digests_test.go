@@ -131,12 +131,11 @@ type digestFixture struct {
 	mailer *scriptMailer
 	now    time.Time
 	d      *Digests
-	locks  string
 }
 
 func newDigestFixture(t *testing.T, sv *analytics.Survey, mailer Mailer) *digestFixture {
 	t.Helper()
-	f := &digestFixture{store: mock.New(), sv: sv, now: time.Date(2026, 11, 30, 9, 30, 0, 0, time.UTC), locks: t.TempDir()}
+	f := &digestFixture{store: mock.New(), sv: sv, now: time.Date(2026, 11, 30, 9, 30, 0, 0, time.UTC)}
 	if m, ok := mailer.(*scriptMailer); ok {
 		f.mailer = m
 	}
@@ -149,7 +148,7 @@ func newDigestFixture(t *testing.T, sv *analytics.Survey, mailer Mailer) *digest
 	return f
 }
 
-// digests is a sender on f's clock and locks over store.
+// digests is a sender on f's clock over store, claiming in store.
 func (f *digestFixture) digests(t *testing.T, store DigestStore, mailer Mailer) *Digests {
 	t.Helper()
 	surveys := analytics.NewSurveys(f.store)
@@ -157,7 +156,8 @@ func (f *digestFixture) digests(t *testing.T, store DigestStore, mailer Mailer) 
 		t.Fatal(err)
 	}
 	d, err := NewDigests(DigestOptions{Store: store, Surveys: surveys, Mailer: mailer, BaseURL: "https://heed.example.com/",
-		ReportCSV: fakeCSV, Now: func() time.Time { return f.now }, LockDir: f.locks, Log: quiet})
+		ReportCSV: fakeCSV, Now: func() time.Time { return f.now },
+		Claims: &analytics.Claimer{Store: store, Settle: testClaimSettle}, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +268,8 @@ func (s *rivalStore) SaveDigest(ctx context.Context, r analytics.DigestRecord) e
 }
 
 // TestDigestRace: of two runners that claim one period, only the one whose
-// claim is on top sends; and a run that finds the period's lock taken
-// skips it.
+// claim is on top sends; and a run that finds the period claimed (by
+// another instance) skips it.
 func TestDigestRace(t *testing.T) {
 	mailer := &scriptMailer{}
 	f := newDigestFixture(t, digestSurvey(), mailer)
@@ -283,16 +283,19 @@ func TestDigestRace(t *testing.T) {
 
 	g := newDigestFixture(t, digestSurvey(), &scriptMailer{})
 	p, _ := utcWeekly.Due(g.now)
-	unlock, err := g.d.lock("d", p)
+	other := &analytics.Claimer{Store: g.store, Settle: testClaimSettle}
+	lease, err := other.Claim(context.Background(), digestJob("d", p))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sent, err := g.d.SendDue(context.Background()); sent != 0 || err != nil {
-		t.Fatalf("sent %d, %v with the period locked", sent, err)
+		t.Fatalf("sent %d, %v with the period claimed elsewhere", sent, err)
 	}
-	unlock()
+	if err := lease.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if sent, err := g.d.SendDue(context.Background()); sent != 1 || err != nil {
-		t.Fatalf("sent %d, %v once unlocked", sent, err)
+		t.Fatalf("sent %d, %v once released", sent, err)
 	}
 }
 
@@ -616,7 +619,7 @@ func TestDigestRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		mailer := &scriptMailer{}
-		d, err := NewDigests(DigestOptions{Store: store, Surveys: surveys, Mailer: mailer, ReportCSV: fakeCSV, LockDir: t.TempDir()})
+		d, err := NewDigests(DigestOptions{Store: store, Surveys: surveys, Mailer: mailer, ReportCSV: fakeCSV})
 		if err != nil {
 			t.Fatal(err)
 		}

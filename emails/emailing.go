@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sendgrid/sendgrid-go/helpers/eventwebhook"
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
@@ -28,6 +29,7 @@ import (
 type Store interface {
 	analytics.ContactStore
 	analytics.SendStore
+	analytics.ClaimStore
 	// Erased returns the erased list: the hashes of forgotten people, whom
 	// no send emails (analytics.PeopleStore).
 	Erased(ctx context.Context) (analytics.ErasedList, error)
@@ -57,8 +59,11 @@ type Config struct {
 	// stay the same for as long as the list is kept, on every instance.
 	// Empty: a key generated once and kept in DataDir/erasure_key.
 	ErasureKey string
-	// DataDir holds the signing key, the outbox and the send locks.
+	// DataDir holds the signing key and the outbox.
 	DataDir string
+	// ClaimSettle is how long a claim of a send waits for rival claims
+	// (analytics.Claimer; 0: analytics.DefaultClaimSettle). Tests shorten it.
+	ClaimSettle time.Duration
 	// Logger hears about refused recipients and failed alerts; nil discards.
 	Logger *slog.Logger
 }
@@ -137,7 +142,7 @@ func New(cfg Config, store Store) (*Emailing, error) {
 		}
 	}
 	e.Sends = &Sends{Store: store, Mailer: e.Mailer, Signer: signer, Erasure: erasure, BaseURL: cfg.PublicURL,
-		From: e.From, LockDir: filepath.Join(cfg.DataDir, "locks"), Log: cfg.Logger}
+		From: e.From, Claims: &analytics.Claimer{Store: store, Settle: cfg.ClaimSettle}, Log: cfg.Logger}
 	return e, nil
 }
 

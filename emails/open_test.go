@@ -14,7 +14,7 @@ import (
 func TestOpenSend(t *testing.T) {
 	ctx := context.Background()
 	store := mock.New()
-	s := &Sends{Store: store, LockDir: t.TempDir()}
+	s := &Sends{Store: store, Claims: &analytics.Claimer{Store: store, Settle: testClaimSettle}}
 	first, resumed, err := s.Open(ctx, SendRequest{ID: "spring", SurveyID: "a", Filter: analytics.ContactFilter{Where: map[string]string{"plan": "pro"}}, ReminderDays: 3})
 	if err != nil || resumed || first.ID != "spring" || first.CreatedAt.IsZero() {
 		t.Fatalf("new send: %+v resumed=%v %v", first, resumed, err)

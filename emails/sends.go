@@ -3,16 +3,13 @@ package emails
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,46 +37,41 @@ type Sends struct {
 	TokenTTL time.Duration
 	// Log hears about refused recipients and batches; nil discards.
 	Log *slog.Logger
-	// LockDir holds one lock file per running send, so two runs of the same
-	// send (a retried API call, heed send beside heed serve) cannot both
-	// email. Empty: os.TempDir().
-	LockDir string
+	// Claims claims each run of a send in the store (analytics/claims.go),
+	// so that two runs of the same send (a retried API call, heed send
+	// beside heed serve, two Heed instances) cannot both email. Nil: a
+	// Claimer on Store with the default settle time and TTL.
+	Claims *analytics.Claimer
+
+	claimsOnce sync.Once
 }
 
-// Running reports whether a run of the send holds its lock now.
-func (s *Sends) Running(sendID, kind string) bool {
-	unlock, err := s.lockSend(sendID, kind)
-	if err != nil {
-		return errors.Is(err, ErrSendRunning)
-	}
-	unlock()
-	return false
+// Running reports whether a run of the send holds its claim now (on any
+// instance).
+func (s *Sends) Running(ctx context.Context, sendID, kind string) (bool, error) {
+	return s.claimer().Held(ctx, sendJob(sendID, kind))
 }
 
 // ErrSendRunning means another run of the same send is going on.
 var ErrSendRunning = errors.New("this send is already running")
 
-// lockSend takes the send's lock file (flock: held per open file, so it
-// excludes other processes and other runs in this one).
-func (s *Sends) lockSend(sendID, kind string) (unlock func(), err error) {
-	dir := s.LockDir
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256([]byte(sendID + "\x00" + kind))
-	f, err := os.OpenFile(filepath.Join(dir, "heed-send-"+hex.EncodeToString(sum[:8])+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, ErrSendRunning
-	}
-	return func() { f.Close() }, nil
+// ErrSendClaimLost means a run stopped between batches because it could
+// not renew its claim in time (the store was unreachable): another
+// instance may take the send over, and the send log keeps a rerun from
+// emailing anyone twice.
+var ErrSendClaimLost = errors.New("the send stopped: its claim could not be renewed; run it again")
+
+func (s *Sends) claimer() *analytics.Claimer {
+	s.claimsOnce.Do(func() {
+		if s.Claims == nil {
+			s.Claims = &analytics.Claimer{Store: s.Store}
+		}
+	})
+	return s.Claims
 }
+
+// sendJob names the claim of a run of a send.
+func sendJob(sendID, kind string) string { return "send:" + sendID + ":" + kind }
 
 // SendSummary counts what a run did.
 type SendSummary struct {
@@ -144,7 +136,10 @@ func (s *Sends) Open(ctx context.Context, req SendRequest) (send analytics.Send,
 	if req.DryRun {
 		return send, resumed, nil
 	}
-	if s.Running(send.ID, analytics.KindInitial) {
+	switch running, err := s.Running(ctx, send.ID, analytics.KindInitial); {
+	case err != nil:
+		return send, resumed, err
+	case running:
 		return send, resumed, ErrSendRunning
 	}
 	if err := s.Store.SaveSend(ctx, send); err != nil {
@@ -177,12 +172,17 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var lease *analytics.Lease
 	if !dryRun {
-		unlock, err := s.lockSend(send.ID, kind)
-		if err != nil {
+		var err error
+		lease, err = s.claimer().Claim(ctx, sendJob(send.ID, kind))
+		switch {
+		case errors.Is(err, analytics.ErrClaimed):
+			return sum, ErrSendRunning
+		case err != nil:
 			return sum, err
 		}
-		defer unlock()
+		defer lease.Release(context.WithoutCancel(ctx))
 	}
 	batchSize := s.BatchSize
 	if batchSize <= 0 || batchSize > MaxRecipients {
@@ -292,6 +292,9 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 	for len(todo) > 0 {
 		if err := ctx.Err(); err != nil {
 			return sum, err // stopped between batches: the log is consistent
+		}
+		if !lease.Held() {
+			return sum, ErrSendClaimLost
 		}
 		n := min(batchSize, len(todo))
 		chunk := todo[:n]

@@ -71,6 +71,10 @@ func (s *standIn) requests() int { s.mu.Lock(); defer s.mu.Unlock(); return len(
 
 var quiet = slog.New(slog.DiscardHandler)
 
+// testClaimSettle is the claims' settle time in tests (analytics.Claimer):
+// short, and still far above a write to the test store.
+const testClaimSettle = 300 * time.Millisecond
+
 type fixture struct {
 	db    *chtest.DB
 	sv    *analytics.Survey
@@ -96,7 +100,7 @@ func newFixture(t *testing.T, dbName string, contacts int, si *standIn) *fixture
 	sv := &analytics.Survey{ID: "mail", Name: "Mail", Question: analytics.DefaultQuestion, Language: "en", Widget: analytics.DefaultWidgetSettings(),
 		Reasons: []analytics.Reason{{ID: "rude_service", Label: "Rude or unhelpful service"}}}
 	return &fixture{db: db, sv: sv, sg: sg, sends: &Sends{Store: db, Mailer: sg, Signer: signer, BaseURL: "https://heed.example.com",
-		From: mail.NewEmail("Acme Support", "support@acme.example"), Log: quiet}}
+		From: mail.NewEmail("Acme Support", "support@acme.example"), Claims: &analytics.Claimer{Store: db, Settle: testClaimSettle}, Log: quiet}}
 }
 
 func (f *fixture) send(id string, filter analytics.ContactFilter) analytics.Send {
@@ -212,7 +216,6 @@ func TestSendResumes(t *testing.T) {
 	si := newStandIn(t)
 	f := newFixture(t, "heed_test_emails_resume", 25, si)
 	f.sends.BatchSize = 10
-	f.sends.LockDir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	send := f.send("r", analytics.ContactFilter{})
 	_, err := f.sends.Run(ctx, send, f.sv, analytics.KindInitial, false, func(done, total int) {
@@ -294,7 +297,6 @@ func TestSendRunsOnceAtATime(t *testing.T) {
 	si := newStandIn(t)
 	f := newFixture(t, "heed_test_emails_once", 3, si)
 	f.sends.Mailer = NewSendGrid("SG.test", slow.URL)
-	f.sends.LockDir = t.TempDir()
 	send := f.send("once", analytics.ContactFilter{})
 	done := make(chan error, 1)
 	go func() {
@@ -302,8 +304,8 @@ func TestSendRunsOnceAtATime(t *testing.T) {
 		done <- err
 	}()
 	<-entered
-	if !f.sends.Running("once", analytics.KindInitial) {
-		t.Error("Running() = false during the run")
+	if running, err := f.sends.Running(context.Background(), "once", analytics.KindInitial); !running || err != nil {
+		t.Errorf("Running() = %v, %v during the run", running, err)
 	}
 	if _, err := f.sends.Run(context.Background(), send, f.sv, analytics.KindInitial, false, nil); err != ErrSendRunning {
 		t.Fatalf("second run: %v, want ErrSendRunning", err)
@@ -314,12 +316,55 @@ func TestSendRunsOnceAtATime(t *testing.T) {
 	}
 }
 
+// TestSendOnTwoInstances: one send started on two Heed instances at the
+// same moment (each with its own data folder, one database) emails each
+// contact once: the claim in the store gives the run to one of them.
+func TestSendOnTwoInstances(t *testing.T) {
+	si := newStandIn(t)
+	f := newFixture(t, "heed_test_emails_two", 40, si)
+	send := f.send("both", analytics.ContactFilter{})
+	other := &Sends{Store: f.db, Mailer: f.sg, Signer: f.sends.Signer, BaseURL: f.sends.BaseURL, From: f.sends.From,
+		Claims: &analytics.Claimer{Store: f.db, Settle: testClaimSettle}, Log: quiet}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	sums := make([]SendSummary, 2)
+	for i, s := range []*Sends{f.sends, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sums[i], errs[i] = s.Run(context.Background(), send, f.sv, analytics.KindInitial, false, nil)
+		}()
+	}
+	wg.Wait()
+	ran := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ran++
+		case !errors.Is(err, ErrSendRunning):
+			t.Fatalf("instance %d: %v", i, err)
+		}
+	}
+	if ran != 1 || sums[0].Sent+sums[1].Sent != 40 {
+		t.Fatalf("%d runs went ahead (errors %v), sent %d + %d; want one run of 40", ran, errs, sums[0].Sent, sums[1].Sent)
+	}
+	si.mu.Lock()
+	defer si.mu.Unlock()
+	if len(si.received) != 40 {
+		t.Fatalf("%d contacts emailed, want 40", len(si.received))
+	}
+	for to, n := range si.received {
+		if n != 1 {
+			t.Errorf("%s emailed %d times", to, n)
+		}
+	}
+}
+
 // TestSendStoppedWhileWaiting: Ctrl-C while waiting out a 429 leaves the
 // batch "failed" (nobody got it), and the next run sends it.
 func TestSendStoppedWhileWaiting(t *testing.T) {
 	si := newStandIn(t, 429)
 	f := newFixture(t, "heed_test_emails_stop", 5, si)
-	f.sends.LockDir = t.TempDir()
 	f.sg.MaxRateLimitWait = time.Minute
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { // stop during the wait
@@ -380,7 +425,6 @@ func TestSendDropsRefusedRecipients(t *testing.T) {
 	defer picky.Close()
 	f := newFixture(t, "heed_test_emails_picky", 6, newStandIn(t))
 	f.sends.Mailer = NewSendGrid("SG.test", picky.URL)
-	f.sends.LockDir = t.TempDir()
 	sum, err := f.sends.Run(context.Background(), f.send("picky", analytics.ContactFilter{}), f.sv, analytics.KindInitial, false, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,19 +114,27 @@ func TestDigestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	outbox := ts.emailing.Outbox
-	sender := func(locks string) *emails.Digests {
+	sender := func() *emails.Digests {
 		d, err := emails.NewDigests(emails.DigestOptions{Store: ts.db, Surveys: ts.surveys, Mailer: outbox, From: ts.emailing.From,
-			BaseURL: ts.emailing.BaseURL, ReportCSV: ReportCSV, Now: clock, LockDir: locks})
+			BaseURL: ts.emailing.BaseURL, ReportCSV: ReportCSV, Now: clock, Claims: &analytics.Claimer{Store: ts.db, Settle: testClaimSettle}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
-	first := sender(t.TempDir())
-
-	sent, err := first.SendDue(ctx)
-	if err != nil || sent != 1 {
-		t.Fatalf("first run: sent %d, %v; want 1", sent, err)
+	// Two instances (each its own sender and claimer, one database) find
+	// the digest due at the same moment: one sends it.
+	first, second := sender(), sender()
+	var wg sync.WaitGroup
+	var sents [2]int
+	var errs [2]error
+	for i, d := range []*emails.Digests{first, second} {
+		wg.Add(1)
+		go func() { defer wg.Done(); sents[i], errs[i] = d.SendDue(ctx) }()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || sents[0]+sents[1] != 1 {
+		t.Fatalf("two instances at once: sent %v, errors %v; want one digest", sents, errs)
 	}
 	msgs, err := outbox.List()
 	if err != nil || len(msgs) != 2 {
@@ -133,13 +142,13 @@ func TestDigestEndToEnd(t *testing.T) {
 	}
 	// A second run in the same period sends nothing; nor does a new sender
 	// on the same database (a restart), nor one an hour later.
-	for name, d := range map[string]*emails.Digests{"second run": first, "after a restart": sender(t.TempDir())} {
+	for name, d := range map[string]*emails.Digests{"second run": first, "after a restart": sender()} {
 		if sent, err := d.SendDue(ctx); err != nil || sent != 0 {
 			t.Fatalf("%s: sent %d, %v; want 0", name, sent, err)
 		}
 	}
 	now = now.Add(time.Hour)
-	if sent, err := sender(t.TempDir()).SendDue(ctx); err != nil || sent != 0 {
+	if sent, err := sender().SendDue(ctx); err != nil || sent != 0 {
 		t.Fatalf("an hour later: sent %d, %v", sent, err)
 	}
 	if again, _ := outbox.List(); len(again) != 2 {

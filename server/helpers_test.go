@@ -25,6 +25,10 @@ import (
 
 const testKey = "test-admin-key-0123456789"
 
+// testClaimSettle is the claims' settle time in tests: short, and still
+// far above a write to the test store.
+const testClaimSettle = 300 * time.Millisecond
+
 // testConfig is everything a test server is built from, as heed serve
 // builds it.
 type testConfig struct {
@@ -50,9 +54,6 @@ type testServer struct {
 	fake   *mock.Store
 	writer *ingest.Writer
 	stop   func() error
-	// digestLocks is the digests' lock folder (a digest sender of a test
-	// that shares it excludes the server's).
-	digestLocks string
 }
 
 // newTestServer runs a real Server on a fresh test database of the private
@@ -76,7 +77,7 @@ func newServerWith(t *testing.T, dbName string, mutate func(*testConfig)) *testS
 	quiet := slog.New(slog.DiscardHandler)
 	cfg := testConfig{
 		Server:     Config{Addr: "127.0.0.1:0", AdminKey: testKey},
-		Email:      emails.Config{PublicURL: "http://127.0.0.1:0", DataDir: t.TempDir()},
+		Email:      emails.Config{PublicURL: "http://127.0.0.1:0", DataDir: t.TempDir(), ClaimSettle: testClaimSettle},
 		Writer:     ingest.Options{SpoolDir: t.TempDir(), FlushInterval: 50 * time.Millisecond, BatchSize: 1000},
 		AlertDelay: 2 * time.Minute,
 	}
@@ -106,9 +107,9 @@ func newServerWith(t *testing.T, dbName string, mutate func(*testConfig)) *testS
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, quiet)
 	surveys := analytics.NewSurveys(store)
-	ts.digestLocks = t.TempDir()
 	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer, From: emailing.From,
-		BaseURL: emailing.BaseURL, ReportCSV: ReportCSV, Now: cfg.DigestNow, LockDir: ts.digestLocks, Log: quiet})
+		BaseURL: emailing.BaseURL, ReportCSV: ReportCSV, Now: cfg.DigestNow,
+		Claims: &analytics.Claimer{Store: store, Settle: testClaimSettle}, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,6 +101,9 @@ type queries struct {
 	// digests.sql
 	InsertDigest string `query:"insert-digest"`
 	SelectDigest string `query:"select-digest"`
+	// claims.sql
+	InsertClaim  string `query:"insert-claim"`
+	SelectClaims string `query:"select-claims"`
 	// cases.sql
 	InsertCase           string `query:"insert-case"`
 	InsertCaseNote       string `query:"insert-case-note"`

@@ -135,6 +135,9 @@ var samples = map[string][]sample{
 	"insert-digest": {{args: []any{"s1", "weekly", time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC), uint64(1), uint16(1), "sending", "c1", sampleAt,
 		[]string{"boss@example.com"}, "", sampleAt}}},
 	"select-digest": {{args: []any{"s1", "weekly", "2026-10-26"}}},
+	// claims.sql
+	"insert-claim":  {{args: []any{"send:s1:initial", "h1", uint64(1), uint64(2), uint64(3)}}},
+	"select-claims": {{args: []any{"send:s1:initial"}}},
 	// cases.sql
 	"insert-case":        {{args: []any{"s1", sampleID, uint64(1), sampleAt, "closed", "Ann", sampleAt, "Bob", sampleAt}}},
 	"insert-case-note":   {{args: []any{"s1", sampleID, sampleAt, uint64(1), "Bob", "called back, refund given"}}},

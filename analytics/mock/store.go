@@ -41,6 +41,7 @@ type Store struct {
 	emailEvents map[string]analytics.EmailEvent
 	churn       map[string]analytics.Churn           // by customer; withdrawn ones deleted
 	digests     map[digestKey][]digestRow            // digests.go
+	claims      map[claimKey]analytics.ClaimRow      // claims.go
 	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
 	cases       caseRows                             // cases.go
 	acc         accountRows                          // accounts.go

@@ -257,7 +257,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// the server's own report.csv.
 	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer,
 		From: emailing.From, BaseURL: emailing.BaseURL, ReportCSV: server.ReportCSV,
-		LockDir: filepath.Join(cfg.DataDir, "locks"), Log: log})
+		Log: log})
 	if err != nil {
 		ctx, cancel := shutdownCtx()
 		defer cancel()
