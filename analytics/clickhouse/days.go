@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,8 @@ import (
 type days struct {
 	mu   sync.Mutex
 	seen map[string]uint64 // partition (YYYYMM) -> its parts (partitionIDs)
+	// statements counts the statements RefreshDays sent (tests read it).
+	statements atomic.Int64
 }
 
 // MaintainDays refreshes answer_days every interval until ctx ends.
@@ -60,6 +63,7 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	defer db.days.mu.Unlock()
 	changed := map[string]bool{}
 	if db.days.seen == nil { // first run (again, until this succeeds)
+		db.days.statements.Add(1)
 		counted, err := db.strings(ctx, q.SelectCountPartitions)
 		if err != nil {
 			return 0, fmt.Errorf("count partitions: %w", err)
@@ -68,6 +72,7 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 			changed[p] = true
 		}
 	}
+	db.days.statements.Add(1)
 	parts, err := db.answerParts(ctx)
 	if err != nil {
 		return 0, err
@@ -162,6 +167,7 @@ func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time
 	if !from.Before(to) {
 		return 0, nil
 	}
+	db.days.statements.Add(2)
 	surveys, err := db.idSet(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
 	if err != nil {
 		return 0, fmt.Errorf("month surveys: %w", err)
@@ -265,6 +271,7 @@ func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) 
 	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
 		hi := minTime(lo.AddDate(0, 0, countChunk), to)
 		groups := map[string][]group{}
+		db.days.statements.Add(1)
 		rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, lo.Unix(), hi.Unix())
 		if err != nil {
 			return nil, fmt.Errorf("count days: %w", err)
@@ -291,6 +298,9 @@ func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) 
 
 // insertCounts stores counted days in answer_days.
 func (db *DB) insertCounts(ctx context.Context, cs []countedGroups) error {
+	if len(cs) > 0 {
+		db.days.statements.Add(1)
+	}
 	computed := uint64(time.Now().UnixNano())
 	return db.insert(ctx, "count days", q.InsertAnswerDays, len(cs), func(i int) []any {
 		c := cs[i]
