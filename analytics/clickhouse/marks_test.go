@@ -206,3 +206,32 @@ func TestMutationsInvalidateTouchedDays(t *testing.T) {
 		t.Errorf("segment report after retention, counted: %d responses, want 4", got)
 	}
 }
+
+// TestNoCountWhileAnswersMutate: a count made while a mutation rewrites
+// answers could mix rows from before and after it, so RefreshDays stores
+// none while one runs. The mutation here fails on every row and so stays
+// unfinished (18.16 cannot kill a mutation: the database is dropped after).
+func TestNoCountWhileAnswersMutate(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_mutating")
+	ctx := context.Background()
+	t.Cleanup(func() { chtest.DropDatabase(context.Background(), chtest.URL("heed_test_ch_mutating")) })
+	day := time.Date(2026, 10, 5, 3, 0, 0, 0, time.UTC)
+	r := response("mu", uuid.NewSHA1(uuid.Nil, []byte("mu")).String(), day, uint64(day.UnixNano()), 9)
+	if err := db.InsertResponses(ctx, []analytics.Response{r}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(ctx, "ALTER TABLE answers UPDATE comment = toString(throwIf(version > 0)) WHERE 1"); err != nil {
+		t.Fatal(err)
+	}
+	var pending uint64
+	if err := db.QueryRow(ctx, "SELECT toUInt64(countIf(is_done = 0)) FROM system.mutations WHERE database = currentDatabase() AND table = 'answers'").Scan(&pending); err != nil || pending != 1 {
+		t.Fatalf("pending mutations: %d, %v; want 1", pending, err)
+	}
+	if n, _, counted := refreshCount(t, db); n != 0 || len(counted) != 0 {
+		t.Errorf("while a mutation of answers runs, RefreshDays counted %d days %v, want none", n, counted)
+	}
+	rep, err := db.Report(ctx, analytics.ReportQuery{Survey: &analytics.Survey{ID: "mu"}, From: day.Truncate(24 * time.Hour), To: day.AddDate(0, 0, 1), Interval: analytics.Day})
+	if err != nil || rep.Total.Responses != 1 {
+		t.Errorf("report meanwhile: %v, %v; want 1 response", rep, err)
+	}
+}
