@@ -67,9 +67,12 @@ func TestLateFollowUpRecountsOneDay(t *testing.T) {
 		FROM system.numbers LIMIT 30000`, base.Unix(), uint64(base.UnixNano())); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := refreshCount(t, db); n != 30000 {
+	start := time.Now()
+	n, statements, _ := refreshCount(t, db)
+	if n != 30000 {
 		t.Fatalf("first refresh counted %d survey-days, want 30000", n)
 	}
+	t.Logf("first refresh: 30000 survey-days in %d statements, %v", statements, time.Since(start).Round(time.Millisecond))
 	if n, _, counted := refreshCount(t, db); n != 0 {
 		t.Errorf("a refresh with nothing new counted %d survey-days (%v)", n, head(counted))
 	}
@@ -81,7 +84,9 @@ func TestLateFollowUpRecountsOneDay(t *testing.T) {
 	if err := db.InsertResponses(ctx, []analytics.Response{late}); err != nil {
 		t.Fatal(err)
 	}
+	start = time.Now()
 	n, statements, counted := refreshCount(t, db)
+	t.Logf("refresh after one late follow-up: %d survey-days in %d statements, %v", n, statements, time.Since(start).Round(time.Millisecond))
 	want := []string{"m42 " + base.Format(time.DateOnly)}
 	if n != 1 || fmt.Sprint(counted) != fmt.Sprint(want) {
 		t.Errorf("after one late follow-up, RefreshDays counted %d survey-days %v, want %v", n, head(counted), want)
