@@ -4,29 +4,57 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"log/slog"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// answer_days holds, per survey and day, the counts a report needs, and
-// which parts of answers they were counted from (see answerParts in
-// reports.go). Reports never depend on it being current: a day whose parts
-// changed is read raw. Keeping it current is what keeps reports fast, and
-// is the job of RefreshDays, which `heed serve` runs every few seconds
-// (MaintainDays).
+// answer_days holds, per survey and day, the counts a report needs, and the
+// marks of answers they were counted at (answer_marks: the rows and
+// versions written to the day, see migrations/0014_answer_marks.sql).
+// Reports never depend on it being current: a day whose marks are not
+// those of its count is read raw. Keeping it current is what keeps reports
+// fast, and is the job of RefreshDays, which `heed serve` runs every few
+// seconds (MaintainDays), on every instance: two instances counting the
+// same day store the same count twice, which folds away.
 
-// days remembers, between runs of RefreshDays, the parts of each month of
-// answers it has looked at.
+// days is what RefreshDays keeps between runs: only to find its work
+// sooner. Whether a count serves never depends on it.
 type days struct {
-	mu   sync.Mutex
-	seen map[string]uint64 // partition (YYYYMM) -> its parts (partitionIDs)
+	mu sync.Mutex
+	// since is the server's time at the start of the last run that counted
+	// every stale day it found; zero until then: the next run checks every
+	// day (so does an instance that just started).
+	since time.Time
+	// swept is when old partitions of answer_touches were last dropped.
+	swept time.Time
+	// statements counts the statements RefreshDays sent (tests read it).
+	statements atomic.Int64
 }
+
+const (
+	// touchMargin is how far before the last run RefreshDays looks for
+	// marks: an insert's marks get the server's time when its views run,
+	// and become visible when its insert ends, a little later; on a cluster
+	// the servers' clocks differ too.
+	touchMargin = 2 * time.Minute
+	// touchKeep is how long answer_touches keeps its rows; an instance whose
+	// last complete run is older than half of it checks every day instead.
+	touchKeep = 48 * time.Hour
+	// countRows and countPairs bound one counting query: grouping by
+	// response needs memory for each response it reads (the marks' rows
+	// tell how many there are, at most).
+	countRows  = 200_000
+	countPairs = 2000
+)
+
+// mark is what was written to a survey's day: the sums of rows and
+// versions of answer_marks. A count serves while the day's mark is the one
+// it was counted at; a day without marks and without a count is empty.
+type mark struct{ rows, versions uint64 }
 
 // MaintainDays refreshes answer_days every interval until ctx ends.
 func (db *DB) MaintainDays(ctx context.Context, every time.Duration, log *slog.Logger) {
@@ -49,195 +77,239 @@ func (db *DB) MaintainDays(ctx context.Context, every time.Duration, log *slog.L
 	}
 }
 
-// RefreshDays counts again every day before today whose parts of answers
-// are no longer those it was counted from, in the months whose parts
-// changed since the last run (on the first run, every month of answers or
-// counts), and returns how many days it counted. Today is left out: reports
-// read it raw anyway, and every insert changes it. A month that fails does
-// not hold the others back; it is looked at again next run.
+// guard is the state of the mutations of answers around a count. A count
+// is stored only when no mutation of answers was running before its marks
+// were read and none was sent until it was counted: a count made while a
+// mutation rewrites parts could hold some rows before it and some after.
+// Heed writes a mutation's marks after sending it, so a count whose marks
+// were read before those is stale by them, and one read after sees the
+// mutation in system.mutations (running, or done before the count read a
+// row). That is why no "after" mark is needed, which a mutation still
+// running when its caller stopped waiting could not write.
+type guard struct {
+	now     time.Time // the server's clock
+	pending uint64
+	ids     string
+}
+
+func (db *DB) daysGuard(ctx context.Context) (guard, error) {
+	db.days.statements.Add(1)
+	var g guard
+	if err := db.conn.QueryRow(ctx, q.SelectDaysGuard).Scan(&g.now, &g.pending, &g.ids); err != nil {
+		return g, fmt.Errorf("mutations of answers: %w", err)
+	}
+	return g, nil
+}
+
+// errMutated stops a run whose counts a mutation of answers may have mixed.
+var errMutated = errors.New("a mutation of answers ran")
+
+// RefreshDays counts again every survey-day before today whose marks are
+// not those of its latest count, and returns how many it counted. It looks
+// at the survey-days marked since its last complete run (answer_touches),
+// or, on its first run, at every day, a month at a time; it counts them
+// many surveys per query, and stores each batch in one insert. Today is
+// left out: reports read it raw anyway, and every insert changes it. While
+// a mutation of answers runs, it counts nothing (reports read the days
+// raw meanwhile).
 func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	db.days.mu.Lock()
 	defer db.days.mu.Unlock()
-	changed := map[string]bool{}
-	if db.days.seen == nil { // first run (again, until this succeeds)
-		counted, err := db.strings(ctx, q.SelectCountPartitions)
-		if err != nil {
-			return 0, fmt.Errorf("count partitions: %w", err)
-		}
-		for _, p := range counted {
-			changed[p] = true
-		}
-	}
-	parts, err := db.answerParts(ctx)
-	if err != nil {
+	g, err := db.daysGuard(ctx)
+	if err != nil || g.pending > 0 {
 		return 0, err
 	}
-	if db.days.seen == nil {
-		db.days.seen = map[string]uint64{}
-	}
-	ids := parts.partitionIDs()
-	for p, id := range ids {
-		if seen, ok := db.days.seen[p]; !ok || seen != id {
-			changed[p] = true
-		}
-	}
-	for p := range db.days.seen {
-		if _, ok := ids[p]; !ok { // every part of the month gone
-			changed[p] = true
-		}
-	}
-	months := make([]string, 0, len(changed))
-	for p := range changed {
-		months = append(months, p)
-	}
-	sort.Strings(months)
-	today := dayOf(time.Now())
+	today := minTime(dayOf(time.Now()), dayOf(g.now))
 	counted := 0
-	var errs []error
-	for _, p := range months {
-		from, err := monthOf(p)
+	if db.days.since.IsZero() || g.now.Sub(db.days.since) > touchKeep/2 {
+		db.days.statements.Add(1)
+		months, err := db.strings(ctx, q.SelectMarkedMonths)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return 0, fmt.Errorf("marked months: %w", err)
 		}
-		to := from.AddDate(0, 1, 0)
-		n, err := db.refreshMonth(ctx, parts, from, minTime(to, today))
+		sort.Strings(months)
+		for _, m := range months {
+			from, err := time.Parse(time.DateOnly, m)
+			if err != nil {
+				return counted, fmt.Errorf("marked month %q: %w", m, err)
+			}
+			to := minTime(from.AddDate(0, 1, 0), today)
+			if !from.Before(to) {
+				continue
+			}
+			f, t := dateString(from), dateString(to)
+			n, err := db.countStale(ctx, g, q.SelectStaleDays, f, t, f, t)
+			counted += n
+			if err != nil {
+				return counted, quietMutated(err)
+			}
+		}
+	} else {
+		since, before := g.now.Add(-touchMargin).Unix(), dateString(today)
+		n, err := db.countStale(ctx, g, q.SelectStaleTouchedDays, since, before, since, before)
 		counted += n
-		id, ok := ids[p]
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("count days of %s: %w", p, err))
-			db.days.seen[p] = lookAgain
-		case to.After(today): // today and later still to count
-			db.days.seen[p] = lookAgain
-		case ok:
-			db.days.seen[p] = id
-		default:
-			delete(db.days.seen, p)
+		if err != nil {
+			return counted, quietMutated(err)
 		}
 	}
-	return counted, errors.Join(errs...)
+	db.days.since = g.now
+	return counted, db.sweepTouches(ctx, g.now)
 }
 
-// lookAgain marks in days.seen a month to look at next run: no month's
-// parts hash to it (or, once in 2^64, the month is looked at once more).
-const lookAgain = 0
-
-// partitionIDs identifies the parts of each month: any part added or
-// taken away changes its month's id.
-func (ps answerParts) partitionIDs() map[string]uint64 {
-	hs := map[string]hash.Hash64{}
-	for _, p := range ps {
-		h, ok := hs[p.partition]
-		if !ok {
-			h = fnv.New64a()
-			hs[p.partition] = h
-		}
-		p.hashInto(h)
+// quietMutated makes errMutated no error: the run stops without moving
+// since, and the next one looks at the same days again.
+func quietMutated(err error) error {
+	if errors.Is(err, errMutated) {
+		return nil
 	}
-	out := make(map[string]uint64, len(hs))
-	for p, h := range hs {
-		out[p] = h.Sum64()
-	}
-	return out
+	return err
 }
 
-// monthOf reads a partition id of toYYYYMM(created_at).
-func monthOf(partition string) (time.Time, error) {
-	n, err := strconv.Atoi(partition)
-	if err != nil || n < 190001 {
-		return time.Time{}, fmt.Errorf("answers partition %q is not a month", partition)
-	}
-	return time.Date(n/100, time.Month(n%100), 1, 0, 0, 0, 0, time.UTC), nil
+// staleDay is a survey-day to count, with its marks read before.
+type staleDay struct {
+	survey string
+	day    time.Time
+	mark   mark
 }
 
-// refreshMonth counts again the days of [from, to) (within a month) of
-// every survey with answers or counts in the month that parts (read before)
-// no longer serve, and stores them in one insert. Days holding none of the
-// survey's answers get an empty count when a part may hold rows of them
-// (another survey's), so that reports can trust them. A day whose parts
-// changed while it was counted is not stored: a part that came and went
-// meanwhile could be in its count and not in its parts.
-func (db *DB) refreshMonth(ctx context.Context, parts answerParts, from, to time.Time) (int, error) {
-	if !from.Before(to) {
-		return 0, nil
-	}
-	surveys, err := db.idSet(ctx, q.SelectMonthSurveys, from.Unix(), to.Unix())
+// countStale reads the stale survey-days that stmt selects and counts
+// them in batches (days close together, many surveys, a bounded number of
+// rows), each stored in one insert once the guard shows no mutation came.
+// The marks are read before the rows are counted: ClickHouse writes an
+// insert's block to answers before it pushes it to the views (18.16:
+// PushingToViewsBlockOutputStream writes the table first; current
+// versions commit the table's part when its sink finishes, before the
+// views' sinks finish), so a count may see rows whose marks it did not
+// read, never marks without their rows: such a count is stale by those
+// marks and made again, never wrong.
+func (db *DB) countStale(ctx context.Context, g guard, stmt string, args ...any) (int, error) {
+	db.days.statements.Add(1)
+	rows, err := db.conn.Query(ctx, stmt, args...)
 	if err != nil {
-		return 0, fmt.Errorf("month surveys: %w", err)
+		return 0, fmt.Errorf("stale days: %w", err)
 	}
-	counts := map[surveyDay]uint64{}
-	rows, err := db.conn.Query(ctx, q.SelectMonthCounts, dateString(from), dateString(to))
-	if err != nil {
-		return 0, fmt.Errorf("month counts: %w", err)
-	}
+	var stale []staleDay
 	for rows.Next() {
-		var k surveyDay
-		var id uint64
-		if err := rows.Scan(&k.survey, &k.day, &id); err != nil {
+		var s staleDay
+		var day string
+		if err := rows.Scan(&s.survey, &day, &s.mark.rows, &s.mark.versions); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("month counts: %w", err)
+			return 0, fmt.Errorf("stale days: %w", err)
 		}
-		counts[k] = id
-		surveys[k.survey] = true
+		if s.day, err = time.Parse(time.DateOnly, day); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("stale days: %w", err)
+		}
+		stale = append(stale, s)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("month counts: %w", err)
+		return 0, fmt.Errorf("stale days: %w", err)
 	}
-	var before []dayParts // the same for every survey
-	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-		before = append(before, parts.day(d))
-	}
-	var out []countedGroups
-	var errs []error
-	for survey := range surveys {
-		changed := daySet{}
-		for i, d := 0, from; d.Before(to); i, d = i+1, d.AddDate(0, 0, 1) {
-			id, ok := counts[surveyDay{survey, dateString(d)}]
-			if !before[i].serves(id, ok) {
-				changed[dateString(d)] = true
-			}
+	sort.Slice(stale, func(i, j int) bool {
+		if !stale[i].day.Equal(stale[j].day) {
+			return stale[i].day.Before(stale[j].day)
 		}
-		for _, r := range changed.ranges(from, to, from, to, false) {
-			days, err := db.countDays(ctx, survey, r.from, r.to)
-			if err != nil {
-				errs = append(errs, err)
-				break
-			}
-			out = append(out, days...)
+		return stale[i].survey < stale[j].survey
+	})
+	counted := 0
+	for lo := 0; lo < len(stale); {
+		hi, n := lo+1, stale[lo].mark.rows
+		for hi < len(stale) && hi-lo < countPairs && stale[hi].day.Before(stale[lo].day.AddDate(0, 0, countChunk)) &&
+			n+stale[hi].mark.rows <= countRows {
+			n += stale[hi].mark.rows
+			hi++
 		}
-	}
-	if len(out) > 0 {
-		after, err := db.answerParts(ctx)
+		out, err := db.countDays(ctx, stale[lo:hi])
 		if err != nil {
-			return 0, err
+			return counted, err
 		}
-		same := make([]bool, len(before))
-		for i, d := 0, from; d.Before(to); i, d = i+1, d.AddDate(0, 0, 1) {
-			same[i] = after.day(d) == before[i]
+		after, err := db.daysGuard(ctx)
+		if err != nil {
+			return counted, err
 		}
-		kept := out[:0]
-		for _, c := range out {
-			i := int(c.day.Sub(from).Hours()) / 24
-			if c.parts = before[i].id; same[i] {
-				kept = append(kept, c)
-			}
+		if after.pending > 0 || after.ids != g.ids {
+			return counted, errMutated
 		}
-		out = kept
+		if err := db.insertCounts(ctx, out); err != nil {
+			return counted, err
+		}
+		counted += len(out)
+		lo = hi
 	}
-	if err := db.insertCounts(ctx, out); err != nil {
-		errs = append(errs, err)
-		out = nil
+	return counted, nil
+}
+
+// sweepTouches drops, at most once an hour, the partitions of
+// answer_touches written more than touchKeep ago (on any instance:
+// dropping a partition twice is harmless).
+func (db *DB) sweepTouches(ctx context.Context, now time.Time) error {
+	if now.Sub(db.days.swept) < time.Hour {
+		return nil
 	}
-	return len(out), errors.Join(errs...)
+	db.days.statements.Add(1)
+	rows, err := db.conn.Query(ctx, q.SelectOldTouches, now.Add(-touchKeep).Unix())
+	if err != nil {
+		return fmt.Errorf("old touches: %w", err)
+	}
+	var old []uint32
+	for rows.Next() {
+		var p uint32
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return fmt.Errorf("old touches: %w", err)
+		}
+		old = append(old, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("old touches: %w", err)
+	}
+	for _, p := range old {
+		db.days.statements.Add(1)
+		if err := db.conn.Exec(ctx, q.DropTouchesPartition, p); err != nil {
+			return fmt.Errorf("drop touches of %d: %w", p, err)
+		}
+	}
+	db.days.swept = now
+	return nil
+}
+
+// markDays writes a mark for each of the survey-days ('survey YYYY-MM-DD')
+// a mutation of answers changes, once the mutation is sent (see guard): a
+// count of one of them made before no longer serves, and RefreshDays finds
+// them in answer_touches.
+func (db *DB) markDays(ctx context.Context, keys []string) error {
+	type sd struct {
+		survey string
+		day    time.Time
+	}
+	var ds []sd
+	for _, k := range keys {
+		i := strings.LastIndexByte(k, ' ')
+		if i < 0 {
+			continue // the list's end (listEnd)
+		}
+		d, err := time.Parse(time.DateOnly, k[i+1:])
+		if err != nil {
+			return fmt.Errorf("mark %q: %w", k, err)
+		}
+		ds = append(ds, sd{k[:i], d})
+	}
+	if err := db.insert(ctx, "mark days", q.InsertAnswerMarks, len(ds), func(i int) []any {
+		return []any{ds[i].survey, ds[i].day, uint64(0), writeVersion()}
+	}); err != nil {
+		return err
+	}
+	return db.insert(ctx, "touch days", q.InsertAnswerTouches, len(ds), func(i int) []any {
+		return []any{ds[i].survey, ds[i].day}
+	})
 }
 
 // surveyDay names one day of one survey.
 type surveyDay struct{ survey, day string }
 
-// countChunk is the most days one count reads at once: grouping by
-// response needs memory for each response of them.
+// countChunk is the most days one count reads at once.
 const countChunk = 7
 
 // group is one (score, reasons, confirmed, channel, properties) of a day.
@@ -254,43 +326,63 @@ type group struct {
 type countedGroups struct {
 	survey string
 	day    time.Time
-	parts  uint64
+	mark   mark
 	groups []group
 }
 
-// countDays counts the days of [from, to) of one survey again, a few at a
-// time (every day gets a count, those without answers too).
-func (db *DB) countDays(ctx context.Context, survey string, from, to time.Time) ([]countedGroups, error) {
-	var out []countedGroups
-	for lo := dayOf(from); lo.Before(to); lo = lo.AddDate(0, 0, countChunk) {
-		hi := minTime(lo.AddDate(0, 0, countChunk), to)
-		groups := map[string][]group{}
-		rows, err := db.conn.Query(ctx, q.SelectDayGroups, survey, lo.Unix(), hi.Unix())
-		if err != nil {
+// countDays counts the given survey-days (within a week) in one query;
+// every one gets a count, those without answers too.
+func (db *DB) countDays(ctx context.Context, ds []staleDay) ([]countedGroups, error) {
+	surveys := map[string]bool{}
+	keys := make([]string, len(ds))
+	from, to := ds[0].day, ds[0].day
+	for i, d := range ds {
+		surveys[d.survey] = true
+		keys[i] = d.survey + " " + dateString(d.day)
+		if d.day.Before(from) {
+			from = d.day
+		}
+		if d.day.After(to) {
+			to = d.day
+		}
+	}
+	list := make([]string, 0, len(surveys))
+	for s := range surveys {
+		list = append(list, s)
+	}
+	sort.Strings(list)
+	groups := map[string][]group{} // by key
+	db.days.statements.Add(1)
+	rows, err := db.conn.Query(bigQuery(ctx), q.SelectDaysGroups, list, from.Unix(), to.AddDate(0, 0, 1).Unix(), keys)
+	if err != nil {
+		return nil, fmt.Errorf("count days: %w", err)
+	}
+	for rows.Next() {
+		var survey, day string
+		var g group
+		if err := rows.Scan(&survey, &day, &g.score, &g.reasons, &g.confirmed, &g.channel, &g.keys, &g.vals, &g.n); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("count days: %w", err)
 		}
-		for rows.Next() {
-			var day string
-			var g group
-			if err := rows.Scan(&day, &g.score, &g.reasons, &g.confirmed, &g.channel, &g.keys, &g.vals, &g.n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("count days: %w", err)
-			}
-			groups[day] = append(groups[day], g)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("count days: %w", err)
-		}
-		for d := lo; d.Before(hi); d = d.AddDate(0, 0, 1) {
-			out = append(out, countedGroups{survey: survey, day: d, groups: groups[dateString(d)]})
-		}
+		k := survey + " " + day
+		groups[k] = append(groups[k], g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count days: %w", err)
+	}
+	out := make([]countedGroups, len(ds))
+	for i, d := range ds {
+		out[i] = countedGroups{survey: d.survey, day: d.day, mark: d.mark, groups: groups[keys[i]]}
 	}
 	return out, nil
 }
 
 // insertCounts stores counted days in answer_days.
 func (db *DB) insertCounts(ctx context.Context, cs []countedGroups) error {
+	if len(cs) > 0 {
+		db.days.statements.Add(1)
+	}
 	computed := uint64(time.Now().UnixNano())
 	return db.insert(ctx, "count days", q.InsertAnswerDays, len(cs), func(i int) []any {
 		c := cs[i]
@@ -308,7 +400,7 @@ func (db *DB) insertCounts(ctx context.Context, cs []countedGroups) error {
 		for j, g := range gs {
 			scores[j], reasons[j], confirmed[j], channels[j], keys[j], vals[j], ns[j] = g.score, g.reasons, g.confirmed, g.channel, g.keys, g.vals, g.n
 		}
-		return []any{c.survey, c.day, computed, c.parts, t.scores, t.reasons, t.confirmed, t.ns,
+		return []any{c.survey, c.day, computed, c.mark.rows, c.mark.versions, t.scores, t.reasons, t.confirmed, t.ns,
 			scores, reasons, confirmed, channels, keys, vals, ns}
 	})
 }

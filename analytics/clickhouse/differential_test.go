@@ -117,7 +117,7 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 // their first answer in the store), then checks that reports and answer
 // lists equal a reference computed in Go from the same answers
 // (mock.Fold): with no day counted yet, with counted days, after OPTIMIZE
-// ... FINAL, and counted again.
+// ... FINAL, and counted again, while merges are forced all along.
 func TestReportsMatchReference(t *testing.T) {
 	db := chtest.Open(t, "heed_test_ch_differential")
 	ctx := context.Background()
@@ -135,6 +135,29 @@ func TestReportsMatchReference(t *testing.T) {
 			events = append(events, e)
 		}
 	}
+	// Merges forced all along (of answers and of the marks), which must
+	// change no figure and no count's standing.
+	mergeCtx, stopMerges := context.WithCancel(ctx)
+	merged := make(chan int)
+	go func() {
+		n := 0
+		defer func() { merged <- n }()
+		for mergeCtx.Err() == nil {
+			for _, stmt := range []string{"OPTIMIZE TABLE answers", "OPTIMIZE TABLE answer_marks"} {
+				if err := db.Exec(mergeCtx, stmt); err == nil {
+					n++
+				}
+			}
+			select {
+			case <-mergeCtx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	defer func() {
+		stopMerges()
+		t.Logf("%d merges forced during the run", <-merged)
+	}()
 	ref := mock.New()
 	spool := t.TempDir()
 	phases := 3
@@ -236,7 +259,7 @@ func TestReportsMatchReference(t *testing.T) {
 	refresh(t, db)
 	compare("every day counted")
 	// A late follow-up to an answer of a counted day, through a new writer:
-	// its new part makes the day's count stale until counted again.
+	// its marks make the day's count stale until counted again.
 	late := events[0].r
 	late.Version, late.Score, late.Comment, late.Unconfirmed, late.First = uint64(time.Now().UnixNano()), 0, "late", false, false
 	late.CreatedAt = time.Time{}
@@ -267,7 +290,7 @@ func TestReportsMatchReference(t *testing.T) {
 	compare("after OPTIMIZE FINAL of the counted days")
 }
 
-// refresh counts again the days whose parts changed.
+// refresh counts again the days whose marks changed.
 func refresh(t *testing.T, db *chtest.DB) {
 	t.Helper()
 	if _, err := db.RefreshDays(context.Background()); err != nil {

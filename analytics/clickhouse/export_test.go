@@ -15,6 +15,9 @@ var (
 	MigrateTo       = (*DB).migrate
 )
 
+// DaysStatements is how many statements RefreshDays has sent so far.
+func (db *DB) DaysStatements() int64 { return db.days.statements.Load() }
+
 // Migration is one migration file, split into statements.
 type Migration struct {
 	Name       string

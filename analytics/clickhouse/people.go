@@ -229,6 +229,11 @@ func (db *DB) ForgetPerson(ctx context.Context, p analytics.PersonRef, hasher *a
 			return sum, fmt.Errorf("forget person: delete from %s: %w", st.table, err)
 		}
 		mutated = append(mutated, st.table)
+		if st.table == "answers" { // after sending it: see guard in days.go
+			if err := db.markDays(ctx, slices.Sorted(maps.Keys(per.days))); err != nil {
+				return sum, fmt.Errorf("forget person: %w", err)
+			}
+		}
 	}
 	n, err := db.forgetInSends(ctx, per)
 	if err != nil {

@@ -60,12 +60,17 @@ type queries struct {
 	SelectRawGroupedReport  string `query:"select-raw-grouped-report"`
 	SelectSegmentKeys       string `query:"select-segment-keys"`
 	// days.sql
-	SelectAnswerParts     string `query:"select-answer-parts"`
-	SelectCountPartitions string `query:"select-count-partitions"`
-	SelectMonthSurveys    string `query:"select-month-surveys"`
-	SelectMonthCounts     string `query:"select-month-counts"`
-	SelectDayGroups       string `query:"select-day-groups"`
-	InsertAnswerDays      string `query:"insert-answer-days"`
+	SelectDaysGuard        string `query:"select-days-guard"`
+	SelectMarkedMonths     string `query:"select-marked-months"`
+	SelectStaleDays        string `query:"select-stale-days"`
+	SelectStaleTouchedDays string `query:"select-stale-touched-days"`
+	SelectDaysGroups       string `query:"select-days-groups"`
+	InsertAnswerDays       string `query:"insert-answer-days"`
+	InsertAnswerMarks      string `query:"insert-answer-marks"`
+	InsertAnswerTouches    string `query:"insert-answer-touches"`
+	SelectOldTouches       string `query:"select-old-touches"`
+	DropTouchesPartition   string `query:"drop-touches-partition"`
+	SelectMarks            string `query:"select-marks"`
 	// dismissals.sql
 	InsertDismissals string `query:"insert-dismissals"`
 	// contacts.sql
@@ -160,6 +165,7 @@ type queries struct {
 	SelectPersonLastAnswers  string `query:"select-person-last-answers"`
 	// retention.sql
 	CountExpiredAnswers     string `query:"count-expired-answers"`
+	SelectExpiredAnswerDays string `query:"select-expired-answer-days"`
 	AnonymiseAnswers        string `query:"anonymise-answers"`
 	CountExpiredCustomers   string `query:"count-expired-customers"`
 	DeleteExpiredCustomers  string `query:"delete-expired-customers"`

@@ -5,9 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,11 +29,13 @@ func periodFunction(i analytics.Interval) (string, error) {
 }
 
 // Report computes the NPS trend of rq.Survey: whole days from their counts
-// in answer_days while those still hold (see dayParts.serves), the other
-// days from answers themselves, then analytics.Report turns the counts into
-// NPS. Today is taken as changed from the start, so that the usual report
-// (only today changed) costs one round of small queries at once: the parts
-// of answers, the counted days, today raw. When other days turn out
+// in answer_days while those still hold (the day's marks are those the
+// count was made at), the other days from answers themselves, then
+// analytics.Report turns the counts into NPS. Today is taken as changed
+// from the start, so that the usual report (only today changed) costs one
+// round of small queries at once: the marks of the survey's days, the
+// counted days, today raw. Each reads the survey's rows only (survey_id
+// leads every sort key), so other surveys cost a report nothing. When other days turn out
 // changed, a second round reads them raw. answer_days counts UTC days: a
 // report in another time zone also reads raw the days its period
 // boundaries split (splitDays).
@@ -50,12 +49,12 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		assumed[dateString(today)] = true
 	}
 	var (
-		parts answerParts
+		marks map[string]mark
 		days  map[string]countedDay
 	)
 	raw, readRaw := db.rawCounts(ctx, p, p.rawQueries(assumed, true))
 	err = parallel(
-		func() (err error) { parts, err = db.answerParts(ctx); return err },
+		func() (err error) { marks, err = db.dayMarks(ctx, p); return err },
 		func() (err error) { days, err = db.countedDays(ctx, p); return err },
 		readRaw,
 	)
@@ -65,8 +64,8 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	more := daySet{}
 	for d := p.firstDay; d.Before(p.endDay); d = d.AddDate(0, 0, 1) {
 		day := dateString(d)
-		c, ok := days[day]
-		if !assumed[day] && !parts.day(d).serves(c.parts, ok) {
+		// No count serves as an empty day counted at no marks.
+		if !assumed[day] && days[day].mark != marks[day] {
 			more[day] = true
 		}
 	}
@@ -254,11 +253,34 @@ func (db *DB) rawCounts(ctx context.Context, p *reportPlan, qs []reportQuery) (*
 	return &counts, func() error { return parallel(jobs...) }
 }
 
-// countedDay is a day's latest count: the parts of answers it was counted
-// from (answerParts.day) and its groups that the report keeps.
+// countedDay is a day's latest count: the marks it was counted at and its
+// groups that the report keeps.
 type countedDay struct {
-	parts  uint64
+	mark   mark
 	groups []count // period unset
+}
+
+// dayMarks reads the marks of each whole day of p's range (days without
+// marks are left out: their mark is zero).
+func (db *DB) dayMarks(ctx context.Context, p *reportPlan) (map[string]mark, error) {
+	out := map[string]mark{}
+	if !p.firstDay.Before(p.endDay) {
+		return out, nil
+	}
+	rows, err := db.conn.Query(ctx, q.SelectMarks, p.rq.Survey.ID, dateString(p.firstDay), dateString(p.endDay))
+	if err != nil {
+		return nil, fmt.Errorf("marks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day string
+		var m mark
+		if err := rows.Scan(&day, &m.rows, &m.versions); err != nil {
+			return nil, fmt.Errorf("marks: %w", err)
+		}
+		out[day] = m
+	}
+	return out, rows.Err()
 }
 
 // countedDays reads the latest count of each whole day of p's range.
@@ -285,7 +307,7 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 	for rows.Next() {
 		var day, groups string
 		var c countedDay
-		if err := rows.Scan(&day, &c.parts, &groups); err != nil {
+		if err := rows.Scan(&day, &c.mark.rows, &c.mark.versions, &groups); err != nil {
 			return nil, err
 		}
 		if c.groups, err = parseGroups(groups, reasons, p.grouped); err != nil {
@@ -336,94 +358,6 @@ func parseGroups(s string, reasons map[string][]string, grouped bool) ([]count, 
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// answerPart is one active part of answers, as system.parts has it.
-type answerPart struct {
-	partition, name string
-	from, to        int64 // the range of created_at it holds, both ends in
-	written         uint64
-}
-
-// answerParts are the active parts of answers, by name. They tell whether
-// a day's count still holds without reading a row: an insert, a merge, a
-// mutation or an attached part adds parts under new names, a dropped or
-// detached one takes its name away, so the parts that may hold rows of a
-// day (names and times) change whenever its rows do.
-type answerParts []answerPart
-
-func (db *DB) answerParts(ctx context.Context) (answerParts, error) {
-	rows, err := db.conn.Query(ctx, q.SelectAnswerParts)
-	if err != nil {
-		return nil, fmt.Errorf("answer parts: %w", err)
-	}
-	defer rows.Close()
-	var out answerParts
-	for rows.Next() {
-		var p answerPart
-		var from, to uint64
-		if err := rows.Scan(&p.partition, &p.name, &from, &to, &p.written); err != nil {
-			return nil, fmt.Errorf("answer parts: %w", err)
-		}
-		p.from, p.to = int64(from), int64(to)
-		p.spanIfUnknown()
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
-// spanIfUnknown gives a part whose range of created_at is unknown (an
-// empty part has none) the whole of its month, or of time when its
-// partition is not a month.
-func (p *answerPart) spanIfUnknown() {
-	if p.from != 0 || p.to != 0 {
-		return
-	}
-	if m, err := monthOf(p.partition); err == nil {
-		p.from, p.to = m.Unix(), m.AddDate(0, 1, 0).Unix()-1
-	} else {
-		p.from, p.to = math.MinInt64, math.MaxInt64
-	}
-}
-
-// dayParts identifies the parts that may hold rows of a day (of any
-// survey): a hash of their names and times, and how many there are.
-type dayParts struct {
-	id uint64
-	n  int
-}
-
-func (ps answerParts) day(d time.Time) dayParts {
-	lo, hi := d.Unix(), d.AddDate(0, 0, 1).Unix()
-	h := fnv.New64a()
-	n := 0
-	for _, p := range ps {
-		if p.from < hi && p.to >= lo {
-			p.hashInto(h)
-			n++
-		}
-	}
-	return dayParts{h.Sum64(), n}
-}
-
-// serves reports whether a count of the day made from the parts id (ok:
-// there is a count) still holds: the day's parts are the ones it was
-// counted from, or, without a count, no part may hold rows of the day.
-func (dp dayParts) serves(id uint64, ok bool) bool {
-	if !ok {
-		return dp.n == 0
-	}
-	return dp.id == id
-}
-
-// hashInto adds what identifies p to h: its name and, should a name come
-// again (block numbers start over when a table's parts were all dropped
-// and the server restarted), when it was written.
-func (p answerPart) hashInto(h hash.Hash) {
-	h.Write([]byte(p.name))
-	h.Write([]byte{0})
-	h.Write(strconv.AppendUint(nil, p.written, 10))
-	h.Write([]byte{0})
 }
 
 // parallel runs fns at once and returns their errors.

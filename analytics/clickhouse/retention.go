@@ -44,7 +44,36 @@ func (db *DB) AnonymiseAnswers(ctx context.Context, surveyID string, before time
 		mutated = append(mutated, table)
 		return n, nil
 	}
-	for _, table := range []string{"answers", "responses"} {
+	// answers, by day: the days it changes get a mark once the mutation is
+	// sent (their segments change), so that their counts are made again.
+	var days []string
+	err := db.scanRows(ctx, "retention days", q.SelectExpiredAnswerDays, []any{surveyID, cutoff}, func(r scanner) error {
+		var day string
+		var n uint64
+		if err := r.Scan(&day, &n); err != nil {
+			return err
+		}
+		days = append(days, day)
+		sum.Answers += n
+		return nil
+	})
+	if err != nil {
+		return sum, fmt.Errorf("retention of %s: %w", surveyID, err)
+	}
+	if len(days) > 0 {
+		change, err := WithIdent(q.AnonymiseAnswers, "table", "answers")
+		if err != nil {
+			return sum, err
+		}
+		if err := db.conn.Exec(ctx, change, surveyID, cutoff); err != nil {
+			return sum, fmt.Errorf("retention of %s: answers: %w", surveyID, err)
+		}
+		mutated = append(mutated, "answers")
+		if err := db.markDays(ctx, days); err != nil {
+			return sum, fmt.Errorf("retention of %s: %w", surveyID, err)
+		}
+	}
+	for _, table := range []string{"responses"} {
 		count, err := WithIdent(q.CountExpiredAnswers, "table", table)
 		if err != nil {
 			return sum, err
@@ -59,7 +88,6 @@ func (db *DB) AnonymiseAnswers(ctx context.Context, surveyID string, before time
 		}
 		sum.Answers += n
 	}
-	var err error
 	// The churn report's last answer of a customer: the version's low bits
 	// are the answer's time; a customer's newer answer keeps its own row.
 	if sum.Customers, err = step("answer_customers", q.CountExpiredCustomers, q.DeleteExpiredCustomers,

@@ -2,18 +2,18 @@
 -- analytics.Interval in Go (toStartOfWeek does not exist on 18.16).
 --
 -- A report is exact and reads little: the counts of answer_days serve every
--- day whose parts of answers (system.parts: see days.sql) are still those
--- it was counted from; the other days (today, a day with a late follow-up,
--- days a merge rewrote) are counted from the answers themselves. See
--- README.md, "The answer store".
+-- day whose marks (answer_marks: the rows and versions written, see
+-- days.sql) are still those it was counted at; the other days (today, a day
+-- with a late follow-up or a mutation) are counted from the answers
+-- themselves. See README.md, "The answer store".
 
 -- name: select-rollup-days
 -- The latest count of each day (LIMIT 1 BY, not FINAL: FINAL costs 18.16
--- hundreds of MB here), the parts it was counted from, and its groups that
+-- hundreds of MB here), the marks it was counted at, and its groups that
 -- pass min confirmed as text, 'score:reason;reason:n' joined by ',' (reason
 -- ids are [a-z0-9_]; decoding arrays row by row costs Heed more than this).
 -- args: min confirmed, survey, first day, day after the last
-SELECT toString(day), parts,
+SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c) -> if(c >= ?, concat(toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
 		score, reasons, responses, confirmed), ',')
 FROM answer_days
@@ -25,7 +25,7 @@ LIMIT 1 BY day;
 -- select-rollup-days for a segment: the groups by channel and properties
 -- that pass min confirmed and hold every pair.
 -- args: min confirmed, segment pairs, survey, first day, day after the last
-SELECT toString(day), parts,
+SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c, pk, pv) ->
 		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
 			concat(toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
@@ -42,7 +42,7 @@ LIMIT 1 BY day;
 -- 'segment:score:reason;reason:n'.
 -- args: min confirmed, segment pairs (may be empty), group key, group key,
 -- survey, first day, day after the last
-SELECT toString(day), parts,
+SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c, ch, pk, pv) ->
 		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
 			concat(hex(if(? = '', ch, pv[indexOf(pk, ?)])), ':', toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),

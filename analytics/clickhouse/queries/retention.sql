@@ -13,6 +13,15 @@ SELECT count() FROM {table}
 WHERE survey_id = ? AND created_at < toDateTime(?)
 	AND (comment != '' OR respondent != '' OR notEmpty(property_keys) OR notEmpty(property_values));
 
+-- name: select-expired-answer-days
+-- count-expired-answers of answers, by day ('survey YYYY-MM-DD'): the days
+-- the mutation changes, which get a mark.
+-- args: survey, cutoff
+SELECT concat(survey_id, ' ', toString(toDate(created_at))) AS day, count() FROM answers
+WHERE survey_id = ? AND created_at < toDateTime(?)
+	AND (comment != '' OR respondent != '' OR notEmpty(property_keys) OR notEmpty(property_values))
+GROUP BY day;
+
 -- name: anonymise-answers
 -- Not the sort key, nor the version: the row stays where it is and keeps
 -- winning its merges as before, now without its personal parts.

@@ -105,8 +105,8 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 						args []any
 					}{
 						// What Report runs (at once; here one after another): the
-						// parts of answers, the counted days, today raw.
-						{heedStatement("select-answer-parts"), nil},
+						// marks of the survey's days, the counted days, today raw.
+						{heedStatement("select-marks"), []any{sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}},
 						{days, daysArgs},
 						{raw, rawArgs},
 					} {
