@@ -147,13 +147,16 @@ USING (survey_id, day);
 -- name: copy-survey
 -- heedbench live: copies of one saved survey as surveys prefix_1 ..
 -- prefix_(k-1), in one insert (10,000 separate saves would be 10,000 parts).
--- The body's "id" is rewritten; everything else is the template's.
--- args: prefix, template json id ("id":"template"), prefix, k - 1, template id
+-- The body's "id" is rewritten (cut and glued: 18.16's replaceOne takes
+-- only a constant replacement); everything else is the template's.
+-- args: prefix, template json id ("id":"template") twice, k - 1, template id
 INSERT INTO surveys (id, version, deleted, body, updated_at)
-SELECT concat(?, '_', toString(i + 1)) AS new_id, version, deleted,
-	replaceOne(body, ?, concat('"id":"', ?, '_', toString(i + 1), '"')), updated_at
-FROM surveys ARRAY JOIN range(?) AS i
-WHERE id = ?;
+SELECT new_id, version, deleted,
+	concat(substring(body, 1, p - 1), '"id":"', new_id, '"', substring(body, p + length(?))), updated_at
+FROM (
+	SELECT concat(?, '_', toString(i + 1)) AS new_id, version, deleted, body, position(body, ?) AS p, updated_at
+	FROM surveys ARRAY JOIN range(?) AS i
+	WHERE id = ?);
 
 -- name: count-surveys
 SELECT uniqExact(id) FROM surveys;
@@ -161,10 +164,12 @@ SELECT uniqExact(id) FROM surveys;
 -- name: select-followup-ids
 -- heedbench live: responses of the last days a follow-up may answer again
 -- (a deterministic sample of at most limit, widget and API answers: an
--- email response is followed up through its link, not the API).
+-- email response is followed up through its link, not the API; and not
+-- the generated ids that happen to read as version 5 UUIDs, which the API
+-- refuses as Heed's own derived ids).
 -- args: since (unix), one in, limit
 SELECT survey_id, response_id FROM answers
-WHERE created_at >= toDateTime(?) AND channel != 'email'
+WHERE created_at >= toDateTime(?) AND channel != 'email' AND substring(toString(response_id), 15, 1) != '5'
 	AND cityHash64(toString(response_id)) % ? = 0
 LIMIT ?;
 

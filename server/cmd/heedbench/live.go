@@ -273,6 +273,9 @@ func runLiveScenario(ctx context.Context, o liveOptions, sc liveScenario) (LiveR
 	}
 	res.Posted, res.Accepted, res.Failed = st.posted.Load(), st.accepted.Load(), st.failed.Load()
 	res.Skipped, res.Followups, res.Statuses = st.skipped.Load(), st.followups.Load(), st.statusString()
+	for code, msg := range st.refusals {
+		fmt.Fprintf(os.Stderr, "live: first answer refused with %d: %s\n", code, msg)
+	}
 
 	rows, shapes, err := rowsPerReport(ctx, conn, base, key, big, cases, end)
 	if err != nil {
@@ -345,7 +348,7 @@ func generateLive(ctx context.Context, o liveOptions, sc liveScenario) (*clickho
 			return fail(err)
 		}
 	}
-	if err := conn.Exec(ctx, stmts.CopySurvey, "live_s", `"id":"live_s_0"`, "live_s", int64(rest-1), "live_s_0"); err != nil {
+	if err := conn.Exec(ctx, stmts.CopySurvey, `"id":"live_s_0"`, "live_s", `"id":"live_s_0"`, int64(rest-1), "live_s_0"); err != nil {
 		conn.Close()
 		return fail(fmt.Errorf("copy surveys: %w", err))
 	}
@@ -405,6 +408,7 @@ type pacerStats struct {
 	posted, accepted, failed, skipped, followups atomic.Int64
 	mu                                           sync.Mutex
 	statuses                                     map[int]int
+	refusals                                     map[int]string
 }
 
 func (st *pacerStats) status(code int) {
@@ -414,6 +418,18 @@ func (st *pacerStats) status(code int) {
 		st.statuses = map[int]int{}
 	}
 	st.statuses[code]++
+}
+
+// refusal keeps the first refusal of each status, to print.
+func (st *pacerStats) refusal(follow bool, code int, body []byte) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.refusals == nil {
+		st.refusals = map[int]string{}
+	}
+	if _, seen := st.refusals[code]; !seen {
+		st.refusals[code] = fmt.Sprintf("follow-up %v: %s", follow, strings.TrimSpace(string(body)))
+	}
 }
 
 func (st *pacerStats) statusString() string {
@@ -476,9 +492,13 @@ func pace(base string, sc liveScenario, o liveOptions, follow []followupID, st *
 				st.status(0)
 				return
 			}
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			st.status(resp.StatusCode)
+			if resp.StatusCode != http.StatusAccepted {
+				st.refusal(isFollow, resp.StatusCode, msg)
+			}
 			if resp.StatusCode == http.StatusAccepted {
 				st.accepted.Add(1)
 			} else {
@@ -619,16 +639,18 @@ func heedQueries(ctx context.Context, conn chgo.Conn, survey string, from, to in
 }
 
 var (
-	sqlString  = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
-	sqlNumber  = regexp.MustCompile(`\b\d+(\.\d+)?\b`)
-	sqlSpaces  = regexp.MustCompile(`\s+`)
-	shapeChars = 100
+	sqlString    = regexp.MustCompile(`'(?:[^'\\]|\\.|'')*'`)
+	sqlCutString = regexp.MustCompile(`'[^']*$`)
+	sqlNumber    = regexp.MustCompile(`\b\d+(\.\d+)?\b`)
+	sqlSpaces    = regexp.MustCompile(`\s+`)
+	shapeChars   = 100
 )
 
 // queryShape is a query's text without its literals, whitespace folded:
 // the same statement with other arguments has the same shape.
 func queryShape(text string) string {
 	s := sqlString.ReplaceAllString(text, "?")
+	s = sqlCutString.ReplaceAllString(s, "?") // a string the 300 characters cut
 	s = sqlNumber.ReplaceAllString(s, "?")
 	s = strings.TrimSpace(sqlSpaces.ReplaceAllString(s, " "))
 	if len(s) > shapeChars {
