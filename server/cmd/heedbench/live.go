@@ -96,7 +96,7 @@ type LiveResult struct {
 type shapeCount struct {
 	Shape    string  `json:"statement"`
 	PerMin   float64 `json:"per_min"`
-	RowsRead uint64  `json:"rows_read"`
+	RowsRead uint64  `json:"rows_read_in_load_window"`
 }
 
 // liveLargest is the largest survey's id: no other id contains it.
@@ -710,6 +710,6 @@ func printLive(r LiveResult, o liveOptions) {
 	fmt.Printf("background work during the load: %.1f queries/min reading %.0f rows/min; answer inserts %.1f/min\n",
 		r.BackgroundPerM, r.BackgroundRows, r.InsertsPerM)
 	for _, c := range r.TopBackground {
-		fmt.Printf("  %7.1f/min %12d rows  %s\n", c.PerMin, c.RowsRead, c.Shape)
+		fmt.Printf("  %7.1f/min %12d rows in the load window  %s\n", c.PerMin, c.RowsRead, c.Shape)
 	}
 }
