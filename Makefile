@@ -6,7 +6,7 @@ CLICKHOUSE := deploy/clickhouse.sh
 # Tests use the private ClickHouse; each test package makes its own heed_test* databases.
 export HEED_TEST_CLICKHOUSE_URL ?= clickhouse://127.0.0.1:19000
 
-.PHONY: axe bench bench-reports chromium compat compat-lib faulttest fuzz run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
+.PHONY: axe bench bench-live bench-reports chromium compat compat-lib faulttest fuzz run test test-fast build clickhouse clickhouse-stop stop vet fmt-check clean
 
 ## run: start the private ClickHouse (installing it if missing), migrate, seed the demo survey, serve on :8080
 run: clickhouse build
@@ -107,14 +107,22 @@ clean:
 	rm -rf bin
 
 ## bench: load Heed, a bare Echo ceiling and a naive INSERT-per-request server; print the table;
-## then bench-reports
+## then bench-reports and bench-live
 bench: clickhouse build
 	$(GO) build -o bin/heedbench ./server/cmd/heedbench
 	./bin/heedbench -heed $(BIN)
 	$(MAKE) bench-reports
+	$(MAKE) bench-live
 
 ## bench-reports: surveys of 1 M and 10 M responses over two years; every request the dashboard
 ## makes and both exports, Heed vs the floor query, on 18.16 and (when make compat-lib fetched it) chDB
 bench-reports: clickhouse build
 	$(GO) build -o bin/heedbench ./server/cmd/heedbench
 	./bin/heedbench reports -heed $(BIN) $(BENCH_REPORTS_FLAGS)
+
+## bench-live: reports of the largest survey vs their floor while 1,000 answers/s arrive (200 surveys,
+## 6 M answers; then 10,000 surveys, 10 M): ratios during the load, settle time, background queries
+## per minute, rows per report (BENCH_LIVE_FLAGS=-scale 0.02 for a quick run)
+bench-live: clickhouse build
+	$(GO) build -o bin/heedbench ./server/cmd/heedbench
+	./bin/heedbench live -heed $(BIN) $(BENCH_LIVE_FLAGS)

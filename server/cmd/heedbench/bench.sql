@@ -10,10 +10,14 @@ DROP DATABASE IF EXISTS `{database}`;
 SELECT count() FROM answers WHERE survey_id = ?;
 
 -- name: generate-answers
--- A survey of n responses spread evenly over [start, start + span), at
--- native insert speed (on the server), as Heed would have stored them:
--- every row of a response with its first answer's time, versions with the
--- confirmed bit. Each response n has a first answer (kind 0) and:
+-- n responses spread evenly over [start, start + span), at native insert
+-- speed (on the server), as Heed would have stored them. With surveys = 1
+-- they all belong to the survey named prefix; with more, each response n
+-- goes to survey prefix_i, i = cityHash64(n, 5) % surveys (a hash, not
+-- n % surveys, so the kinds below, chosen by n modulo 10..100, spread
+-- evenly over every survey). Every row of a response carries its first
+-- answer's time, versions the confirmed bit. Each response n has a first
+-- answer (kind 0) and:
 --   n % 10 = 3: a follow-up 90 s later, maybe another score, a comment (kind 1);
 --   n % 20 = 1: an email whose first click is unconfirmed (a scanner);
 --     of those, n % 40 = 1 confirmed 60 s later (kind 2), and n % 80 = 1
@@ -21,7 +25,7 @@ SELECT count() FROM answers WHERE survey_id = ?;
 --   n % 100 = 7: the first answer replayed (kind 4, a duplicate row).
 -- Five reasons (rude service leads among detractors), three channels, a
 -- plan property.
--- args: survey, start (unix), span (seconds), n, n
+-- args: prefix, surveys, surveys, start (unix), span (seconds), n, n
 INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel, respondent,
 	property_keys, property_values, confirmed, flags)
 SELECT survey, created_at, response_id,
@@ -35,7 +39,7 @@ FROM (
 		if(kind = 1, concat('follow-up ', toString(n)), '') AS comment,
 		toUInt8(NOT (kind = 3 OR (kind IN (0, 4) AND unconfirmed))) AS confirmed
 	FROM (
-		SELECT number AS n, ? AS survey,
+		SELECT number AS n, concat(?, if(? > 1, concat('_', toString(cityHash64(n, 5) % greatest(?, 1))), '')) AS survey,
 			toDateTime(? + intDiv(n * ?, ?), 'UTC') AS created_at,
 			hex(MD5(concat(survey, toString(n)))) AS h,
 			toUUID(concat(substring(h, 1, 8), '-', substring(h, 9, 4), '-', substring(h, 13, 4), '-', substring(h, 17, 4), '-', substring(h, 21, 12))) AS response_id,
@@ -139,3 +143,45 @@ ANY INNER JOIN (
 		GROUP BY survey_id, day, score, reasons, confirmed)
 	GROUP BY survey_id, day) AS t
 USING (survey_id, day);
+
+-- name: copy-survey
+-- heedbench live: copies of one saved survey as surveys prefix_1 ..
+-- prefix_(k-1), in one insert (10,000 separate saves would be 10,000 parts).
+-- The body's "id" is rewritten (cut and glued: 18.16's replaceOne takes
+-- only a constant replacement); everything else is the template's.
+-- args: prefix, template json id ("id":"template") twice, k - 1, template id
+INSERT INTO surveys (id, version, deleted, body, updated_at)
+SELECT new_id, version, deleted,
+	concat(substring(body, 1, p - 1), '"id":"', new_id, '"', substring(body, p + length(?))), updated_at
+FROM (
+	SELECT concat(?, '_', toString(i + 1)) AS new_id, version, deleted, body, position(body, ?) AS p, updated_at
+	FROM surveys ARRAY JOIN range(?) AS i
+	WHERE id = ?);
+
+-- name: count-surveys
+SELECT uniqExact(id) FROM surveys;
+
+-- name: select-followup-ids
+-- heedbench live: responses of the last days a follow-up may answer again
+-- (a deterministic sample of at most limit, widget and API answers: an
+-- email response is followed up through its link, not the API; and not
+-- the generated ids that happen to read as version 5 UUIDs, which the API
+-- refuses as Heed's own derived ids).
+-- args: since (unix), one in, limit
+SELECT survey_id, response_id FROM answers
+WHERE created_at >= toDateTime(?) AND channel != 'email' AND substring(toString(response_id), 15, 1) != '5'
+	AND cityHash64(toString(response_id)) % ? = 0
+LIMIT ?;
+
+-- name: select-heed-queries
+-- heedbench live: the queries Heed ran in a window (its sessions set
+-- log_queries=1; the bench's own connection names itself heedbench in
+-- client_name, so current ClickHouse, which logs every query, leaves it out).
+-- Each query's start (whole seconds: 18.16 logs no finer), rows read, the
+-- head of its text and whether it names the survey (its id as a literal:
+-- clickhouse-go binds on the client).
+-- args: quoted survey id, from, from, to (unix seconds)
+SELECT toUInt32(toUnixTimestamp(query_start_time)), read_rows, substring(query, 1, 300), toUInt8(position(query, ?) > 0)
+FROM system.query_log
+WHERE type != 1 AND event_date >= toDate(toDateTime(?)) AND query_start_time >= toDateTime(?) AND query_start_time <= toDateTime(?)
+	AND client_name NOT LIKE '%heedbench%';

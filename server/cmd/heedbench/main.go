@@ -59,6 +59,10 @@ var stmts struct {
 	BuildAnswerDays    string `query:"build-answer-days"`
 	GenerateChurn      string `query:"generate-churn"`
 	FloorChurn         string `query:"floor-churn"`
+	CopySurvey         string `query:"copy-survey"`
+	CountSurveys       string `query:"count-surveys"`
+	SelectFollowupIDs  string `query:"select-followup-ids"`
+	SelectHeedQueries  string `query:"select-heed-queries"`
 }
 
 func init() {
@@ -80,10 +84,20 @@ func rawConn(url, database string) (chgo.Conn, error) {
 	// Generating 10 M responses on a slow hour takes minutes, more than
 	// Heed's own 60 s read timeout allows one statement.
 	opts.ReadTimeout = 30 * time.Minute
+	// Named so that query_log tells the bench's queries from Heed's
+	// (current ClickHouse logs every query; heedbench live counts Heed's).
+	opts.ClientInfo.Products = append(opts.ClientInfo.Products, struct{ Name, Version string }{"heedbench", "1"})
 	return chgo.Open(opts)
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "live" {
+		if err := runLive(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "heedbench live:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "reports" {
 		if err := runReports(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "heedbench reports:", err)

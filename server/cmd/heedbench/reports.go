@@ -144,7 +144,7 @@ func runReports(args []string) error {
 	defer conn.Close()
 	for _, sv := range surveys {
 		t0 := time.Now()
-		if err := conn.Exec(ctx, stmts.GenerateAnswers, sv.id, start.Unix(), int64(730*86400), int64(sv.n), int64(sv.n)); err != nil {
+		if err := conn.Exec(ctx, stmts.GenerateAnswers, sv.id, int64(1), int64(1), start.Unix(), int64(730*86400), int64(sv.n), int64(sv.n)); err != nil {
 			return fmt.Errorf("generate %s: %w", sv.id, err)
 		}
 		var rows uint64
@@ -332,30 +332,7 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 // measureHeed times one case through the API on the private server.
 func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int, sv benchSurvey, rc reportCase, end time.Time, runs int) (ReportRow, error) {
 	row := ReportRow{Engine: "18.16", Survey: sv.id, Request: rc.name}
-	path := casePath(sv, rc, end)
-	get := func() (int64, time.Duration, error) {
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		t0 := time.Now()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer resp.Body.Close()
-		var lines int64
-		if rc.kind == "export" || rc.kind == "csv" {
-			if lines, err = countLines(resp.Body); err != nil {
-				return 0, 0, err
-			}
-		} else {
-			io.Copy(io.Discard, resp.Body)
-		}
-		d := time.Since(t0)
-		if resp.StatusCode != http.StatusOK {
-			return 0, d, fmt.Errorf("GET %s: %d", path, resp.StatusCode)
-		}
-		return lines, d, nil
-	}
+	get := func() (int64, time.Duration, error) { return getCase(base, key, sv, rc, end) }
 	n := runs
 	if rc.kind == "export" {
 		n = 1 // ten million rows: one run says enough
@@ -412,16 +389,12 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 	}
 	times = times[:0]
 	for i := 0; i < runs+1; i++ {
-		t0 := time.Now()
-		rows, err := conn.Query(ctx, sql, args...)
+		d, err := timeQuery(ctx, conn, sql, args)
 		if err != nil {
 			return row, err
 		}
-		for rows.Next() {
-		}
-		rows.Close()
 		if i > 0 { // the first run warms the cache, as Heed's warm-up did
-			times = append(times, time.Since(t0))
+			times = append(times, d)
 		}
 	}
 	row.FloorMS = ms(median(times))
@@ -429,6 +402,47 @@ func measureHeed(ctx context.Context, conn chgo.Conn, base, key string, pid int,
 		row.Ratio = row.HeedMS / row.FloorMS
 	}
 	return row, nil
+}
+
+// getCase makes a case's request to Heed once and times it to the last
+// byte; an export's or a CSV's lines are counted.
+func getCase(base, key string, sv benchSurvey, rc reportCase, end time.Time) (int64, time.Duration, error) {
+	path := casePath(sv, rc, end)
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	t0 := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var lines int64
+	if rc.kind == "export" || rc.kind == "csv" {
+		if lines, err = countLines(resp.Body); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	d := time.Since(t0)
+	if resp.StatusCode != http.StatusOK {
+		return 0, d, fmt.Errorf("GET %s: %d", path, resp.StatusCode)
+	}
+	return lines, d, nil
+}
+
+// timeQuery runs a statement once and times it to its last row.
+func timeQuery(ctx context.Context, conn chgo.Conn, sql string, args []any) (time.Duration, error) {
+	t0 := time.Now()
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+	}
+	err = rows.Err()
+	rows.Close()
+	return time.Since(t0), err
 }
 
 // benchDatabase is the database of -clickhouse-url.

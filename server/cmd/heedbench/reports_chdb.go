@@ -47,7 +47,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 	}
 	for _, sv := range surveys {
 		t0 := time.Now()
-		if _, err := run(stmts.GenerateAnswers, []any{sv.id, start.Unix(), int64(730 * 86400), int64(sv.n), int64(sv.n)}, false, "TSV"); err != nil {
+		if _, err := run(stmts.GenerateAnswers, []any{sv.id, int64(1), int64(1), start.Unix(), int64(730 * 86400), int64(sv.n), int64(sv.n)}, false, "TSV"); err != nil {
 			return nil, "", fmt.Errorf("generate: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "  generated %s in %.1f s\n", sv.id, time.Since(t0).Seconds())
