@@ -51,22 +51,21 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 		return nil
 	}
 	first := make(map[responseKey]time.Time, len(rows))
-	lookup := map[string][]string{}
+	var lookup lookups
 	for i := range rows {
 		r := &rows[i]
 		k := responseKey{r.SurveyID, r.ResponseID}
 		at := r.CreatedAt.UTC().Truncate(time.Second)
 		if t, ok := first[k]; !ok || at.Before(t) {
 			if !ok && !r.First {
-				lookup[r.SurveyID] = append(lookup[r.SurveyID], r.ResponseID.String())
+				lookup.surveys = append(lookup.surveys, r.SurveyID)
+				lookup.ids = append(lookup.ids, r.ResponseID.String())
 			}
 			first[k] = at
 		}
 	}
-	for survey, ids := range lookup {
-		if err := db.firstAnswers(ctx, survey, ids, first); err != nil {
-			return err
-		}
+	if err := db.firstAnswers(ctx, lookup, first); err != nil {
+		return err
 	}
 	now := time.Now()
 	return db.insert(ctx, "insert responses", q.InsertResponses, len(rows), func(i int) []any {
@@ -95,19 +94,23 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 	})
 }
 
+// lookups are the responses whose stored first answer a batch needs:
+// surveys[i] and ids[i] name one.
+type lookups struct{ surveys, ids []string }
+
 // firstAnswers sets first[k] to the stored first answer of each listed
-// response of survey that has one.
-func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, first map[responseKey]time.Time) error {
-	for len(ids) > 0 {
-		n := min(len(ids), lookupChunk)
-		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, survey, ids[:n])
+// response that has one, a chunk of responses (of any surveys) a query.
+func (db *DB) firstAnswers(ctx context.Context, l lookups, first map[responseKey]time.Time) error {
+	for len(l.ids) > 0 {
+		n := min(len(l.ids), lookupChunk)
+		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, l.surveys[:n], l.ids[:n])
 		if err != nil {
 			return fmt.Errorf("first answers: %w", err)
 		}
 		for rows.Next() {
-			var id string
+			var survey, id string
 			var at time.Time
-			if err := rows.Scan(&id, &at); err != nil {
+			if err := rows.Scan(&survey, &id, &at); err != nil {
 				rows.Close()
 				return fmt.Errorf("first answers: %w", err)
 			}
@@ -122,7 +125,7 @@ func (db *DB) firstAnswers(ctx context.Context, survey string, ids []string, fir
 		if err != nil {
 			return fmt.Errorf("first answers: %w", err)
 		}
-		ids = ids[n:]
+		l.surveys, l.ids = l.surveys[n:], l.ids[n:]
 	}
 	return nil
 }

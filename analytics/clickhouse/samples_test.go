@@ -54,7 +54,7 @@ var samples = map[string][]sample{
 	// responses.sql
 	"insert-responses": {{args: []any{"s1", sampleAt, sampleID, uint64(1), uint8(3), []string{"price"}, "too dear", "email",
 		"c1", []string{"plan", "send_id"}, []string{"pro", "s1"}, uint8(1), ""}}},
-	"select-first-answers": {{args: []any{"s1", []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
+	"select-first-answers": {{args: []any{[]string{"s1", "s2"}, []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
 	"select-latest-answers": {
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},

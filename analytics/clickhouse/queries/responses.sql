@@ -11,13 +11,19 @@ INSERT INTO answers (survey_id, created_at, response_id, version, score,
 	reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags);
 
 -- name: select-first-answers
--- When the listed responses were first answered, by primary key (ids as
--- strings: a bound list of UUIDs needs toUUID, and IN a subquery uses the
--- index where has() would not).
--- args: survey, response ids
-SELECT toString(response_id), min(created_at) FROM answer_firsts
-WHERE survey_id = ? AND response_id IN (SELECT arrayJoin(arrayMap(x -> toUUID(x), ?)))
-GROUP BY response_id;
+-- When the listed responses (of any surveys: a batch's, in one query) were
+-- first answered, by primary key: (survey, id) pairs IN a subquery use the
+-- index where has() would not (ids as strings: a bound list of UUIDs needs
+-- toUUID; 18.16 wants the pairs as two columns, not one of tuples). One
+-- query for a batch, not one a survey: with 10,000 surveys the lookups per
+-- survey were most of the writer's time (500 responses of 400 surveys of
+-- 10 M answers: 55-63 ms, against 1.2 s one survey at a time, on 18.16).
+-- args: surveys, response ids (parallel lists)
+SELECT survey_id, toString(response_id), min(created_at) FROM answer_firsts
+WHERE (survey_id, response_id) IN (
+	SELECT tupleElement(t, 1), tupleElement(t, 2)
+	FROM (SELECT arrayJoin(arrayMap((s, x) -> (s, toUUID(x)), ?, ?)) AS t))
+GROUP BY survey_id, response_id;
 
 -- name: select-stored-answers
 -- Which of the listed responses have an answer first given in [from, to]
