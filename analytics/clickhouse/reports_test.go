@@ -3,6 +3,7 @@ package clickhouse_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -411,5 +412,36 @@ func TestReportStatistics(t *testing.T) {
 	if len(p) != 3 || p[0].Start != "2026-09-28" || p[0].Responses != 200 || p[1].Responses != 39 || p[1].Promoters != 39 ||
 		p[2].Responses != 161 || rep.Total.Responses != 400 {
 		t.Errorf("New York weeks: %+v", p)
+	}
+}
+
+// TestFirstAnswersOfALargeBatch: a batch of 5,000 follow-ups of responses
+// first answered the day before, in surveys with long ids, finds every
+// first answer in one insert (the lookup's lists once outgrew the query
+// size ClickHouse accepts, and the writer could not flush after an outage),
+// and each response keeps its first day.
+func TestFirstAnswersOfALargeBatch(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_first_batch")
+	ctx := context.Background()
+	day := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	surveys := []string{strings.Repeat("a", 60), strings.Repeat("b", 60)}
+	var firsts, follows []analytics.Response
+	for i := range 5000 {
+		sv, id := surveys[i%2], uuid.NewString()
+		firsts = append(firsts, response(sv, id, day, 1, 3))
+		follows = append(follows, response(sv, id, day.AddDate(0, 0, 1), 2, 9))
+	}
+	if err := db.InsertResponses(ctx, firsts); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertResponses(ctx, follows); err != nil {
+		t.Fatalf("5,000 follow-ups in one batch: %v", err)
+	}
+	var n, days uint64
+	if err := db.QueryRow(ctx, "SELECT count(), uniqExact(toDate(created_at)) FROM answers").Scan(&n, &days); err != nil {
+		t.Fatal(err)
+	}
+	if n != 10000 || days != 1 {
+		t.Fatalf("%d rows over %d days, want 10000 rows on the first answers' day", n, days)
 	}
 }

@@ -28,8 +28,12 @@ func storedVersion(r *analytics.Response) uint64 {
 	return v
 }
 
-// lookupChunk bounds the ids of one first-answer lookup.
-const lookupChunk = 5000
+// lookupChunk bounds the ids of one lookup; lookupBytes the bytes of the
+// lists a first-answer lookup binds (surveys and ids: see firstAnswers).
+const (
+	lookupChunk = 5000
+	lookupBytes = 160 << 10
+)
 
 type responseKey struct {
 	survey string
@@ -102,7 +106,14 @@ type lookups struct{ surveys, ids []string }
 // response that has one, a chunk of responses (of any surveys) a query.
 func (db *DB) firstAnswers(ctx context.Context, l lookups, first map[responseKey]time.Time) error {
 	for len(l.ids) > 0 {
-		n := min(len(l.ids), lookupChunk)
+		// The lists are bound into the query's text, which ClickHouse
+		// caps (max_query_size, 256 KiB by default): a chunk stays under
+		// lookupBytes whatever the survey ids' lengths.
+		n, size := 0, 0
+		for n < len(l.ids) && n < lookupChunk && size < lookupBytes {
+			size += len(l.surveys[n]) + len(l.ids[n]) + 8 // quotes, commas
+			n++
+		}
 		rows, err := db.conn.Query(ctx, q.SelectFirstAnswers, l.surveys[:n], l.ids[:n])
 		if err != nil {
 			return fmt.Errorf("first answers: %w", err)
