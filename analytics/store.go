@@ -15,6 +15,9 @@ import (
 type SurveyStore interface {
 	// LoadSurveys returns every survey that is not deleted.
 	LoadSurveys(ctx context.Context) ([]*Survey, error)
+	// SurveysMark returns a text that changes whenever a survey is saved or
+	// deleted (through any instance); it may change without either.
+	SurveysMark(ctx context.Context) (string, error)
 	// SaveSurvey writes a new or changed survey.
 	SaveSurvey(ctx context.Context, sv *Survey) error
 	// DeleteSurvey writes a survey's tombstone, versioned by at: LoadSurveys

@@ -26,7 +26,17 @@ type Surveys struct {
 
 	// writes serializes Update and Delete: read, change, write.
 	writes sync.Mutex
+	// refresh serializes Refresh; mark is the store's SurveysMark at the
+	// last Load, missed when a miss last made Lookup refresh.
+	refresh sync.Mutex
+	mark    string
+	missed  time.Time
 }
+
+// MissRefreshEvery bounds how often Lookup asks the store about a survey
+// the cache does not have: ids nobody created cost one small query a
+// second at most.
+const MissRefreshEvery = time.Second
 
 // NewSurveys returns an empty cache over store; call Load to fill it.
 func NewSurveys(store SurveyStore) *Surveys {
@@ -69,6 +79,45 @@ func (s *Surveys) Load(ctx context.Context) error {
 	s.mu.Unlock()
 	s.loaded.Store(true)
 	return nil
+}
+
+// Refresh loads the cache again when the store's surveys changed since the
+// last Load (a survey saved or deleted through another instance): one small
+// query, and a Load only then.
+func (s *Surveys) Refresh(ctx context.Context) error {
+	s.refresh.Lock()
+	defer s.refresh.Unlock()
+	mark, err := s.store.SurveysMark(ctx)
+	if err != nil {
+		return fmt.Errorf("surveys mark: %w", err)
+	}
+	if s.Loaded() && mark == s.mark {
+		return nil
+	}
+	if err := s.Load(ctx); err != nil {
+		return err
+	}
+	s.mark = mark // read before the Load: a change during it is seen next time
+	return nil
+}
+
+// Lookup returns a survey, from the cache or, on a miss, after a Refresh
+// (at most one per MissRefreshEvery): a survey created through another
+// instance answers at once, not at the next periodic refresh.
+func (s *Surveys) Lookup(ctx context.Context, id string) (*Survey, bool) {
+	if sv, ok := s.Get(id); ok || !s.Loaded() {
+		return sv, ok
+	}
+	s.refresh.Lock()
+	due := time.Since(s.missed) >= MissRefreshEvery
+	if due {
+		s.missed = time.Now()
+	}
+	s.refresh.Unlock()
+	if due {
+		_ = s.Refresh(ctx) // a failure is a miss; the periodic refresh logs
+	}
+	return s.Get(id)
 }
 
 // Loaded reports whether a Load has succeeded: until then, an unknown id

@@ -303,7 +303,7 @@ func (s *Sends) Run(ctx context.Context, send analytics.Send, sv *analytics.Surv
 		b := Batch{From: &from, Email: rendered, BaseURL: s.BaseURL, Categories: []string{"heed", "survey-" + sv.ID}}
 		entries := make([]analytics.SendLogEntry, len(chunk))
 		for i, c := range chunk {
-			tok := s.Signer.Sign(Claims{SendID: send.ID, SurveyID: sv.ID, ContactID: c.ContactID, SentAt: now, Expires: now.Add(ttl)})
+			tok := s.Signer.Sign(Claims{SendID: send.ID, SurveyID: sv.ID, ContactID: c.ContactID, SentAt: now, Expires: now.Add(ttl), SendStart: send.CreatedAt})
 			b.Recipients = append(b.Recipients, Recipient{Email: c.Email, Name: c.Name, Token: tok,
 				CustomArgs: map[string]string{"heed_send_id": send.ID, "heed_survey_id": sv.ID, "heed_contact_id": c.ContactID, "heed_kind": kind}})
 			entries[i] = analytics.SendLogEntry{SendID: send.ID, Kind: kind, ContactID: c.ContactID, Status: analytics.SendSending, SurveyID: sv.ID, Email: c.Email}

@@ -15,9 +15,11 @@ import (
 // its score links (/r/{token}?s=N) and its unsubscribe link (/u/{token}).
 //
 //	token   = base64url(payload) "." base64url(HMAC-SHA256(key, payload)[:16])
-//	payload = 1 | kid | send id | survey id | contact id | sent at | expiry
+//	payload = 2 | kid | send id | survey id | contact id | sent at | expiry | send start
 //
-// Strings are uvarint-length-prefixed, times are varint Unix seconds. The key
+// Strings are uvarint-length-prefixed, times are varint Unix seconds.
+// Tokens of version 1 (before send start was signed) have no send start
+// and still verify. The key
 // id lets keys rotate: HEED_SIGNING_KEYS lists "kid:secret" pairs, the first
 // signs and all verify. Only URL-safe characters appear, so the token can be
 // put in a link unescaped (SendGrid substitutes it into the email as is).
@@ -32,7 +34,7 @@ var (
 const DefaultTokenTTL = 30 * 24 * time.Hour
 
 const (
-	tokenVersion = 1
+	tokenVersion = 2
 	macBytes     = 16 // 128-bit tag: ample for links, keeps URLs short
 	maxTokenLen  = 1024
 )
@@ -44,6 +46,12 @@ type Claims struct {
 	ContactID string
 	SentAt    time.Time
 	Expires   time.Time
+	// SendStart is when the send began (analytics.Send.CreatedAt): the
+	// first-answer time of the response the link records, the same in
+	// the first email and its reminder, so every instance gives the
+	// response's rows one sort key without asking the store. Zero in
+	// tokens of version 1.
+	SendStart time.Time
 }
 
 // Signer signs and verifies tokens.
@@ -99,8 +107,25 @@ func (s *Signer) Sign(c Claims) string {
 	}
 	p = binary.AppendVarint(p, c.SentAt.Unix())
 	p = binary.AppendVarint(p, c.Expires.Unix())
+	p = binary.AppendVarint(p, c.SendStart.Unix())
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(p) + "." + enc.EncodeToString(s.mac(s.keys[s.kid], p))
+}
+
+// Tag and Tagged tag the response ids Heed makes (analytics.IDTagger): 32
+// bits of HMAC-SHA256 under the signing key; every listed key verifies.
+// Their messages start with a text no token payload starts with.
+func (s *Signer) Tag(msg []byte) uint32 {
+	return binary.BigEndian.Uint32(s.mac(s.keys[s.kid], msg))
+}
+
+func (s *Signer) Tagged(msg []byte, tag uint32) bool {
+	ok := false
+	for _, key := range s.keys {
+		// Every key is tried, so the time taken does not say which matched.
+		ok = binary.BigEndian.Uint32(s.mac(key, msg)) == tag || ok
+	}
+	return ok
 }
 
 func (s *Signer) mac(key, payload []byte) []byte {
@@ -125,7 +150,7 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 	enc := base64.RawURLEncoding.Strict()
 	payload, err1 := enc.DecodeString(payloadB64)
 	tag, err2 := enc.DecodeString(macB64)
-	if err1 != nil || err2 != nil || len(tag) != macBytes || len(payload) < 1 || payload[0] != tokenVersion {
+	if err1 != nil || err2 != nil || len(tag) != macBytes || len(payload) < 1 || (payload[0] != 1 && payload[0] != tokenVersion) {
 		return c, ErrTokenInvalid
 	}
 	r := payload[1:]
@@ -153,10 +178,22 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 		return c, ErrTokenInvalid
 	}
 	exp, k2 := binary.Varint(r[k1:])
-	if k2 <= 0 || len(r) != k1+k2 {
+	if k2 <= 0 {
 		return c, ErrTokenInvalid
 	}
 	c = Claims{SendID: fields[1], SurveyID: fields[2], ContactID: fields[3], SentAt: time.Unix(sent, 0).UTC(), Expires: time.Unix(exp, 0).UTC()}
+	switch rest := r[k1+k2:]; payload[0] {
+	case 1:
+		if len(rest) != 0 {
+			return Claims{}, ErrTokenInvalid
+		}
+	default:
+		start, k3 := binary.Varint(rest)
+		if k3 <= 0 || len(rest) != k3 {
+			return Claims{}, ErrTokenInvalid
+		}
+		c.SendStart = time.Unix(start, 0).UTC()
+	}
 	if !now.Before(c.Expires) {
 		return c, ErrTokenExpired
 	}

@@ -84,7 +84,7 @@ func FuzzTokenRoundTrip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sendID, surveyID, contactID string, sent, exp int64, pos int, b byte) {
 		s, forger, _ := fuzzSigners(t)
 		want := Claims{SendID: sendID, SurveyID: surveyID, ContactID: contactID,
-			SentAt: time.Unix(sent, 0).UTC(), Expires: time.Unix(exp, 0).UTC()}
+			SentAt: time.Unix(sent, 0).UTC(), Expires: time.Unix(exp, 0).UTC(), SendStart: time.Unix(sent/2, 0).UTC()}
 		tok := s.Sign(want)
 		if strings.Trim(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != "" {
 			t.Fatalf("token %q has characters that are not URL-safe", tok)

@@ -1,6 +1,8 @@
 package emails
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +14,43 @@ const (
 )
 
 func testClaims(now time.Time) Claims {
-	return Claims{SendID: "send-1", SurveyID: "demo", ContactID: "c0ffee", SentAt: now.Add(-time.Hour).Truncate(time.Second), Expires: now.Add(DefaultTokenTTL).Truncate(time.Second)}
+	return Claims{SendID: "send-1", SurveyID: "demo", ContactID: "c0ffee", SentAt: now.Add(-time.Hour).Truncate(time.Second), Expires: now.Add(DefaultTokenTTL).Truncate(time.Second),
+		SendStart: now.Add(-2 * time.Hour).Truncate(time.Second)}
+}
+
+// Links signed before the send's start was a claim (version 1) still
+// verify, without one; a version 1 payload with a start appended does not.
+func TestTokensOfVersion1(t *testing.T) {
+	now := time.Now().UTC()
+	s, err := NewSigner(keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testClaims(now)
+	v1 := func(extra ...byte) string {
+		p := []byte{1}
+		for _, f := range []string{s.kid, c.SendID, c.SurveyID, c.ContactID} {
+			p = binary.AppendUvarint(p, uint64(len(f)))
+			p = append(p, f...)
+		}
+		p = binary.AppendVarint(p, c.SentAt.Unix())
+		p = binary.AppendVarint(p, c.Expires.Unix())
+		p = append(p, extra...)
+		enc := base64.RawURLEncoding
+		return enc.EncodeToString(p) + "." + enc.EncodeToString(s.mac(s.keys[s.kid], p))
+	}
+	got, err := s.Verify(v1(), now)
+	want := c
+	want.SendStart = time.Time{}
+	if err != nil || got != want {
+		t.Fatalf("version 1 token: %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := s.Verify(v1(binary.AppendVarint(nil, c.SendStart.Unix())...), now); err != ErrTokenInvalid {
+		t.Fatalf("version 1 token with a send start: %v, want ErrTokenInvalid", err)
+	}
+	if got, err := s.Verify(s.Sign(c), now); err != nil || got != c {
+		t.Fatalf("version 2 round trip: %+v, %v; want %+v", got, err, c)
+	}
 }
 
 func TestTokens(t *testing.T) {

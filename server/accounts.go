@@ -421,7 +421,7 @@ func (s *Server) createKey(c echo.Context) error {
 		return invalid(map[string]string{"role": "must be admin, manager, viewer or ingest"})
 	}
 	for _, id := range in.Surveys {
-		if _, ok := s.surveys.Get(id); !ok {
+		if _, ok := s.surveys.Lookup(c.Request().Context(), id); !ok {
 			return invalid(map[string]string{"surveys": "no survey " + id})
 		}
 	}

@@ -102,7 +102,7 @@ func (s *Server) linkClaims(c echo.Context) (emails.Claims, *analytics.Survey, e
 	case err != nil:
 		return claims, nil, linkPage(c, http.StatusBadRequest, "", t.LinkInvalid, "", "", "")
 	}
-	sv, ok := s.surveys.Get(claims.SurveyID)
+	sv, ok := s.surveys.Lookup(c.Request().Context(), claims.SurveyID)
 	if !ok {
 		return claims, nil, linkPage(c, http.StatusNotFound, "", t.LinkInvalid, "", "", "")
 	}
@@ -169,9 +169,20 @@ func (s *Server) emailAnswer(c echo.Context, claims emails.Claims, score int) an
 		s.log.Warn("answer without contact properties", "contact", claims.ContactID, "err", err)
 	}
 	props["send_id"] = claims.SendID
+	// The response counts in the period its send began (a signed claim):
+	// every instance gives its rows that time, whichever answer it gets
+	// first. The store still prefers a stored first answer, which links
+	// signed before the claim existed made at the click's time.
+	now := time.Now()
+	at := claims.SendStart
+	if at.IsZero() {
+		at = now
+	}
 	return analytics.Response{
 		SurveyID:   claims.SurveyID,
 		ResponseID: emails.ResponseID(claims.SendID, claims.ContactID),
+		CreatedAt:  at,
+		Version:    uint64(now.UnixNano()),
 		Score:      uint8(score),
 		Channel:    analytics.ChannelEmail,
 		Respondent: claims.ContactID,
@@ -292,7 +303,7 @@ func (s *Server) confirmLink(c echo.Context) error {
 	case err != nil:
 		return newError(http.StatusBadRequest, "this link is not valid")
 	}
-	sv, ok := s.surveys.Get(claims.SurveyID)
+	sv, ok := s.surveys.Lookup(c.Request().Context(), claims.SurveyID)
 	if !ok {
 		return newError(http.StatusNotFound, "no such survey")
 	}
@@ -375,7 +386,7 @@ func (s *Server) unsubscribeClaims(c echo.Context) (emails.Claims, string, email
 		return claims, "", emails.Brand{}, errPageShown
 	}
 	lang, b := "", emails.Brand{}
-	if sv, ok := s.surveys.Get(claims.SurveyID); ok {
+	if sv, ok := s.surveys.Lookup(c.Request().Context(), claims.SurveyID); ok {
 		lang, b = sv.Language, emails.BrandOf(sv, s.emailing.From.Name)
 	}
 	return claims, lang, b, nil

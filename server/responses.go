@@ -56,8 +56,6 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 	}
 	r := analytics.Response{
 		SurveyID:   sv.ID,
-		ResponseID: uuid.New(),
-		First:      in.ResponseID == "",    // a new id: no earlier answer to look up
 		Reasons:    sortedCopy(in.Reasons), // one order, so equal sets group together in reports
 		Comment:    in.Comment,
 		Channel:    in.Channel,
@@ -98,6 +96,13 @@ func (s *Server) response(in *responseInput, sv *analytics.Survey) (analytics.Re
 			fields["response_id"] = "must not be a version 5 UUID: Heed derives those for email and imported answers; send a random (version 4) or time-based UUID, or none"
 		}
 		r.ResponseID = id
+	}
+	// The first answer's time comes with the answer (analytics/responseid.go),
+	// so that any instance receiving any answer of the response agrees on it.
+	if in.ResponseID == "" {
+		r.NewAnswer(s.emailing.Signer, time.Now())
+	} else {
+		r.NamedAnswer(s.emailing.Signer, time.Now())
 	}
 	// Email answers are recorded only through their email's signed links
 	// (links.go): an answer posted here, with or without a key, may not

@@ -239,12 +239,18 @@ func (s *Server) loadSurveys(ctx context.Context) error {
 	return s.surveys.Load(ctx)
 }
 
-// refreshSurveys reloads the survey cache: quickly until the first load
-// succeeds (ClickHouse may start after Heed), then every 30 s so that
-// surveys created through another instance appear.
+// surveyRefresh is how often each instance checks for surveys changed
+// through another (one small query: select-surveys-mark).
+const surveyRefresh = 2 * time.Second
+
+// refreshSurveys keeps the survey cache current: every second until the
+// first load succeeds (ClickHouse may start after Heed), then every
+// surveyRefresh, reloading when another instance changed a survey (an edit
+// there applies here within that time; a survey created there answers here
+// at once: Surveys.Lookup).
 func (s *Server) refreshSurveys(ctx context.Context) {
 	for {
-		wait := 30 * time.Second
+		wait := surveyRefresh
 		if !s.surveys.Loaded() {
 			wait = time.Second
 		}
@@ -253,7 +259,10 @@ func (s *Server) refreshSurveys(ctx context.Context) {
 			return
 		case <-time.After(wait):
 		}
-		if err := s.loadSurveys(ctx); err != nil && ctx.Err() == nil {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := s.surveys.Refresh(rctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
 			s.log.Warn("reload surveys", "err", err)
 		}
 	}

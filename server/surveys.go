@@ -188,7 +188,7 @@ var surveyIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 func (s *Server) survey(c echo.Context) (*analytics.Survey, error) {
 	id := c.Param("id")
 	if surveyIDPattern.MatchString(id) {
-		if sv, ok := s.surveys.Get(id); ok {
+		if sv, ok := s.surveys.Lookup(c.Request().Context(), id); ok {
 			return sv, nil
 		}
 	}

@@ -345,7 +345,7 @@ func TestChurnMatchesReference(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	today := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	events := genEvents(rng, []string{"c1", "c2"}, 1500, today.AddDate(0, 0, -60), 200*24*time.Hour)
+	events := genEvents(rng, []string{"c1", "c2"}, 1500, today.AddDate(0, 0, -60), 200*24*time.Hour, nil)
 	customers := 300
 	who := map[uuid.UUID]string{}
 	var rows []analytics.Response

@@ -13,6 +13,7 @@ import (
 
 	"heed/analytics"
 	"heed/analytics/clickhouse/chtest"
+	"heed/emails"
 	"heed/analytics/ingest"
 	"heed/analytics/mock"
 )
@@ -27,8 +28,13 @@ type event struct {
 // genEvents makes n response streams for the surveys, starting around
 // base and spreading over about span, in arrival order: each stream's
 // events in time order, replays (the same answer again, as a spool replay
-// sends it) anywhere after their original.
-func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span time.Duration) []event {
+// sends it) anywhere after their original. With made set, the streams
+// carry their first-answer time as instances give it
+// (analytics/responseid.go): widget and API responses have ids Heed made
+// (First on every answer, the id's time), email answers their send's start
+// (looked up, that time as the fallback); else ids are random, only some
+// first answers say First, and every answer's time is its version's.
+func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span time.Duration, made analytics.IDTagger) []event {
 	type timed struct {
 		at time.Time
 		e  event
@@ -60,10 +66,22 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 		channel := analytics.Channels[rng.IntN(len(analytics.Channels))]
 		plan := plans[rng.IntN(len(plans))]
 		at := t0
+		var madeID uuid.UUID
+		if made != nil {
+			madeID = analytics.NewResponseID(made, survey, t0)
+		}
+		sendStart := t0.Add(-time.Duration(rng.Int64N(int64(48 * time.Hour))))
 		next := func(r analytics.Response) {
 			seq++
 			r.SurveyID, r.ResponseID, r.Channel = survey, id, channel
 			r.Version = uint64(at.UnixNano()) + seq // unique, ordered like arrival within a stream
+			switch {
+			case made == nil:
+			case channel == analytics.ChannelEmail:
+				r.CreatedAt, r.First = sendStart, false
+			default:
+				r.ResponseID, r.CreatedAt, r.First = madeID, t0.Truncate(time.Millisecond), true
+			}
 			if r.Properties == nil && plan != "" {
 				r.Properties = map[string]string{"plan": plan}
 			}
@@ -119,17 +137,37 @@ func genEvents(rng *rand.Rand, surveys []string, n int, base time.Time, span tim
 // (mock.Fold): with no day counted yet, with counted days, after OPTIMIZE
 // ... FINAL, and counted again, while merges are forced all along.
 func TestReportsMatchReference(t *testing.T) {
-	db := chtest.Open(t, "heed_test_ch_differential")
+	matchReference(t, "heed_test_ch_differential", 1)
+}
+
+// TestReportsMatchReferenceTwoWriters is the same with two writers at once
+// on the database, as two Heed instances: each answer goes to either,
+// at random, and both flush every few tens of milliseconds, so a
+// follow-up is often written before its first answer, by the other one.
+func TestReportsMatchReferenceTwoWriters(t *testing.T) {
+	matchReference(t, "heed_test_ch_differential_two", 2)
+}
+
+func matchReference(t *testing.T, dbName string, writers int) {
+	db := chtest.Open(t, dbName)
 	ctx := context.Background()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 42))
 	surveys := []string{"d1", "d2"}
 	base := time.Date(2026, 1, 31, 20, 0, 0, 0, time.UTC) // a Saturday evening; February starts on Sunday, the week on Monday
-	events := genEvents(rng, surveys, 3000, base, 40*24*time.Hour)
+	var made analytics.IDTagger
+	if writers > 1 {
+		signer, err := emails.NewSigner("t:0123456789abcdef0123456789abcdef")
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = signer
+	}
+	events := genEvents(rng, surveys, 3000, base, 40*24*time.Hour, made)
 	// And a few hundred today, which reports read raw from the start.
 	now := time.Now().UTC()
-	recent := genEvents(rng, surveys, 300, now.Add(-6*time.Hour), 12*time.Hour)
+	recent := genEvents(rng, surveys, 300, now.Add(-6*time.Hour), 12*time.Hour, made)
 	for _, e := range recent {
 		if e.r.Version < uint64(now.UnixNano()) { // nothing from the future
 			events = append(events, e)
@@ -159,26 +197,46 @@ func TestReportsMatchReference(t *testing.T) {
 		t.Logf("%d merges forced during the run", <-merged)
 	}()
 	ref := mock.New()
-	spool := t.TempDir()
+	spools := make([]string, writers)
+	for i := range spools {
+		spools[i] = t.TempDir()
+	}
 	phases := 3
 	for p := 0; p < phases; p++ {
-		w, err := ingest.New(db, ingest.Options{SpoolDir: spool, FlushInterval: time.Hour, BatchSize: 97 + rng.IntN(400)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lo, hi := p*len(events)/phases, (p+1)*len(events)/phases
-		for _, e := range events[lo:hi] {
-			if err := w.Add(e.r); err != nil {
+		ws := make([]*ingest.Writer, writers)
+		for i := range ws {
+			// One writer flushes when its batch is full or at Close; two
+			// flush on their own every few tens of ms, while the other adds.
+			opts := ingest.Options{SpoolDir: spools[i], FlushInterval: time.Hour, BatchSize: 97 + rng.IntN(400)}
+			if writers > 1 {
+				opts.FlushInterval = time.Duration(10+rng.IntN(90)) * time.Millisecond
+			}
+			w, err := ingest.New(db, opts)
+			if err != nil {
 				t.Fatal(err)
 			}
+			ws[i] = w
+		}
+		lo, hi := p*len(events)/phases, (p+1)*len(events)/phases
+		for k, e := range events[lo:hi] {
+			if err := ws[rng.IntN(writers)].Add(e.r); err != nil {
+				t.Fatal(err)
+			}
+			if writers > 1 && k%50 == 0 {
+				time.Sleep(time.Millisecond) // let the flushes interleave with the adds
+			}
 			r := e.r
-			r.CreatedAt = time.Unix(0, int64(r.Version)).UTC() // what the writer stores for it
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = time.Unix(0, int64(r.Version)).UTC() // what the writer stores for it
+			}
 			if err := ref.InsertResponses(ctx, []analytics.Response{r}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := w.Close(ctx); err != nil {
-			t.Fatal(err)
+		for _, w := range ws {
+			if err := w.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if p == 1 { // count some days now; the last phase makes some stale again
 			refresh(t, db)
@@ -263,7 +321,7 @@ func TestReportsMatchReference(t *testing.T) {
 	late := events[0].r
 	late.Version, late.Score, late.Comment, late.Unconfirmed, late.First = uint64(time.Now().UnixNano()), 0, "late", false, false
 	late.CreatedAt = time.Time{}
-	w, err := ingest.New(db, ingest.Options{SpoolDir: spool, FlushInterval: time.Hour})
+	w, err := ingest.New(db, ingest.Options{SpoolDir: spools[0], FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,9 @@ var queryFiles embed.FS
 // its file.
 type queries struct {
 	// surveys.sql
-	SelectSurveys string `query:"select-surveys"`
-	InsertSurvey  string `query:"insert-survey"`
+	SelectSurveys     string `query:"select-surveys"`
+	SelectSurveysMark string `query:"select-surveys-mark"`
+	InsertSurvey      string `query:"insert-survey"`
 	// surveys.sql: versions, deletion, the list's counts
 	InsertSurveyVersion      string `query:"insert-survey-version"`
 	SelectSurveyVersions     string `query:"select-survey-versions"`

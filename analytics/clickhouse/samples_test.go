@@ -38,8 +38,9 @@ var (
 // samples holds the samples of every statement, by name.
 var samples = map[string][]sample{
 	// surveys.sql
-	"select-surveys": {{}},
-	"insert-survey":  {{args: []any{"s1", uint64(1), uint8(0), `{"id":"s1","name":"Sample"}`, sampleAt}}},
+	"select-surveys":      {{}},
+	"select-surveys-mark": {{}},
+	"insert-survey":       {{args: []any{"s1", uint64(1), uint8(0), `{"id":"s1","name":"Sample"}`, sampleAt}}},
 	"insert-survey-version": {{args: []any{"s1", uint32(2), sampleAt, "updated",
 		`[{"field":"name","from":"Old","to":"New"}]`}}},
 	"select-survey-versions":      {{args: []any{"s1"}}},

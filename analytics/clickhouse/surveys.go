@@ -36,6 +36,13 @@ func (db *DB) LoadSurveys(ctx context.Context) ([]*analytics.Survey, error) {
 	return out, rows.Err()
 }
 
+// SurveysMark returns what changes whenever a survey is written or deleted.
+func (db *DB) SurveysMark(ctx context.Context) (string, error) {
+	var mark string
+	err := db.conn.QueryRow(ctx, q.SelectSurveysMark).Scan(&mark)
+	return mark, err
+}
+
 // SaveSurvey writes a new version of sv (versioned by its UpdatedAt).
 func (db *DB) SaveSurvey(ctx context.Context, sv *analytics.Survey) error {
 	body, err := json.Marshal(sv)

@@ -10,6 +10,7 @@ package mock
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,25 +29,26 @@ type Store struct {
 	ReportFn func(ctx context.Context, q analytics.ReportQuery) (*analytics.Report, error)
 	ExportFn func(ctx context.Context, q analytics.ReportQuery, out analytics.AnswerExport) error
 
-	mu          sync.Mutex
-	surveys     map[string]*analytics.Survey
-	responses   []analytics.Response
-	dismissals  []analytics.Dismissal
-	contacts    map[string]analytics.Contact
-	suppressed  map[string]map[string]time.Time // contact -> reason -> since
-	sends       map[string]analytics.Send
-	sendLog     map[logKey]analytics.SendLogEntry
-	logAt       map[logKey]time.Time
-	logFirst    map[logKey]time.Time
-	emailEvents map[string]analytics.EmailEvent
-	churn       map[string]analytics.Churn           // by customer; withdrawn ones deleted
-	digests     map[digestKey][]digestRow            // digests.go
-	claims      map[claimKey]analytics.ClaimRow      // claims.go
-	versions    map[string][]analytics.SurveyVersion // surveys.go, oldest first
-	cases       caseRows                             // cases.go
-	acc         accountRows                          // accounts.go
-	erased      people                               // people.go
-	erasure     *analytics.PersonHasher              // people.go: SetErasure
+	mu           sync.Mutex
+	surveys      map[string]*analytics.Survey
+	surveyWrites int
+	responses    []analytics.Response
+	dismissals   []analytics.Dismissal
+	contacts     map[string]analytics.Contact
+	suppressed   map[string]map[string]time.Time // contact -> reason -> since
+	sends        map[string]analytics.Send
+	sendLog      map[logKey]analytics.SendLogEntry
+	logAt        map[logKey]time.Time
+	logFirst     map[logKey]time.Time
+	emailEvents  map[string]analytics.EmailEvent
+	churn        map[string]analytics.Churn           // by customer; withdrawn ones deleted
+	digests      map[digestKey][]digestRow            // digests.go
+	claims       map[claimKey]analytics.ClaimRow      // claims.go
+	versions     map[string][]analytics.SurveyVersion // surveys.go, oldest first
+	cases        caseRows                             // cases.go
+	acc          accountRows                          // accounts.go
+	erased       people                               // people.go
+	erasure      *analytics.PersonHasher              // people.go: SetErasure
 }
 
 type logKey struct{ send, kind, contact string }
@@ -69,6 +71,16 @@ func New() *Store {
 var _ analytics.Store = (*Store)(nil)
 
 // LoadSurveys implements analytics.SurveyStore.
+// SurveysMark counts the surveys' writes.
+func (s *Store) SurveysMark(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return "", s.Err
+	}
+	return strconv.Itoa(s.surveyWrites), nil
+}
+
 func (s *Store) LoadSurveys(ctx context.Context) ([]*analytics.Survey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -92,6 +104,7 @@ func (s *Store) SaveSurvey(ctx context.Context, sv *analytics.Survey) error {
 	}
 	c := *sv
 	s.surveys[sv.ID] = &c
+	s.surveyWrites++
 	return nil
 }
 

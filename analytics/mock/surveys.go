@@ -15,6 +15,7 @@ func (s *Store) DeleteSurvey(ctx context.Context, id string, at time.Time) error
 		return s.Err
 	}
 	delete(s.surveys, id)
+	s.surveyWrites++
 	return nil
 }
 

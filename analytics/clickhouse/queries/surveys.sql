@@ -7,6 +7,12 @@ SELECT id, argMax(body, version) AS last_body, argMax(deleted, version) AS last_
 FROM surveys
 GROUP BY id;
 
+-- name: select-surveys-mark
+-- What changes whenever a survey is written or deleted (a merge changes it
+-- too: then a reload finds nothing new), so an instance reloads its cache
+-- only when another one changed a survey. Reads two columns of a small table.
+SELECT toString(count()) || ':' || toString(max(version)) FROM surveys;
+
 -- name: insert-survey
 INSERT INTO surveys (id, version, deleted, body, updated_at);
 
