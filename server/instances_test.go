@@ -71,7 +71,9 @@ func TestAnswersOnTwoInstances(t *testing.T) {
 				SentAt: sendStart, Expires: now.Add(time.Hour), SendStart: sendStart})
 			comment := fmt.Sprintf("email after %v", delay)
 			form := url.Values{"s": {"2"}, "reasons": {"rude_service"}, "comment": {comment}}
-			click := func() { a.do(t, "GET", "/r/"+tok+"?s=10", "", "User-Agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)") }
+			click := func() {
+				a.do(t, "GET", "/r/"+tok+"?s=10", "", "User-Agent", "Mozilla/5.0 (compatible; Barracuda Sentinel)")
+			}
 			answer := func() {
 				if r := b.do(t, "POST", "/r/"+tok, form.Encode(), "Content-Type", "application/x-www-form-urlencoded",
 					"User-Agent", testBrowser); r.status != http.StatusOK {

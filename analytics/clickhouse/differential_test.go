@@ -13,9 +13,9 @@ import (
 
 	"heed/analytics"
 	"heed/analytics/clickhouse/chtest"
-	"heed/emails"
 	"heed/analytics/ingest"
 	"heed/analytics/mock"
+	"heed/emails"
 )
 
 // event is one answer as a client sends it: the generator makes streams of
