@@ -21,6 +21,13 @@ import (
 // reasons and comment; a later answer of the same response replaces the
 // pending one. Pending alerts go out at shutdown (Flush). They are best
 // effort: an alert is not kept across a crash (the answer itself is).
+//
+// With several instances, a first answer and its follow-up may wait on two
+// of them: before sending, each asks the store whether a later answer of
+// the response is stored (SetSuperseded), and gives way to it, so the
+// response alerts once, from the instance with its last answer, with the
+// reasons and comment. (Two answers taken within the alert's flush of each
+// other, or a store that cannot answer, may still alert twice.)
 
 // MaxPendingAlerts bounds the alerts waiting at once; beyond it new
 // detractors get no alert (the answers are stored all the same).
@@ -36,6 +43,16 @@ type Alerts struct {
 	log    *slog.Logger
 	mu     sync.Mutex
 	timers map[uuid.UUID]*pendingAlert
+	// superseded, when set, says whether a later answer of the response
+	// is stored (SetSuperseded).
+	superseded func(ctx context.Context, r analytics.Response) (bool, error)
+}
+
+// SetSuperseded makes every alert first ask f whether a later answer of
+// its response is stored, and drop itself if so. Call it before answers
+// arrive.
+func (a *Alerts) SetSuperseded(f func(ctx context.Context, r analytics.Response) (bool, error)) {
+	a.superseded = f
 }
 
 type pendingAlert struct {
@@ -92,6 +109,15 @@ func (a *Alerts) fire(id uuid.UUID, p *pendingAlert) {
 func (a *Alerts) deliver(ctx context.Context, p *pendingAlert) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	if a.superseded != nil {
+		switch later, err := a.superseded(ctx, p.r); {
+		case err != nil:
+			a.log.Warn("detractor alert sent without knowing whether a later answer came", "survey", p.sv.ID, "err", err)
+		case later:
+			a.log.Debug("detractor alert dropped: a later answer of the response is stored", "survey", p.sv.ID, "response", p.r.ResponseID)
+			return
+		}
+	}
 	if err := a.send(ctx, p.sv, p.r); err != nil {
 		a.log.Error("detractor alert not sent", "survey", p.sv.ID, "err", err)
 	}

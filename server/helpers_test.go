@@ -106,6 +106,11 @@ func newServerWith(t *testing.T, dbName string, mutate func(*testConfig)) *testS
 		t.Fatal(err)
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, quiet)
+	if s, ok := store.(interface {
+		AnswerSuperseded(context.Context, analytics.Response) (bool, error)
+	}); ok { // as heed serve wires it
+		alerts.SetSuperseded(s.AnswerSuperseded)
+	}
 	surveys := analytics.NewSurveys(store)
 	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer, From: emailing.From,
 		BaseURL: emailing.BaseURL, ReportCSV: ReportCSV, Now: cfg.DigestNow,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,12 +21,14 @@ import (
 // made) and email answers (a link's click, then the person's follow-up, at
 // once on both for 0 ms) each count once with their last answer, before
 // and after OPTIMIZE TABLE ... FINAL: every row of a response got the same
-// sort key on both instances without asking the store.
+// sort key on both instances without asking the store. And each response
+// alerts once.
 func TestAnswersOnTwoInstances(t *testing.T) {
 	const keys = "t1:0123456789abcdef0123456789abcdef" // every instance shares the signing keys
 	config := func(flush time.Duration) func(*testConfig) {
 		return func(c *testConfig) {
 			c.Email.SigningKeys, c.Email.PublicURL, c.Writer.FlushInterval = keys, "http://heed.test", flush
+			c.AlertDelay = time.Minute // the alerts still pending go out when the instances stop
 		}
 	}
 	a := newServerWith(t, "heed_test_server_two_instances", config(4*time.Second))
@@ -34,7 +37,7 @@ func TestAnswersOnTwoInstances(t *testing.T) {
 		c.Store, c.Server.Migrated = a.Server.store, true
 	})
 	ctx := context.Background()
-	id := a.createSurvey(t, shopSurvey)
+	id := a.createSurvey(t, `{"name":"Shop","alert_emails":["team@acme.example"],"reasons":[{"id":"rude_service","label":"Rude or unhelpful service"},{"id":"price","label":"Price"}]}`)
 	sendStart := time.Now().UTC().Add(-26 * time.Hour).Truncate(time.Second) // yesterday's send
 	type expect struct {
 		responseID string
@@ -50,7 +53,7 @@ func TestAnswersOnTwoInstances(t *testing.T) {
 		wg.Add(2)
 		go func() { // the widget: a score to a, its follow-up (and another) to b
 			defer wg.Done()
-			rid := a.respond(t, id, `{"score":9}`)
+			rid := a.respond(t, id, `{"score":5}`) // a detractor's alert waits on a
 			time.Sleep(delay)
 			comment := fmt.Sprintf("widget after %v", delay)
 			for _, body := range []string{`{"score":4,"response_id":"` + rid + `"}`,
@@ -97,11 +100,13 @@ func TestAnswersOnTwoInstances(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// Both stop as heed serve does: every accepted answer is written.
-	if err := a.stop(); err != nil {
+	// Both stop as heed serve does: pending alerts go out, every accepted
+	// answer is written; b first, so that a's alerts find b's answers
+	// stored as they would after the alert's delay.
+	if err := b.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.stop(); err != nil {
+	if err := a.stop(); err != nil {
 		t.Fatal(err)
 	}
 	check := func(stage, from string) {
@@ -131,6 +136,24 @@ func TestAnswersOnTwoInstances(t *testing.T) {
 				t.Errorf("%s: response %s is %+v, want its last answer %+v", stage, w.responseID, got[w.responseID], w)
 			}
 		}
+	}
+	// One detractor alert a response, from the instance with its last
+	// answer: the alert of a first answer waiting on a found the later
+	// answer b stored, and gave way.
+	alerts := 0
+	for _, ts := range []*testServer{a, b} {
+		msgs, err := ts.emailing.Outbox.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if slices.Contains(m.Categories, "heed-alert") {
+				alerts++
+			}
+		}
+	}
+	if alerts != len(want) {
+		t.Errorf("%d detractor alerts for %d responses, want one each", alerts, len(want))
 	}
 	check("FINAL", "answers FINAL")
 	if err := a.db.Exec(ctx, "OPTIMIZE TABLE answers FINAL"); err != nil {

@@ -31,6 +31,8 @@ type days struct {
 	since time.Time
 	// swept is when old partitions of answer_touches were last dropped.
 	swept time.Time
+	// pacing is how long a day still being written to waits to be counted.
+	pacing pacing
 	// statements counts the statements RefreshDays sent (tests read it).
 	statements atomic.Int64
 }
@@ -145,8 +147,10 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 			}
 		}
 	} else {
-		since, before := g.now.Add(-touchMargin).Unix(), dateString(today)
-		n, err := db.countStale(ctx, g, q.SelectStaleTouchedDays, since, before, since, before)
+		// Since the last complete run, less the margin: a run that failed
+		// or took long leaves its touches to this one.
+		since, before := db.days.since.Add(-touchMargin).Unix(), dateString(today)
+		n, err := db.countStale(ctx, g, q.SelectStaleTouchedDays, since, before, since, before, since, before)
 		counted += n
 		if err != nil {
 			return counted, quietMutated(err)
@@ -170,6 +174,37 @@ type staleDay struct {
 	survey string
 	day    time.Time
 	mark   mark
+	// touched and counted are when the day was last written to (server
+	// seconds) and last counted (ns); zero where not known.
+	touched uint32
+	counted uint64
+}
+
+// busy reports whether a stale day is still being written to and was
+// counted not long ago: a count of it would be stale within seconds, so
+// it waits (reports read it raw meanwhile, exact as ever) until it has
+// been quiet for busyQuiet or its count is busyRecount old. Under steady
+// traffic a busy survey's recent days are counted every busyRecount, not
+// at every run; once answers stop, at the first run busyQuiet later.
+func (s staleDay) busy(now time.Time, p pacing) bool {
+	return int64(s.touched) > now.Add(-p.quiet).Unix() && int64(s.counted) > now.Add(-p.recount).UnixNano()
+}
+
+// pacing is how long a busy day waits (staleDay.busy): quiet and recount.
+type pacing struct{ quiet, recount time.Duration }
+
+// defaultPacing: a count a second old is stale within seconds while a
+// day takes answers; 30 s keeps such a day's count at most that old.
+var defaultPacing = pacing{quiet: 3 * time.Second, recount: 30 * time.Second}
+
+// SetCountPacing changes how long RefreshDays leaves a day still being
+// written to (0, 0: counts every stale day at every run). Tests that
+// count right after writing use it; it changes no figure, only when a
+// count is made.
+func (db *DB) SetCountPacing(quiet, recount time.Duration) {
+	db.days.mu.Lock()
+	db.days.pacing = pacing{quiet, recount}
+	db.days.mu.Unlock()
 }
 
 // countStale reads the stale survey-days that stmt selects and counts
@@ -192,13 +227,16 @@ func (db *DB) countStale(ctx context.Context, g guard, stmt string, args ...any)
 	for rows.Next() {
 		var s staleDay
 		var day string
-		if err := rows.Scan(&s.survey, &day, &s.mark.rows, &s.mark.versions); err != nil {
+		if err := rows.Scan(&s.survey, &day, &s.mark.rows, &s.mark.versions, &s.touched, &s.counted); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("stale days: %w", err)
 		}
 		if s.day, err = time.Parse(time.DateOnly, day); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("stale days: %w", err)
+		}
+		if s.busy(g.now, db.days.pacing) {
+			continue
 		}
 		stale = append(stale, s)
 	}

@@ -31,7 +31,8 @@ const DefaultURL = "clickhouse://127.0.0.1:19000/heed"
 type DB struct {
 	conn     driver.Conn
 	database string
-	days     days // what RefreshDays has seen
+	days     days       // what RefreshDays has seen
+	hints    staleHints // the days recent reports found stale (hints.go)
 	// retention, when set, anonymises answers past their survey's
 	// retention as they are inserted (SetRetention).
 	retention RetentionCutoff
@@ -79,7 +80,9 @@ func Open(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ClickHouse: %w", err)
 	}
-	return &DB{conn: conn, database: opts.Auth.Database}, nil
+	db := &DB{conn: conn, database: opts.Auth.Database}
+	db.days.pacing = defaultPacing
+	return db, nil
 }
 
 // CreateDatabase creates the database named in dsn if it does not exist. It

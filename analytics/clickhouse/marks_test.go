@@ -240,3 +240,46 @@ func TestNoCountWhileAnswersMutate(t *testing.T) {
 		t.Errorf("report meanwhile: %v, %v; want 1 response", rep, err)
 	}
 }
+
+// TestBusyDaysWait: with heed serve's pacing, a day still being written to
+// whose count is recent is left for a while (its count would be stale in
+// seconds; reports read it raw, exact), and counted once it has been
+// quiet for 3 s. A day counted long ago, or never, is counted at once.
+func TestBusyDaysWait(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_busy")
+	ctx := context.Background()
+	db.SetCountPacing(3*time.Second, time.Hour)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
+	id := func(n int) string { return uuid.NewSHA1(uuid.Nil, []byte{byte(n)}).String() }
+	write := func(n int, score uint8) {
+		t.Helper()
+		r := response("busy", id(n), day.Add(time.Duration(n)*time.Minute), uint64(time.Now().UnixNano()), score)
+		if err := db.InsertResponses(ctx, []analytics.Response{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := func(stage string, want int) {
+		t.Helper()
+		rep, err := db.Report(ctx, analytics.ReportQuery{Survey: &analytics.Survey{ID: "busy"}, From: day, To: day.AddDate(0, 0, 1), Interval: analytics.Day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Responses != want {
+			t.Errorf("%s: %d responses, want %d", stage, rep.Total.Responses, want)
+		}
+	}
+	write(1, 9)
+	if n, _, _ := refreshCount(t, db); n != 1 {
+		t.Fatalf("a day never counted: counted %d, want 1", n)
+	}
+	write(2, 9) // the day is written to again, a moment after its count
+	if n, _, _ := refreshCount(t, db); n != 0 {
+		t.Errorf("a busy day with a recent count: counted %d, want it left for now", n)
+	}
+	total("busy, read raw", 2)
+	time.Sleep(3200 * time.Millisecond)
+	if n, _, _ := refreshCount(t, db); n != 1 {
+		t.Errorf("the day quiet for 3 s: counted %d, want 1", n)
+	}
+	total("counted", 2)
+}

@@ -44,6 +44,7 @@ type queries struct {
 	SelectPendingMutations   string `query:"select-pending-mutations"`
 	// responses.sql
 	InsertResponses           string `query:"insert-responses"`
+	SelectAnswerSuperseded    string `query:"select-answer-superseded"`
 	SelectFirstAnswers        string `query:"select-first-answers"`
 	SelectLatestAnswers       string `query:"select-latest-answers"`
 	SelectExportAnswers       string `query:"select-export-answers"`

@@ -45,8 +45,14 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		return nil, err
 	}
 	assumed := p.splitDays()
-	if today := dayOf(time.Now()); !today.Before(p.firstDay) && today.Before(p.endDay) {
+	now := time.Now()
+	if today := dayOf(now); !today.Before(p.firstDay) && today.Before(p.endDay) {
 		assumed[dateString(today)] = true
+	}
+	// Days recent reports found stale are read raw at once too (hints.go).
+	hinted := db.hints.days(rq.Survey.ID, p.firstDay, p.endDay, now)
+	for day := range hinted {
+		assumed[day] = true
 	}
 	var (
 		marks map[string]mark
@@ -62,13 +68,22 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	more := daySet{}
+	var stale, current []string
 	for d := p.firstDay; d.Before(p.endDay); d = d.AddDate(0, 0, 1) {
 		day := dateString(d)
 		// No count serves as an empty day counted at no marks.
-		if !assumed[day] && days[day].mark != marks[day] {
+		fresh := days[day].mark == marks[day]
+		switch {
+		case !fresh && !assumed[day]:
 			more[day] = true
+			stale = append(stale, day)
+		case !fresh && hinted[day]:
+			stale = append(stale, day)
+		case fresh && hinted[day]:
+			current = append(current, day)
 		}
 	}
+	db.hints.learn(rq.Survey.ID, stale, current, now)
 	raw2, readRaw2 := db.rawCounts(ctx, p, p.rawQueries(more, false))
 	if err := readRaw2(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -199,7 +214,7 @@ type reportQuery struct {
 func (p *reportPlan) rawQueries(days daySet, ends bool) []reportQuery {
 	rq := p.rq
 	var out []reportQuery
-	for _, r := range days.ranges(rq.From, rq.To, p.firstDay, p.endDay, ends) {
+	for _, r := range splitRanges(days.ranges(rq.From, rq.To, p.firstDay, p.endDay, ends), rawPieces) {
 		zone := rq.Zone().String()
 		var args []any
 		switch {
@@ -428,6 +443,35 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time, ends bool) []timeRa
 	}
 	if ends && endDay.Before(to) {
 		push(endDay, to)
+	}
+	return out
+}
+
+// rawPieces is how many statements a report's raw reading is spread over
+// at most, run at once: 18.16 reads FINAL in one thread, so one long
+// stretch would use one core. The rows of a response share created_at, so
+// any cut is exact; a period cut in two is added up from both.
+const rawPieces = 4
+
+// splitRanges cuts ranges into pieces of whole hours, so that there are
+// about n (no piece is shorter than an hour).
+func splitRanges(rs []timeRange, n int) []timeRange {
+	var total time.Duration
+	for _, r := range rs {
+		total += r.to.Sub(r.from)
+	}
+	if len(rs) >= n || total <= 0 {
+		return rs
+	}
+	// Whole hours: the statements bind Unix seconds.
+	piece := max((total/time.Duration(n)+time.Hour-1).Truncate(time.Hour), time.Hour)
+	var out []timeRange
+	for _, r := range rs {
+		for r.to.Sub(r.from) > piece {
+			out = append(out, timeRange{r.from, r.from.Add(piece)})
+			r.from = r.from.Add(piece)
+		}
+		out = append(out, r)
 	}
 	return out
 }

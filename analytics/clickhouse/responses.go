@@ -98,6 +98,19 @@ func (db *DB) InsertResponses(ctx context.Context, rows []analytics.Response) er
 	})
 }
 
+// AnswerSuperseded reports whether a later answer of r's response than r
+// (one that counts over it) is stored: a detractor alert waiting on one
+// instance then gives way to the alert of the instance that took the later
+// answer (emails.Alerts.SetSuperseded).
+func (db *DB) AnswerSuperseded(ctx context.Context, r analytics.Response) (bool, error) {
+	var n uint64
+	id := r.ResponseID.String()
+	if err := db.conn.QueryRow(ctx, q.SelectAnswerSuperseded, r.SurveyID, id, r.SurveyID, id, storedVersion(&r)).Scan(&n); err != nil {
+		return false, fmt.Errorf("answer superseded: %w", err)
+	}
+	return n > 0, nil
+}
+
 // lookups are the responses whose stored first answer a batch needs:
 // surveys[i] and ids[i] name one.
 type lookups struct{ surveys, ids []string }

@@ -55,7 +55,8 @@ var samples = map[string][]sample{
 	// responses.sql
 	"insert-responses": {{args: []any{"s1", sampleAt, sampleID, uint64(1), uint8(3), []string{"price"}, "too dear", "email",
 		"c1", []string{"plan", "send_id"}, []string{"pro", "s1"}, uint8(1), ""}}},
-	"select-first-answers": {{args: []any{[]string{"s1", "s2"}, []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
+	"select-answer-superseded": {{args: []any{"s1", sampleID.String(), "s1", sampleID.String(), uint64(1) << 63}}},
+	"select-first-answers":     {{args: []any{[]string{"s1", "s2"}, []string{sampleID.String(), "00000000-0000-0000-0000-000000000001"}}}},
 	"select-latest-answers": {
 		{args: []any{"s1", sampleFrom, sampleTo, noPairs, 20}},
 		{args: []any{"s1", sampleFrom, sampleTo, somePairs, 20}},
@@ -90,7 +91,7 @@ var samples = map[string][]sample{
 	"select-days-guard":         {{}},
 	"select-marked-months":      {{}},
 	"select-stale-days":         {{args: []any{"2026-10-26", "2026-11-09", "2026-10-26", "2026-11-09"}}},
-	"select-stale-touched-days": {{args: []any{sampleFrom, "2026-11-09", sampleFrom, "2026-11-09"}}},
+	"select-stale-touched-days": {{args: []any{sampleFrom, "2026-11-09", sampleFrom, "2026-11-09", sampleFrom, "2026-11-09"}}},
 	"select-days-groups":        {{args: []any{[]string{"s1", "s2"}, sampleFrom, sampleTo, []string{"s1 2026-11-02", "s2 2026-11-03"}}}},
 	"insert-answer-marks":       {{args: []any{"s1", sampleAt, uint64(0), uint64(12345)}}},
 	"insert-answer-touches":     {{args: []any{"s1", sampleAt}}},

@@ -22,10 +22,12 @@ SELECT DISTINCT toString(toStartOfMonth(day)) FROM (
 -- name: select-stale-days
 -- The survey-days of [first day, day after the last) whose marks differ
 -- from those their latest count was made at (no count: marks (0, 0), an
--- empty day), with the marks now. A union and one GROUP BY on the sort key,
--- not a join: memory for the survey-days of the range only.
+-- empty day), with the marks now (and, as select-stale-touched-days
+-- returns them, zeros for the last touch and count: count them all). A
+-- union and one GROUP BY on the sort key, not a join: memory for the
+-- survey-days of the range only.
 -- args: first day, day after the last, first day, day after the last
-SELECT survey_id, toString(day), sum(r), sum(v) FROM (
+SELECT survey_id, toString(day), sum(r), sum(v), toUInt32(0), toUInt64(0) FROM (
 	SELECT survey_id, day, n_rows AS r, version_sum AS v, toUInt64(0) AS cr, toUInt64(0) AS cv FROM answer_marks
 	WHERE day >= toDate(?) AND day < toDate(?)
 	UNION ALL
@@ -39,17 +41,26 @@ HAVING sum(r) != sum(cr) OR sum(v) != sum(cv);
 
 -- name: select-stale-touched-days
 -- select-stale-days for the survey-days marked since a time (before the
--- day given: today is read raw by reports).
--- args: since, day, since, day
-SELECT survey_id, toString(day), sum(r), sum(v) FROM (
-	SELECT survey_id, day, n_rows AS r, version_sum AS v, toUInt64(0) AS cr, toUInt64(0) AS cv FROM answer_marks
+-- day given: today is read raw by reports), with when each was last
+-- touched (the server's clock, seconds) and last counted (computed, ns):
+-- RefreshDays leaves a day still being written to for a while.
+-- args: since, day, since, day, since, day
+SELECT survey_id, toString(day), sum(r), sum(v), max(touched), max(counted) FROM (
+	SELECT survey_id, day, n_rows AS r, version_sum AS v, toUInt64(0) AS cr, toUInt64(0) AS cv,
+		toUInt32(0) AS touched, toUInt64(0) AS counted FROM answer_marks
 	WHERE (survey_id, day) IN (SELECT survey_id, day FROM answer_touches WHERE written >= toDateTime(?)) AND day < toDate(?)
 	UNION ALL
-	SELECT survey_id, day, toUInt64(0) AS r, toUInt64(0) AS v, mark_rows AS cr, mark_versions AS cv FROM (
-		SELECT survey_id, day, mark_rows, mark_versions FROM answer_days
+	SELECT survey_id, day, toUInt64(0) AS r, toUInt64(0) AS v, mark_rows AS cr, mark_versions AS cv,
+		toUInt32(0) AS touched, computed AS counted FROM (
+		SELECT survey_id, day, mark_rows, mark_versions, computed FROM answer_days
 		WHERE (survey_id, day) IN (SELECT survey_id, day FROM answer_touches WHERE written >= toDateTime(?)) AND day < toDate(?)
 		ORDER BY survey_id, day, computed DESC
-		LIMIT 1 BY survey_id, day))
+		LIMIT 1 BY survey_id, day)
+	UNION ALL
+	SELECT survey_id, day, toUInt64(0) AS r, toUInt64(0) AS v, toUInt64(0) AS cr, toUInt64(0) AS cv,
+		toUInt32(max(written)) AS touched, toUInt64(0) AS counted FROM answer_touches
+	WHERE written >= toDateTime(?) AND day < toDate(?)
+	GROUP BY survey_id, day)
 GROUP BY survey_id, day
 HAVING sum(r) != sum(cr) OR sum(v) != sum(cv);
 

@@ -10,6 +10,16 @@
 INSERT INTO answers (survey_id, created_at, response_id, version, score,
 	reasons, comment, channel, respondent, property_keys, property_values, confirmed, flags);
 
+-- name: select-answer-superseded
+-- Whether a response has a stored answer that counts over the given
+-- (stored) version: its first answer's time from answer_firsts (by primary
+-- key), then its rows by the sort key of answers, a point read either way.
+-- args: survey, response id, survey, response id, version
+SELECT count() FROM answers
+WHERE survey_id = ? AND response_id = toUUID(?)
+	AND created_at IN (SELECT min(created_at) FROM answer_firsts WHERE survey_id = ? AND response_id = toUUID(?))
+	AND version > ?;
+
 -- name: select-first-answers
 -- When the listed responses (of any surveys: a batch's, in one query) were
 -- first answered, by primary key: (survey, id) pairs IN a subquery use the

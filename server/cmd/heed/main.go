@@ -253,6 +253,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.Join(err, closeWriter(ctx))
 	}
 	alerts := emails.NewAlerts(cfg.AlertDelay, emailing.SendAlert, log)
+	alerts.SetSuperseded(store.AnswerSuperseded)
 	// Digests go through the same mailer (SendGrid or the outbox) and attach
 	// the server's own report.csv.
 	digests, err := emails.NewDigests(emails.DigestOptions{Store: store, Surveys: surveys, Mailer: emailing.Mailer,
