@@ -464,7 +464,7 @@ func splitRanges(rs []timeRange, n int) []timeRange {
 		return rs
 	}
 	// Whole hours: the statements bind Unix seconds.
-	piece := max((total/time.Duration(n)+time.Hour-1).Truncate(time.Hour), time.Hour)
+	piece := max((total/time.Duration(n) + time.Hour - 1).Truncate(time.Hour), time.Hour)
 	var out []timeRange
 	for _, r := range rs {
 		for r.to.Sub(r.from) > piece {
