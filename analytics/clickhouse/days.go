@@ -106,14 +106,15 @@ func (db *DB) daysGuard(ctx context.Context) (guard, error) {
 // errMutated stops a run whose counts a mutation of answers may have mixed.
 var errMutated = errors.New("a mutation of answers ran")
 
-// RefreshDays counts again every survey-day before today whose marks are
+// RefreshDays counts again every survey-day up to today whose marks are
 // not those of its latest count, and returns how many it counted. It looks
 // at the survey-days marked since its last complete run (answer_touches),
 // or, on its first run, at every day, a month at a time; it counts them
-// many surveys per query, and stores each batch in one insert. Today is
-// left out: reports read it raw anyway, and every insert changes it. While
-// a mutation of answers runs, it counts nothing (reports read the days
-// raw meanwhile).
+// many surveys per query, and stores each batch in one insert. A day
+// still being written to waits (staleDay.busy): today of a busy survey is
+// counted every 30 s, and at once when its answers stop, so that reports
+// use its count again. While a mutation of answers runs, it counts
+// nothing (reports read the days raw meanwhile).
 func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	db.days.mu.Lock()
 	defer db.days.mu.Unlock()
@@ -121,7 +122,8 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	if err != nil || g.pending > 0 {
 		return 0, err
 	}
-	today := minTime(dayOf(time.Now()), dayOf(g.now))
+	// Days of answers stamped ahead of either clock are left to later runs.
+	end := minTime(dayOf(time.Now()), dayOf(g.now)).AddDate(0, 0, 1)
 	counted := 0
 	if db.days.since.IsZero() || g.now.Sub(db.days.since) > touchKeep/2 {
 		db.days.statements.Add(1)
@@ -135,7 +137,7 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 			if err != nil {
 				return counted, fmt.Errorf("marked month %q: %w", m, err)
 			}
-			to := minTime(from.AddDate(0, 1, 0), today)
+			to := minTime(from.AddDate(0, 1, 0), end)
 			if !from.Before(to) {
 				continue
 			}
@@ -149,7 +151,7 @@ func (db *DB) RefreshDays(ctx context.Context) (int, error) {
 	} else {
 		// Since the last complete run, less the margin: a run that failed
 		// or took long leaves its touches to this one.
-		since, before := db.days.since.Add(-touchMargin).Unix(), dateString(today)
+		since, before := db.days.since.Add(-touchMargin).Unix(), dateString(end)
 		n, err := db.countStale(ctx, g, q.SelectStaleTouchedDays, since, before, since, before, since, before)
 		counted += n
 		if err != nil {

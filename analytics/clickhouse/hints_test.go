@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -59,7 +60,31 @@ func TestStaleHints(t *testing.T) {
 	if got := h.days("s", first, end, now); len(got) != 1 || !got["2026-12-03"] {
 		t.Fatalf("after a day was found current: %v", got)
 	}
-	if got := h.days("s", first, end, now.Add(hintTTL+time.Second)); len(got) != 0 {
+	if !h.current("s", "2026-12-02", now) || h.current("s", "2026-12-03", now) || h.current("other", "2026-12-02", now) {
+		t.Fatal("current: want only the day found current")
+	}
+	later := now.Add(hintTTL + time.Second)
+	if got := h.days("s", first, end, later); len(got) != 0 || h.current("s", "2026-12-02", later) {
 		t.Fatalf("hints past their TTL: %v", got)
+	}
+}
+
+// TestStaleHintsBounded: once maxHintedSurveys are hinted no more are, until
+// their hints are past the TTL: then a sweep makes room.
+func TestStaleHintsBounded(t *testing.T) {
+	var h staleHints
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	first, end := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	for i := range maxHintedSurveys {
+		h.learn(fmt.Sprint(i), []string{"2026-12-02"}, nil, now)
+	}
+	h.learn("one more", []string{"2026-12-02"}, nil, now)
+	if len(h.days("one more", first, end, now)) != 0 {
+		t.Fatal("a survey past the bound was hinted")
+	}
+	later := now.Add(hintTTL + time.Second)
+	h.learn("one more", []string{"2026-12-02"}, nil, later)
+	if len(h.days("one more", first, end, later)) != 1 || len(h.surveys) != 1 {
+		t.Fatalf("after the TTL: %d surveys held, the new one hinted: %v", len(h.surveys), h.days("one more", first, end, later))
 	}
 }

@@ -32,9 +32,10 @@ func periodFunction(i analytics.Interval) (string, error) {
 // in answer_days while those still hold (the day's marks are those the
 // count was made at), the other days from answers themselves, then
 // analytics.Report turns the counts into NPS. Today is taken as changed
-// from the start, so that the usual report (only today changed) costs one
-// round of small queries at once: the marks of the survey's days, the
-// counted days, today raw. Each reads the survey's rows only (survey_id
+// from the start (until a report finds its count current, hints.go), so
+// that the usual report (only today changed) costs one round of small
+// queries at once: the marks of the survey's days, the counted days, today
+// raw. Each reads the survey's rows only (survey_id
 // leads every sort key), so other surveys cost a report nothing. When other days turn out
 // changed, a second round reads them raw. answer_days counts UTC days: a
 // report in another time zone also reads raw the days its period
@@ -46,8 +47,15 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 	}
 	assumed := p.splitDays()
 	now := time.Now()
-	if today := dayOf(now); !today.Before(p.firstDay) && today.Before(p.endDay) {
-		assumed[dateString(today)] = true
+	today := ""
+	if d := dayOf(now); !d.Before(p.firstDay) && d.Before(p.endDay) {
+		today = dateString(d)
+	}
+	// Today is read raw at once (it usually is still being answered) unless
+	// a recent report found its count current: once answers stop and it is
+	// counted, reports use the count.
+	if today != "" && !db.hints.current(rq.Survey.ID, today, now) {
+		assumed[today] = true
 	}
 	// Days recent reports found stale are read raw at once too (hints.go).
 	hinted := db.hints.days(rq.Survey.ID, p.firstDay, p.endDay, now)
@@ -79,7 +87,7 @@ func (db *DB) Report(ctx context.Context, rq analytics.ReportQuery) (*analytics.
 			stale = append(stale, day)
 		case !fresh && hinted[day]:
 			stale = append(stale, day)
-		case fresh && hinted[day]:
+		case fresh && (hinted[day] || day == today && assumed[day]):
 			current = append(current, day)
 		}
 	}

@@ -41,7 +41,7 @@ HAVING sum(r) != sum(cr) OR sum(v) != sum(cv);
 
 -- name: select-stale-touched-days
 -- select-stale-days for the survey-days marked since a time (before the
--- day given: today is read raw by reports), with when each was last
+-- day given: days stamped ahead of the clocks wait), with when each was last
 -- touched (the server's clock, seconds) and last counted (computed, ns):
 -- RefreshDays leaves a day still being written to for a while.
 -- args: since, day, since, day, since, day

@@ -3,8 +3,8 @@
 --
 -- A report is exact and reads little: the counts of answer_days serve every
 -- day whose marks (answer_marks: the rows and versions written, see
--- days.sql) are still those it was counted at; the other days (today, a day
--- with a late follow-up or a mutation) are counted from the answers
+-- days.sql) are still those it was counted at; the other days (today while
+-- answered, a day with a late follow-up or a mutation) are counted from the answers
 -- themselves. See README.md, "The answer store".
 
 -- name: select-rollup-days
