@@ -112,7 +112,7 @@ var errMutated = errors.New("a mutation of answers ran")
 // or, on its first run, at every day, a month at a time; it counts them
 // many surveys per query, and stores each batch in one insert. A day
 // still being written to waits (staleDay.busy): today of a busy survey is
-// counted every 30 s, and at once when its answers stop, so that reports
+// counted every 5 min, and at once when its answers stop, so that reports
 // use its count again. While a mutation of answers runs, it counts
 // nothing (reports read the days raw meanwhile).
 func (db *DB) RefreshDays(ctx context.Context) (int, error) {
@@ -185,9 +185,9 @@ type staleDay struct {
 // busy reports whether a stale day is still being written to and was
 // counted not long ago: a count of it would be stale within seconds, so
 // it waits (reports read it raw meanwhile, exact as ever) until it has
-// been quiet for busyQuiet or its count is busyRecount old. Under steady
-// traffic a busy survey's recent days are counted every busyRecount, not
-// at every run; once answers stop, at the first run busyQuiet later.
+// been quiet for p.quiet or its count is p.recount old. Under steady
+// traffic a busy survey's recent days are counted every p.recount, not at
+// every run; once answers stop, at the first run p.quiet later.
 func (s staleDay) busy(now time.Time, p pacing) bool {
 	return int64(s.touched) > now.Add(-p.quiet).Unix() && int64(s.counted) > now.Add(-p.recount).UnixNano()
 }
@@ -195,9 +195,13 @@ func (s staleDay) busy(now time.Time, p pacing) bool {
 // pacing is how long a busy day waits (staleDay.busy): quiet and recount.
 type pacing struct{ quiet, recount time.Duration }
 
-// defaultPacing: a count a second old is stale within seconds while a
-// day takes answers; 30 s keeps such a day's count at most that old.
-var defaultPacing = pacing{quiet: 3 * time.Second, recount: 30 * time.Second}
+// defaultPacing: a count of a day that takes answers every second or two
+// is stale before a report can use it, so counting it again while it stays
+// that busy only takes cores from the reports that read it raw (2 M rows
+// every 30 s for the 30 busy days of make bench-live's largest survey);
+// 5 min bounds how old its count gets, and the first run 3 s after its
+// answers stop counts it, for reports to use.
+var defaultPacing = pacing{quiet: 3 * time.Second, recount: 5 * time.Minute}
 
 // SetCountPacing changes how long RefreshDays leaves a day still being
 // written to (0, 0: counts every stale day at every run). Tests that

@@ -314,13 +314,14 @@ func (db *DB) countedDays(ctx context.Context, p *reportPlan) (map[string]counte
 	}
 	rq := p.rq
 	first, end := dateString(p.firstDay), dateString(p.endDay)
-	stmt, args := q.SelectRollupDays, []any{p.minConfirmed, rq.Survey.ID, first, end}
+	stmt, args := q.SelectRollupDays, []any{p.minConfirmed}
 	switch {
 	case p.grouped:
-		stmt, args = q.SelectRollupGroupedDays, []any{p.minConfirmed, p.pairs, p.groupKey, p.groupKey, rq.Survey.ID, first, end}
+		stmt, args = q.SelectRollupGroupedDays, []any{p.minConfirmed, p.pairs, p.groupKey, p.groupKey}
 	case p.segment:
-		stmt, args = q.SelectRollupSegmentDays, []any{p.minConfirmed, p.pairs, rq.Survey.ID, first, end}
+		stmt, args = q.SelectRollupSegmentDays, []any{p.minConfirmed, p.pairs}
 	}
+	args = append(args, rq.Survey.ID, first, end, rq.Survey.ID, first, end)
 	rows, err := db.conn.Query(ctx, stmt, args...)
 	if err != nil {
 		return nil, err

@@ -68,11 +68,11 @@ var samples = map[string][]sample{
 	"select-last-contact":         {{args: []any{"s1", "c1", "s1", "c1"}}},
 	"select-answered-respondents": {{args: []any{"s1", sampleFrom}}},
 	// reports.sql
-	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09"}}},
-	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-days":         {{args: []any{uint8(1), "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(0), "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}}},
+	"select-rollup-segment-days": {{args: []any{uint8(0), somePairs, "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}}, {args: []any{uint8(1), noPairs, "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}}},
 	"select-rollup-grouped-days": {
-		{args: []any{uint8(0), noPairs, "", "", "s1", "2026-10-26", "2026-11-09"}},
-		{args: []any{uint8(1), somePairs, "plan", "plan", "s1", "2026-10-26", "2026-11-09"}},
+		{args: []any{uint8(0), noPairs, "", "", "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}},
+		{args: []any{uint8(1), somePairs, "plan", "plan", "s1", "2026-10-26", "2026-11-09", "s1", "2026-10-26", "2026-11-09"}},
 	},
 	"select-segment-keys": {{args: []any{"s1", "2026-10-26", "2026-11-09", "s1", sampleFrom, sampleTo, 50}}},
 	"select-raw-report": {

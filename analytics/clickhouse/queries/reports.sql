@@ -8,23 +8,30 @@
 -- themselves. See README.md, "The answer store".
 
 -- name: select-rollup-days
--- The latest count of each day (LIMIT 1 BY, not FINAL: FINAL costs 18.16
--- hundreds of MB here), the marks it was counted at, and its groups that
--- pass min confirmed as text, 'score:reason;reason:n' joined by ',' (reason
--- ids are [a-z0-9_]; decoding arrays row by row costs Heed more than this).
--- args: min confirmed, survey, first day, day after the last
+-- The latest count of each day (chosen by (day, max(computed)) before the
+-- groups are made: while answers arrive a day holds a count every 30 s
+-- until merges fold them, and making the text of every one cost a 60-day
+-- report by channel seconds; not FINAL: FINAL costs 18.16 hundreds of MB
+-- here), the marks it was counted at, and its groups that pass min
+-- confirmed as text, 'score:reason;reason:n' joined by ',' (reason ids are
+-- [a-z0-9_]; decoding arrays row by row costs Heed more than this). LIMIT
+-- 1 BY day: the same count stored twice.
+-- args: min confirmed, survey, first day, day after the last, survey,
+-- first day, day after the last
 SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c) -> if(c >= ?, concat(toString(s), ':', arrayStringConcat(r, ';'), ':', toString(n)), ''),
 		score, reasons, responses, confirmed), ',')
 FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
-ORDER BY day, computed DESC
+	AND (day, computed) IN (SELECT day, max(computed) FROM answer_days
+		WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?) GROUP BY day)
 LIMIT 1 BY day;
 
 -- name: select-rollup-segment-days
 -- select-rollup-days for a segment: the groups by channel and properties
 -- that pass min confirmed and hold every pair.
--- args: min confirmed, segment pairs, survey, first day, day after the last
+-- args: min confirmed, segment pairs, survey, first day, day after the
+-- last, survey, first day, day after the last
 SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c, pk, pv) ->
 		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
@@ -32,7 +39,8 @@ SELECT toString(day), mark_rows, mark_versions,
 		seg_score, seg_reasons, seg_responses, seg_confirmed, seg_keys, seg_values), ',')
 FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
-ORDER BY day, computed DESC
+	AND (day, computed) IN (SELECT day, max(computed) FROM answer_days
+		WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?) GROUP BY day)
 LIMIT 1 BY day;
 
 -- name: select-rollup-grouped-days
@@ -41,7 +49,8 @@ LIMIT 1 BY day;
 -- named by the key, in hex (a value may hold any character):
 -- 'segment:score:reason;reason:n'.
 -- args: min confirmed, segment pairs (may be empty), group key, group key,
--- survey, first day, day after the last
+-- survey, first day, day after the last, survey, first day, day after the
+-- last
 SELECT toString(day), mark_rows, mark_versions,
 	arrayStringConcat(arrayMap((s, r, n, c, ch, pk, pv) ->
 		if(c >= ? AND hasAll(arrayMap((k, v) -> concat(k, '\0', v), pk, pv), ?),
@@ -49,7 +58,8 @@ SELECT toString(day), mark_rows, mark_versions,
 		seg_score, seg_reasons, seg_responses, seg_confirmed, seg_channel, seg_keys, seg_values), ',')
 FROM answer_days
 WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?)
-ORDER BY day, computed DESC
+	AND (day, computed) IN (SELECT day, max(computed) FROM answer_days
+		WHERE survey_id = ? AND day >= toDate(?) AND day < toDate(?) GROUP BY day)
 LIMIT 1 BY day;
 
 -- name: select-raw-report

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"heed/analytics"
+	"heed/analytics/clickhouse"
 	"heed/analytics/clickhouse/chtest"
 )
 
@@ -56,6 +57,24 @@ func TestQueryShape(t *testing.T) {
 	}
 	if queryShape("SELECT a FROM answers") == queryShape("SELECT a FROM answer_days") {
 		t.Error("two tables, one shape")
+	}
+}
+
+// TestReportStatementShapes: a raw report as clickhouse-go binds it (the
+// literals in the text, as query_log holds it) has a shape of the list.
+func TestReportStatementShapes(t *testing.T) {
+	sql, err := clickhouse.WithIdent(heedStatement("select-raw-report"), "period", "toDate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lit := range []string{"'UTC'", "'live_largest'", "1765000000", "1765086400", "1"} {
+		sql = strings.Replace(sql, "?", lit, 1)
+	}
+	if !reportStatementShapes()[queryShape(sql)] {
+		t.Errorf("the bound raw report's shape is not listed: %s", queryShape(sql))
+	}
+	if reportStatementShapes()[queryShape(heedStatement("select-first-answers"))] {
+		t.Error("a lookup of the writer passes for a report")
 	}
 }
 

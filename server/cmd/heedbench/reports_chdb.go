@@ -92,10 +92,11 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			var heed func() error
 			switch rc.kind {
 			case "report", "csv":
-				daysArgs := []any{uint8(1), sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}
+				span := []any{sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}
+				daysArgs := append(append([]any{uint8(1)}, span...), span...)
 				days, raw, rawArgs := heedStatement("select-rollup-days"), ident("select-raw-report"), []any{"UTC", sv.id, today.Unix(), end.Unix(), uint8(1)}
 				if g, _ := analytics.ParseGroupBy(rc.groupBy); g.Set() {
-					daysArgs = []any{uint8(1), []string{}, g.Property, g.Property, sv.id, from.Format(time.DateOnly), end.Format(time.DateOnly)}
+					daysArgs = append(append([]any{uint8(1), []string{}, g.Property, g.Property}, span...), span...)
 					days, raw = heedStatement("select-rollup-grouped-days"), ident("select-raw-grouped-report")
 					rawArgs = []any{"UTC", g.Property, g.Property, sv.id, today.Unix(), end.Unix(), uint8(1), []string{}}
 				}
