@@ -88,3 +88,20 @@ func TestStaleHintsBounded(t *testing.T) {
 		t.Fatalf("after the TTL: %d surveys held, the new one hinted: %v", len(h.surveys), h.days("one more", first, end, later))
 	}
 }
+
+func TestRawRanges(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC) }
+	got := RawRanges([]time.Time{d(10), d(1), d(2), d(3)})
+	want := [][2]time.Time{{d(1), d(2)}, {d(2), d(3)}, {d(3), d(4)}, {d(10), d(11)}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if !got[i][0].Equal(want[i][0]) || !got[i][1].Equal(want[i][1]) {
+			t.Errorf("piece %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if RawRanges(nil) != nil {
+		t.Error("no days, some ranges")
+	}
+}

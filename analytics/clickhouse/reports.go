@@ -462,6 +462,26 @@ func (s daySet) ranges(from, to, firstDay, endDay time.Time, ends bool) []timeRa
 // any cut is exact; a period cut in two is added up from both.
 const rawPieces = 4
 
+// RawRanges returns the stretches, as [from, to), in which Report reads
+// the given whole UTC days raw: runs of days, cut into up to rawPieces
+// statements (heedbench's chDB emulation of a report cuts as Heed does).
+func RawRanges(days []time.Time) [][2]time.Time {
+	if len(days) == 0 {
+		return nil
+	}
+	set, first, end := daySet{}, days[0], days[0]
+	for _, d := range days {
+		set[dateString(d)] = true
+		first, end = minTime(first, d), maxTime(end, d)
+	}
+	end = end.AddDate(0, 0, 1)
+	var out [][2]time.Time
+	for _, r := range splitRanges(set.ranges(first, end, first, end, false), rawPieces) {
+		out = append(out, [2]time.Time{r.from, r.to})
+	}
+	return out
+}
+
 // splitRanges cuts ranges into pieces of whole hours, so that there are
 // about n (no piece is shorter than an hour).
 func splitRanges(rs []timeRange, n int) []timeRange {
@@ -488,6 +508,13 @@ func splitRanges(rs []timeRange, n int) []timeRange {
 func monthStart(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -121,11 +121,11 @@ WHERE type = 2 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?);
 -- name: build-answer-days
 -- chDB only (Heed's Go code, MaintainDays, does this on the private
 -- server): every day of a survey counted into answer_days, in one
--- statement (parts 0: chDB's timings need no trust).
--- args: survey, survey
-INSERT INTO answer_days (survey_id, day, computed, parts, score, reasons, confirmed, responses,
+-- statement, at the day's marks (what Report checks a count against).
+-- args: survey, survey, survey
+INSERT INTO answer_days (survey_id, day, computed, parts, mark_rows, mark_versions, score, reasons, confirmed, responses,
 	seg_score, seg_reasons, seg_confirmed, seg_channel, seg_keys, seg_values, seg_responses)
-SELECT survey_id, day, 1, 0, t_score, t_reasons, t_confirmed, t_n, score, reasons, confirmed, channel, keys, vals, n
+SELECT survey_id, day, 1, 0, m_rows, m_versions, t_score, t_reasons, t_confirmed, t_n, score, reasons, confirmed, channel, keys, vals, n
 FROM (
 	SELECT survey_id, day, groupArray(score) AS score, groupArray(reasons) AS reasons, groupArray(confirmed) AS confirmed,
 		groupArray(channel) AS channel, groupArray(property_keys) AS keys, groupArray(property_values) AS vals, groupArray(n) AS n
@@ -142,7 +142,45 @@ ANY INNER JOIN (
 		FROM answers FINAL WHERE survey_id = ?
 		GROUP BY survey_id, day, score, reasons, confirmed)
 	GROUP BY survey_id, day) AS t
+USING (survey_id, day)
+ANY INNER JOIN (
+	SELECT survey_id, day, sum(n_rows) AS m_rows, sum(version_sum) AS m_versions
+	FROM answer_marks WHERE survey_id = ? GROUP BY survey_id, day) AS m
 USING (survey_id, day);
+
+-- name: create-live-followups
+-- heedbench live on chDB: the responses follow-ups answer again, a sample
+-- (one in k, at most 20,000) of the answers since a time.
+-- args: since (unix), k
+CREATE TABLE live_followups ENGINE = Memory AS
+SELECT survey_id, created_at, response_id, reasons, channel, property_keys, property_values FROM answers
+WHERE created_at >= toDateTime(?) AND cityHash64(toString(response_id)) % ? = 0
+LIMIT 20000;
+
+-- name: insert-live-answers
+-- heedbench live on chDB: new answers of now as Heed's writer stores them
+-- (a confirmed first answer, its own time, a fresh id), n to the largest
+-- survey and m spread over prefix_0 .. prefix_(k-1).
+-- args: largest, n, prefix, k, m
+INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel, respondent,
+	property_keys, property_values, confirmed, flags)
+SELECT survey, now(), generateUUIDv4(), bitOr(9223372036854775808, toUInt64(toUnixTimestamp(now())) * 1000000000 + rand(1) % 1000000000),
+	toUInt8(rand(2) % 11) AS score, if(score <= 6 AND rand(3) % 2 = 0, ['rude_service'], emptyArrayString()), '',
+	['widget', 'email', 'api'][1 + rand(4) % 3], '', ['plan'], [['free', 'pro', 'team'][1 + rand(5) % 3]], 1, ''
+FROM (
+	SELECT toString(?) AS survey FROM numbers(?)
+	UNION ALL
+	SELECT concat(?, '_', toString(rand(6) % ?)) AS survey FROM numbers(?));
+
+-- name: insert-live-followups
+-- heedbench live on chDB: n follow-ups (a later, confirmed answer, maybe
+-- another score) of sampled responses.
+-- args: n
+INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel, respondent,
+	property_keys, property_values, confirmed, flags)
+SELECT survey_id, created_at, response_id, bitOr(9223372036854775808, toUInt64(toUnixTimestamp(now())) * 1000000000 + rand(1) % 1000000000),
+	toUInt8(rand(2) % 11), reasons, 'follow-up', channel, '', property_keys, property_values, 1, ''
+FROM live_followups ORDER BY rand(3) LIMIT ?;
 
 -- name: copy-survey
 -- heedbench live: copies of one saved survey as surveys prefix_1 ..

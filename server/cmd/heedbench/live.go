@@ -123,6 +123,7 @@ func runLive(args []string) error {
 	fs.DurationVar(&o.after, "after", 60*time.Second, "rounds go on for this long after the load")
 	fs.Float64Var(&o.settleRatio, "settle-ratio", 1.5, "settled: every request at most this times its floor")
 	fs.IntVar(&o.inFlight, "in-flight", 256, "most posts in flight; a post due while all are busy is skipped and counted")
+	chdbLib := fs.String("chdb", "", "libchdb.so for the current-ClickHouse table of the first data set (default: what make compat fetched; none: skip)")
 	fs.Parse(args)
 	if !strings.Contains(o.chURL, "/heed_bench") {
 		return errors.New("-clickhouse-url must name a heed_bench* database: it is dropped")
@@ -148,8 +149,22 @@ func runLive(args []string) error {
 		printLive(res, o)
 		results = append(results, res)
 	}
+	figures := map[string]any{"when": time.Now().UTC(), "results": results}
+	if lib := chdbLibrary(*chdbLib); lib != "" {
+		dir, err := os.MkdirTemp("", "heedbench-live-chdb")
+		if err != nil {
+			return err
+		}
+		rows, version, err := measureLiveChDB(lib, dir, o, sets[0])
+		os.RemoveAll(dir)
+		if err != nil {
+			return fmt.Errorf("chDB: %w", err)
+		}
+		printLiveChDB(rows, version, o, sets[0])
+		figures["chdb"] = map[string]any{"version": version, "scenario": sets[0], "rows": rows}
+	}
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err == nil {
-		b, _ := json.MarshalIndent(map[string]any{"when": time.Now().UTC(), "results": results}, "", "  ")
+		b, _ := json.MarshalIndent(figures, "", "  ")
 		if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
@@ -737,5 +752,15 @@ func printLive(r LiveResult, o liveOptions) {
 		r.BackgroundPerM, r.BackgroundRows, r.InsertsPerM)
 	for _, c := range r.TopBackground {
 		fmt.Printf("  %7.1f/min %12d rows in the load window  %s\n", c.PerMin, c.RowsRead, c.Shape)
+	}
+}
+
+// printLiveChDB prints the current-ClickHouse table (measureLiveChDB).
+func printLiveChDB(rows []LiveRow, version string, o liveOptions, sc liveScenario) {
+	fmt.Printf("\nheedbench live on chDB %s (emulated: Heed's statements bound as literals, one at a time, times as chDB measured them; no settle time): %d surveys, %d responses; %.0f answers/s for %.0f s\n\n",
+		version, sc.Surveys, sc.Answers, o.rate, o.duration.Seconds())
+	fmt.Printf("%-34s %7s %10s %10s %10s %10s %9s\n", "request of the largest survey", "quiet x", "load med x", "load max x", "med ms", "max ms", "floor ms")
+	for _, x := range rows {
+		fmt.Printf("%-34s %7.2f %10.2f %10.2f %10.0f %10.0f %9.0f\n", x.Request, x.QuietRatio, x.MedianRatio, x.WorstRatio, x.MedianMS, x.WorstMS, x.FloorMS)
 	}
 }

@@ -48,21 +48,24 @@ var benchFiles embed.FS
 
 // stmts are make bench's own statements (bench.sql).
 var stmts struct {
-	DropDatabase       string `query:"drop-database"`
-	CountRawRows       string `query:"count-raw-rows"`
-	GenerateAnswers    string `query:"generate-answers"`
-	FloorReport        string `query:"floor-report"`
-	FloorLatest        string `query:"floor-latest"`
-	FloorGroupedReport string `query:"floor-grouped-report"`
-	FlushLogs          string `query:"flush-logs"`
-	QueryPeakMemory    string `query:"query-peak-memory"`
-	BuildAnswerDays    string `query:"build-answer-days"`
-	GenerateChurn      string `query:"generate-churn"`
-	FloorChurn         string `query:"floor-churn"`
-	CopySurvey         string `query:"copy-survey"`
-	CountSurveys       string `query:"count-surveys"`
-	SelectFollowupIDs  string `query:"select-followup-ids"`
-	SelectHeedQueries  string `query:"select-heed-queries"`
+	DropDatabase        string `query:"drop-database"`
+	CountRawRows        string `query:"count-raw-rows"`
+	GenerateAnswers     string `query:"generate-answers"`
+	FloorReport         string `query:"floor-report"`
+	FloorLatest         string `query:"floor-latest"`
+	FloorGroupedReport  string `query:"floor-grouped-report"`
+	FlushLogs           string `query:"flush-logs"`
+	QueryPeakMemory     string `query:"query-peak-memory"`
+	BuildAnswerDays     string `query:"build-answer-days"`
+	CreateLiveFollowups string `query:"create-live-followups"`
+	InsertLiveAnswers   string `query:"insert-live-answers"`
+	InsertLiveFollowups string `query:"insert-live-followups"`
+	GenerateChurn       string `query:"generate-churn"`
+	FloorChurn          string `query:"floor-churn"`
+	CopySurvey          string `query:"copy-survey"`
+	CountSurveys        string `query:"count-surveys"`
+	SelectFollowupIDs   string `query:"select-followup-ids"`
+	SelectHeedQueries   string `query:"select-heed-queries"`
 }
 
 func init() {

@@ -206,16 +206,9 @@ func runReports(args []string) error {
 	fmt.Fprintf(os.Stderr, "(%d answers posted meanwhile)\n", posted.Load())
 
 	// Current ClickHouse: the same data and Heed's statements, in chDB.
-	lib := *chdbLib
-	if lib == "" {
-		matches, _ := filepath.Glob(".data/chdb/*/package/libchdb.so")
-		if len(matches) > 0 {
-			sort.Strings(matches)
-			lib = matches[len(matches)-1]
-		}
-	}
+	lib := chdbLibrary(*chdbLib)
 	var chdbVersion string
-	if lib != "" && lib != "none" {
+	if lib != "" {
 		dir := filepath.Join(work, "chdb")
 		crows, version, err := measureChDB(lib, dir, surveys, start, end, *runs)
 		if err != nil {
@@ -512,4 +505,21 @@ func heedStatement(name string) string {
 		panic("no statement " + name)
 	}
 	return sql
+}
+
+// chdbLibrary is the libchdb.so a -chdb flag names: "" for what make
+// compat fetched (the newest), "none" for none.
+func chdbLibrary(flag string) string {
+	switch flag {
+	case "none":
+		return ""
+	case "":
+		matches, _ := filepath.Glob(".data/chdb/*/package/libchdb.so")
+		if len(matches) == 0 {
+			return ""
+		}
+		sort.Strings(matches)
+		return matches[len(matches)-1]
+	}
+	return flag
 }

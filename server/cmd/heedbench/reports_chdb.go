@@ -51,7 +51,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			return nil, "", fmt.Errorf("generate: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "  generated %s in %.1f s\n", sv.id, time.Since(t0).Seconds())
-		if _, err := run(stmts.BuildAnswerDays, []any{sv.id, sv.id}, false, "TSV"); err != nil {
+		if _, err := run(stmts.BuildAnswerDays, []any{sv.id, sv.id, sv.id}, false, "TSV"); err != nil {
 			return nil, "", fmt.Errorf("count days: %w", err)
 		}
 	}
