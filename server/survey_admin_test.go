@@ -272,7 +272,7 @@ func TestSurveyVersions(t *testing.T) {
 }
 
 // purgedTables are the tables a deleted survey must leave no row in.
-var purgedTables = []string{"answers", "answer_firsts", "answer_days", "answer_customers", "dismissals", "cases", "case_notes", "survey_versions"}
+var purgedTables = []string{"answers", "response_starts", "answer_days", "answer_customers", "dismissals", "cases", "case_notes", "survey_versions"}
 
 func TestDeleteSurvey(t *testing.T) {
 	eachStore(t, "heed_test_srv_survey_delete", func(t *testing.T, ts *testServer) {

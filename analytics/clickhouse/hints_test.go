@@ -16,8 +16,10 @@ func TestSplitRanges(t *testing.T) {
 	}{
 		{"30 days in 4", []timeRange{{d(1, 0), d(31, 0)}}, 4, 4},
 		{"enough ranges already", []timeRange{{d(1, 0), d(2, 0)}, {d(3, 0), d(4, 0)}, {d(5, 0), d(6, 0)}, {d(7, 0), d(8, 0)}}, 4, 4},
-		{"two hours stay at most two", []timeRange{{d(1, 0), d(1, 2)}}, 4, 2},
+		{"a day is not cut", []timeRange{{d(1, 0), d(2, 0)}}, 4, 1},
+		{"two days in two", []timeRange{{d(1, 0), d(3, 0)}}, 4, 2},
 		{"a day and a week", []timeRange{{d(1, 0), d(2, 0)}, {d(10, 0), d(17, 0)}}, 4, 5},
+		{"a week and some hours", []timeRange{{d(1, 0), d(8, 3)}}, 4, 4},
 		{"nothing", nil, 4, 0},
 	}
 	for _, c := range cases {

@@ -169,3 +169,67 @@ func TestMigrateKeepsSuppressions(t *testing.T) {
 		t.Fatalf("after lifting c1's bounce (and a merge): %v", got)
 	}
 }
+
+// TestMigrateResponseStarts: migration 0016 moves the first answers of a
+// database of 0015 (answer_firsts, 256-row granules) into response_starts,
+// drops the old table and its view, and a follow-up of a response begun
+// before the upgrade still finds its first answer (counted once, in its
+// first answer's day); run again (left dirty), it copies nothing twice.
+func TestMigrateResponseStarts(t *testing.T) {
+	db := chtest.Empty(t, "heed_test_ch_starts")
+	ctx := context.Background()
+	if err := clickhouse.MigrateTo(db.DB, ctx, quiet, 15); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+	for i, id := range ids {
+		at := day.Add(time.Duration(i) * time.Minute)
+		if err := db.Exec(ctx, `INSERT INTO answers (survey_id, created_at, response_id, version, score, reasons, comment, channel,
+			respondent, property_keys, property_values, confirmed, flags)
+			SELECT 'st', toDateTime(?, 'UTC'), toUUID(?), toUInt64(?), 3, emptyArrayString(), '', 'widget', '',
+				emptyArrayString(), emptyArrayString(), 1, ''`, at.Unix(), id.String(), uint64(1)<<63|uint64(at.UnixNano())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(stmt string) uint64 {
+		t.Helper()
+		var n uint64
+		if err := db.QueryRow(ctx, stmt).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("SELECT count() FROM answer_firsts"); n != 3 {
+		t.Fatalf("answer_firsts holds %d rows before the upgrade, want 3", n)
+	}
+	for run := 1; run <= 2; run++ {
+		if run == 2 {
+			if err := clickhouse.MarkMigration(db.DB, ctx, 16, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Migrate(ctx, quiet); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if n := count("SELECT count() FROM response_starts"); n != 3 {
+			t.Errorf("run %d: response_starts holds %d rows, want 3", run, n)
+		}
+		if n := count("SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'answer_firsts%'"); n != 0 {
+			t.Errorf("run %d: %d of answer_firsts and its view left", run, n)
+		}
+	}
+	// A follow-up of the first response, two days later: the writer finds
+	// its first answer in response_starts and keeps its day.
+	later := day.AddDate(0, 0, 2)
+	if err := db.InsertResponses(ctx, []analytics.Response{{SurveyID: "st", ResponseID: ids[0], CreatedAt: later,
+		Version: uint64(1)<<63 | uint64(later.UnixNano()), Score: 10, Channel: "widget"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("SELECT count() FROM answers FINAL WHERE survey_id = 'st'"); n != 3 {
+		t.Errorf("%d responses after the follow-up, want 3 (it got a sort key of its own)", n)
+	}
+	if n := count("SELECT count() FROM answers FINAL WHERE survey_id = 'st' AND score = 10 AND toDate(created_at) = '2026-11-02'"); n != 1 {
+		t.Errorf("the follow-up is not the first response's answer in its first day (%d)", n)
+	}
+}

@@ -130,7 +130,7 @@ type forgetStep struct {
 // forgetSteps are the tables holding a person's rows, and how each names
 // them. Not here: surveys and survey_versions (configuration: a manager's
 // address in alert_emails is edited on the survey), digests (managers'
-// addresses and the failure of a send), answer_firsts' neighbours that
+// addresses and the failure of a send), response_starts' neighbours that
 // hold no personal data. answer_days goes by day: its segments may hold
 // the person's property values, and MaintainDays counts those days again
 // from the answers left.
@@ -139,7 +139,7 @@ func (per *person) forgetSteps() []forgetStep {
 	steps := []forgetStep{
 		{"answers", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
 		{"responses", q.CountPersonAnswers, q.DeletePersonAnswers, []any{ids, emails, keys}},
-		{"answer_firsts", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
+		{"response_starts", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"cases", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"case_notes", q.CountResponseRows, q.DeleteResponseRows, []any{keys}},
 		{"answer_customers", q.CountRespondentRows, q.DeleteRespondentRows, []any{ids, emails}},

@@ -251,7 +251,7 @@ func TestForgetPersonErasesEverything(t *testing.T) {
 	if !sum.Done || sum.AlreadyForgotten || sum.Emails != 1 || sum.IDs != 2 || sum.Responses != 3 {
 		t.Fatalf("summary %+v: want done, 1 email, 2 ids (contact, widget respondent), 3 responses", sum)
 	}
-	for _, table := range []string{"answers", "responses", "answer_firsts", "answer_customers", "answer_days", "dismissals", "contacts",
+	for _, table := range []string{"answers", "responses", "response_starts", "answer_customers", "answer_days", "dismissals", "contacts",
 		"contact_suppressions", "send_log", "email_events", "cases", "case_notes", "churn", "sends"} {
 		if sum.Removed[table] == 0 {
 			t.Errorf("summary removed nothing from %s: %v", table, sum.Removed)

@@ -483,7 +483,10 @@ func RawRanges(days []time.Time) [][2]time.Time {
 }
 
 // splitRanges cuts ranges into pieces of whole hours, so that there are
-// about n (no piece is shorter than an hour).
+// about n, none shorter than a day: a range within a day (today, mostly)
+// is not cut, as each statement costs a granule per part and its own
+// start (today's raw read in 4 pieces took 4 x 25 ms against a floor of
+// 17 ms for the 7-day report, most of today still to come).
 func splitRanges(rs []timeRange, n int) []timeRange {
 	var total time.Duration
 	for _, r := range rs {
@@ -493,7 +496,7 @@ func splitRanges(rs []timeRange, n int) []timeRange {
 		return rs
 	}
 	// Whole hours: the statements bind Unix seconds.
-	piece := max((total/time.Duration(n) + time.Hour - 1).Truncate(time.Hour), time.Hour)
+	piece := max((total/time.Duration(n) + time.Hour - 1).Truncate(time.Hour), 24*time.Hour)
 	var out []timeRange
 	for _, r := range rs {
 		for r.to.Sub(r.from) > piece {

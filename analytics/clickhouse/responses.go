@@ -41,7 +41,7 @@ type responseKey struct {
 }
 
 // InsertResponses writes rows in one batch, each with its response's first
-// answer time: what answer_firsts holds for the response (looked up unless
+// answer time: what response_starts holds for the response (looked up unless
 // the row is a response's First answer), else the earliest CreatedAt of its
 // rows in the batch. So every row of a response shares the sort key,
 // across batches, restarts and periods. The writer (analytics/ingest)
@@ -364,7 +364,7 @@ func propertyPairs(props map[string]string) []string {
 // Imported answers keep their own times, so a stored copy lies in the
 // range of times of its chunk of rows (rows in file order, so close in
 // time), read by the sort key: one pass over that range, where looking
-// random ids up in answer_firsts reads a granule per id. Chunks keep the
+// random ids up in response_starts reads a granule per id. Chunks keep the
 // bound list of ids within the server's max_query_size.
 func (db *DB) StoredResponses(ctx context.Context, survey string, rows []analytics.Response) (map[uuid.UUID]bool, error) {
 	out := map[uuid.UUID]bool{}

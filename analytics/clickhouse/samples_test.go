@@ -186,12 +186,12 @@ var samples = map[string][]sample{
 		{idents: map[string]string{"table": "responses"}, args: []any{noneBound, noneBound, []string{"gone " + sampleID.String(), "\x00"}}},
 	},
 	"count-response-rows": {
-		{idents: map[string]string{"table": "answer_firsts"}, args: []any{someKeys}},
+		{idents: map[string]string{"table": "response_starts"}, args: []any{someKeys}},
 		{idents: map[string]string{"table": "cases"}, args: []any{someKeys}},
 		{idents: map[string]string{"table": "case_notes"}, args: []any{someKeys}},
 	},
 	"delete-response-rows": {
-		{idents: map[string]string{"table": "answer_firsts"}, args: []any{[]string{"gone " + sampleID.String(), "\x00"}}},
+		{idents: map[string]string{"table": "response_starts"}, args: []any{[]string{"gone " + sampleID.String(), "\x00"}}},
 		{idents: map[string]string{"table": "case_notes"}, args: []any{noneBound}},
 	},
 	"count-respondent-rows": {

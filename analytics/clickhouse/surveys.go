@@ -101,7 +101,7 @@ func (db *DB) SurveyVersions(ctx context.Context, surveyID string) ([]analytics.
 	return out, rows.Err()
 }
 
-// SurveyAnswerCounts counts each survey's responses over answer_firsts (a
+// SurveyAnswerCounts counts each survey's responses over response_starts (a
 // narrow table with a row per response), not over answers.
 func (db *DB) SurveyAnswerCounts(ctx context.Context) (map[string]analytics.AnswerCount, error) {
 	rows, err := db.conn.Query(ctx, q.SelectSurveyAnswerCounts)
@@ -128,7 +128,7 @@ func (db *DB) SurveyAnswerCounts(ctx context.Context) (map[string]analytics.Answ
 // its versions. (The sends themselves name it in their body: sends below.)
 // TestPurgeSurveyLeavesNoRow walks system.columns for every survey_id
 // column, so a table added without being listed here fails it.
-var purgeTables = []string{"answers", "answer_firsts", "answer_days", "answer_marks", "answer_touches", "answer_customers", "responses",
+var purgeTables = []string{"answers", "response_starts", "answer_days", "answer_marks", "answer_touches", "answer_customers", "responses",
 	"dismissals", "cases", "case_notes", "send_log", "email_events", "digests", "survey_versions"}
 
 // mutationPoll is how often PurgeSurvey looks at system.mutations.

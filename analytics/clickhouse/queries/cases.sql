@@ -24,7 +24,7 @@ LIMIT 1;
 
 -- name: select-case-answer
 -- The counting answer of one response, by its sort key: the time of its
--- first answer from answer_firsts (sorted by response), then its rows of
+-- first answer from response_starts (sorted by response), then its rows of
 -- answers. min() over no rows is 1970-01-01, which no answer has.
 -- args: survey, survey, response id, response id
 SELECT id, created_at, score, reasons, comment, channel, respondent, confirmed, flags, property_keys, property_values
@@ -33,7 +33,7 @@ FROM (
 		property_keys, property_values
 	FROM answers FINAL
 	WHERE survey_id = ?
-		AND created_at = (SELECT min(created_at) FROM answer_firsts WHERE survey_id = ? AND response_id = toUUID(?))
+		AND created_at = (SELECT min(created_at) FROM response_starts WHERE survey_id = ? AND response_id = toUUID(?))
 		AND response_id = toUUID(?))
 LIMIT 1;
 

@@ -57,7 +57,7 @@ ALTER TABLE {table} DELETE
 WHERE has(?, respondent) OR has(?, lowerUTF8(replaceRegexpAll(respondent, '^[[:space:]]+|[[:space:]]+$', ''))) OR has(?, concat(survey_id, ' ', toString(response_id)));
 
 -- name: count-response-rows
--- Rows of the person's responses by key ({table}: answer_firsts, cases,
+-- Rows of the person's responses by key ({table}: response_starts, cases,
 -- case_notes).
 -- args: response keys
 SELECT count() FROM {table} WHERE has(?, concat(survey_id, ' ', toString(response_id)));

@@ -30,9 +30,9 @@ ORDER BY version DESC;
 
 -- name: select-survey-answer-counts
 -- Responses per survey and when the latest was first given, for the survey
--- list: answer_firsts has a row per response (more until merged), narrow.
+-- list: response_starts has a row per response (more until merged), narrow.
 SELECT survey_id, uniqExact(response_id), max(created_at)
-FROM answer_firsts
+FROM response_starts
 GROUP BY survey_id;
 
 -- name: delete-survey-rows
