@@ -35,9 +35,7 @@ func TestWidgetFollowUpsInBrowser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		// A fresh visit: forget the answer this browser gave before.
-		if err := chromedp.Do(ctx, chromedp.Navigate(host.URL+"/"), chromedp.Evaluate[chromedp.Void](`localStorage.clear()`), chromedp.Reload()); err != nil {
-			t.Fatal(err)
-		}
+		freshVisit(t, ctx, host.URL+"/")
 		waitWidget(t, ctx)
 		time.Sleep(1100 * time.Millisecond) // a person reads first (the bot check wants >= 1 s)
 		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](inWidget(fmt.Sprintf(`root.querySelector('button[data-score="%d"]').click()`, tt.score)))); err != nil {

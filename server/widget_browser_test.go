@@ -212,6 +212,23 @@ func widgetAbsent(t *testing.T, ctx context.Context) {
 	}
 }
 
+// freshVisit opens url with what the browser stored forgotten (answers
+// given before). Navigating replaces the page's JavaScript context; an
+// evaluation that races the new one fails with "Cannot find context with
+// specified id" (seen once in CI), so the visit is tried again.
+func freshVisit(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.Evaluate[chromedp.Void](`localStorage.clear()`), chromedp.Reload())
+		if err == nil {
+			return
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "Cannot find context") {
+			t.Fatal(err)
+		}
+	}
+}
+
 func evalString(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
