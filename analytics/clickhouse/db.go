@@ -82,6 +82,7 @@ func Open(dsn string) (*DB, error) {
 	}
 	db := &DB{conn: conn, database: opts.Auth.Database}
 	db.days.pacing = defaultPacing
+	db.days.finalRows = countFinalRows
 	return db, nil
 }
 

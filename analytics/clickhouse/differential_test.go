@@ -150,6 +150,11 @@ func TestReportsMatchReferenceTwoWriters(t *testing.T) {
 
 func matchReference(t *testing.T, dbName string, writers int) {
 	db := chtest.Open(t, dbName)
+	if writers > 1 {
+		// Its days counted with FINAL, as RefreshDays counts large days;
+		// with one writer they are grouped by response, as small ones.
+		db.SetCountFinalRows(0)
+	}
 	ctx := context.Background()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

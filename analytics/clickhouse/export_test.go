@@ -15,6 +15,14 @@ var (
 	MigrateTo       = (*DB).migrate
 )
 
+// SetCountFinalRows changes from how many rows a survey-day is counted
+// with FINAL (0: every day so; 1<<63: none).
+func (db *DB) SetCountFinalRows(n uint64) {
+	db.days.mu.Lock()
+	db.days.finalRows = n
+	db.days.mu.Unlock()
+}
+
 // DaysStatements is how many statements RefreshDays has sent so far.
 func (db *DB) DaysStatements() int64 { return db.days.statements.Load() }
 

@@ -107,3 +107,46 @@ func TestRawRanges(t *testing.T) {
 		t.Error("no days, some ranges")
 	}
 }
+
+// TestCountBatches: a large survey's days are counted one survey at a time
+// with FINAL, the small ones many surveys at a time; no batch spans more
+// than countChunk days or countRows rows, and every day is counted once.
+func TestCountBatches(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC) }
+	var stale []staleDay
+	for day := 1; day <= 20; day++ {
+		stale = append(stale, staleDay{survey: "big", day: d(day), mark: mark{rows: 70_000}})
+		stale = append(stale, staleDay{survey: "other big", day: d(day), mark: mark{rows: 10_000}})
+		for s := 0; s < 3; s++ {
+			stale = append(stale, staleDay{survey: fmt.Sprint("small", s), day: d(day), mark: mark{rows: 300}})
+		}
+	}
+	seen := map[string]int{}
+	for _, b := range countBatches(stale, countFinalRows) {
+		var rows uint64
+		for _, s := range b.days {
+			seen[s.survey+dateString(s.day)]++
+			rows += s.mark.rows
+			if s.day.Before(b.days[0].day) || !s.day.Before(b.days[0].day.AddDate(0, 0, countChunk)) {
+				t.Errorf("a batch from %s holds %s", dateString(b.days[0].day), dateString(s.day))
+			}
+			if b.final != (s.mark.rows >= countFinalRows) {
+				t.Errorf("%s of %s counted with final=%v", dateString(s.day), s.survey, b.final)
+			}
+			if b.final && s.survey != b.days[0].survey {
+				t.Errorf("a FINAL batch of %s holds %s", b.days[0].survey, s.survey)
+			}
+		}
+		if len(b.days) > 1 && rows > countRows {
+			t.Errorf("a batch of %d rows", rows)
+		}
+	}
+	if len(seen) != len(stale) {
+		t.Errorf("%d survey-days counted, want %d", len(seen), len(stale))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s counted %d times", k, n)
+		}
+	}
+}

@@ -283,3 +283,49 @@ func TestBusyDaysWait(t *testing.T) {
 	}
 	total("counted", 2)
 }
+
+// TestLargeDaysCountedWithFinal: a day counted with FINAL (as RefreshDays
+// counts a large survey's days) keeps each response once, with its last
+// answer, while its rows are still in separate parts (merges stopped): a
+// first answer and its follow-up, a replayed duplicate, a scanner's later
+// unconfirmed click after a confirmed answer.
+func TestLargeDaysCountedWithFinal(t *testing.T) {
+	db := chtest.Open(t, "heed_test_ch_final_days")
+	ctx := context.Background()
+	db.SetCountFinalRows(0)
+	if err := db.Exec(ctx, "SYSTEM STOP MERGES answers"); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Exec(ctx, "SYSTEM START MERGES answers")
+	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	at := day.Add(9 * time.Hour)
+	a, b, c := uuid.New(), uuid.New(), uuid.New()
+	confirmed := func(t time.Time) uint64 { return 1<<63 | uint64(t.UnixNano()) }
+	for _, batch := range [][]analytics.Response{
+		{response("fin", a.String(), at, confirmed(at), 3), response("fin", b.String(), at, confirmed(at), 9), response("fin", c.String(), at, confirmed(at), 6)},
+		{response("fin", a.String(), at, confirmed(at.Add(time.Hour)), 10)}, // a's follow-up
+		{response("fin", b.String(), at, confirmed(at), 9)},                 // b replayed
+		{func() analytics.Response {
+			r := response("fin", c.String(), at, uint64(at.Add(time.Minute).UnixNano()), 0)
+			r.Unconfirmed = true
+			return r
+		}()}, // c: a scanner's click
+	} {
+		if err := db.InsertResponses(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.RefreshDays(ctx); err != nil || n != 1 {
+		t.Fatalf("RefreshDays counted %d days (%v), want 1", n, err)
+	}
+	var total uint64
+	var scores []uint8
+	if err := db.QueryRow(ctx, `SELECT toUInt64(sum(n)), arraySort(groupArray(s)) FROM (
+		SELECT score[i] AS s, responses[i] AS n, confirmed[i] AS cf FROM answer_days ARRAY JOIN arrayEnumerate(score) AS i
+		WHERE survey_id = 'fin' AND day = '2026-11-03') WHERE cf = 1`).Scan(&total, &scores); err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 || fmt.Sprint(scores) != "[6 9 10]" {
+		t.Errorf("the day's count: %d confirmed responses, scores %v; want 3, [6 9 10]", total, scores)
+	}
+}

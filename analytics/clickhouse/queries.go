@@ -67,6 +67,7 @@ type queries struct {
 	SelectStaleDays        string `query:"select-stale-days"`
 	SelectStaleTouchedDays string `query:"select-stale-touched-days"`
 	SelectDaysGroups       string `query:"select-days-groups"`
+	SelectDaysFinal        string `query:"select-days-final"`
 	InsertAnswerDays       string `query:"insert-answer-days"`
 	InsertAnswerMarks      string `query:"insert-answer-marks"`
 	InsertAnswerTouches    string `query:"insert-answer-touches"`

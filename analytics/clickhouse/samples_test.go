@@ -93,6 +93,7 @@ var samples = map[string][]sample{
 	"select-stale-days":         {{args: []any{"2026-10-26", "2026-11-09", "2026-10-26", "2026-11-09"}}},
 	"select-stale-touched-days": {{args: []any{sampleFrom, "2026-11-09", sampleFrom, "2026-11-09", sampleFrom, "2026-11-09"}}},
 	"select-days-groups":        {{args: []any{[]string{"s1", "s2"}, sampleFrom, sampleTo, []string{"s1 2026-11-02", "s2 2026-11-03"}}}},
+	"select-days-final":         {{args: []any{[]string{"s1"}, sampleFrom, sampleTo, []string{"s1 2026-11-02", "s1 2026-11-03"}}}},
 	"insert-answer-marks":       {{args: []any{"s1", sampleAt, uint64(0), uint64(12345)}}},
 	"insert-answer-touches":     {{args: []any{"s1", sampleAt}}},
 	"select-old-touches":        {{args: []any{sampleTo}}},

@@ -82,6 +82,20 @@ FROM (
 	GROUP BY survey_id, response_id, created_at)
 GROUP BY survey_id, day, score, reasons, confirmed, channel, keys, vals;
 
+-- name: select-days-final
+-- select-days-groups read with FINAL, for the days of a large survey
+-- (RefreshDays' countBatches): the counting answer of each response is its
+-- row of the highest version (rows of a response share the sort key), and
+-- the filters hold only key columns, so applying them after the merge is
+-- exact.
+-- args: surveys, from, to, survey-days
+SELECT survey_id, toString(toDate(created_at)) AS day, score, reasons, confirmed, channel,
+	property_keys AS keys, property_values AS vals, count()
+FROM answers FINAL
+WHERE survey_id IN (SELECT arrayJoin(?)) AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
+	AND concat(survey_id, ' ', toString(toDate(created_at))) IN (SELECT arrayJoin(?))
+GROUP BY survey_id, day, score, reasons, confirmed, channel, keys, vals;
+
 -- name: insert-answer-days
 INSERT INTO answer_days (survey_id, day, computed, mark_rows, mark_versions, score, reasons, confirmed, responses,
 	seg_score, seg_reasons, seg_confirmed, seg_channel, seg_keys, seg_values, seg_responses);
