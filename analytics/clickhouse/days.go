@@ -220,7 +220,7 @@ func (db *DB) SetCountPacing(quiet, recount time.Duration) {
 }
 
 // countStale reads the stale survey-days that stmt selects and counts
-// them in batches (days close together, many surveys, a bounded number of
+// them in batches (countBatches: days close together, a bounded number of
 // rows), each stored in one insert once the guard shows no mutation came.
 // The marks are read before the rows are counted: ClickHouse writes an
 // insert's block to answers before it pushes it to the views (18.16:
@@ -285,7 +285,7 @@ type countBatch struct {
 
 // countBatches plans the queries that count stale: the days of a large
 // survey (countFinalRows rows or more by their marks) one survey at a
-// time, read with FINAL: every row in its sort-key range is counted, and
+// time, read with FINAL: the rows of its range are (nearly) all counted, and
 // 18.16 merges them 4-5 times faster than it groups them by response (3
 // days of make bench-live's largest survey: 75-99 ms against 375-431 ms);
 // the others many surveys at a time, grouped by response after the exact
