@@ -13,10 +13,10 @@ import (
 	"heed/analytics"
 )
 
-// periodFunction is the ClickHouse function that maps a DateTime or Date to
+// PeriodFunction is the ClickHouse function that maps a DateTime or Date to
 // the first day of its period. The report statements take it as {period}:
-// an identifier chosen here, never from input.
-func periodFunction(i analytics.Interval) (string, error) {
+// an identifier chosen here, never from input (heedbench binds the same).
+func PeriodFunction(i analytics.Interval) (string, error) {
 	switch i {
 	case analytics.Day:
 		return "toDate", nil
@@ -184,7 +184,7 @@ type reportPlan struct {
 }
 
 func newReportPlan(rq analytics.ReportQuery) (*reportPlan, error) {
-	fn, err := periodFunction(rq.Interval)
+	fn, err := PeriodFunction(rq.Interval)
 	if err != nil {
 		return nil, err
 	}

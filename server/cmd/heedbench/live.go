@@ -187,6 +187,21 @@ func liveCases(days int) []reportCase {
 	}
 }
 
+// addLoad sets the row's figures of the load from its samples (failed
+// ones counted as errors).
+func (row *LiveRow) addLoad(samples []liveSample) {
+	var ratios, heeds, fl []float64
+	for _, s := range samples {
+		if s.failed {
+			row.Errors++
+			continue
+		}
+		ratios, heeds, fl = append(ratios, s.ratio), append(heeds, ms(s.heed)), append(fl, ms(s.floor))
+	}
+	row.MedianRatio, row.WorstRatio = medianOf(ratios), maxOf(ratios)
+	row.MedianMS, row.WorstMS, row.FloorMS = medianOf(heeds), maxOf(heeds), medianOf(fl)
+}
+
 // liveSample is one timed request and its floor.
 type liveSample struct {
 	at          time.Time
@@ -301,16 +316,7 @@ func runLiveScenario(ctx context.Context, o liveOptions, sc liveScenario) (LiveR
 		row := rows[i]
 		row.Request = rc.name
 		row.QuietRatio = medianRatio(quiet[i])
-		var ratios, heeds, fl []float64
-		for _, s := range during[i] {
-			if s.failed {
-				row.Errors++
-				continue
-			}
-			ratios, heeds, fl = append(ratios, s.ratio), append(heeds, ms(s.heed)), append(fl, ms(s.floor))
-		}
-		row.MedianRatio, row.WorstRatio = medianOf(ratios), maxOf(ratios)
-		row.MedianMS, row.WorstMS, row.FloorMS = medianOf(heeds), maxOf(heeds), medianOf(fl)
+		row.addLoad(during[i])
 		row.SettleS = settleTime(after[i], loadEnd, o.settleRatio)
 		if row.SettleS < 0 || res.SettleS < 0 {
 			res.SettleS = -1
@@ -631,11 +637,11 @@ func reportStatementShapes() map[string]bool {
 	for _, name := range []string{"select-rollup-days", "select-rollup-segment-days", "select-rollup-grouped-days",
 		"select-raw-report", "select-raw-segment-report", "select-raw-grouped-report", "select-segment-keys", "select-marks",
 		"select-latest-answers", "select-export-answers"} {
-		for _, fn := range []string{"toDate", "toMonday", "toStartOfMonth"} {
+		for _, i := range []analytics.Interval{analytics.Day, analytics.Week, analytics.Month} {
 			sql := heedStatement(name)
 			if strings.Contains(sql, "{period}") {
 				var err error
-				if sql, err = clickhouse.WithIdent(sql, "period", fn); err != nil {
+				if sql, err = periodStatement(sql, i); err != nil {
 					panic(err)
 				}
 			}

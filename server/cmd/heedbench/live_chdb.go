@@ -34,7 +34,7 @@ import (
 //     largest survey's busy days uncounted too (staleDay.busy), so the
 //     report reads them raw either way; no settle time is measured.
 func measureLiveChDB(lib, dir string, o liveOptions, sc liveScenario) ([]LiveRow, string, error) {
-	c, err := chdb.Open(lib, dir)
+	c, version, err := openChDB(lib, dir, "heed_bench_live")
 	if err != nil {
 		return nil, "", err
 	}
@@ -49,21 +49,7 @@ func measureLiveChDB(lib, dir string, o liveOptions, sc liveScenario) ([]LiveRow
 		defer mu.Unlock()
 		return c.Query(bound, format)
 	}
-	v, err := run("SELECT version()", nil, "TSV")
-	if err != nil {
-		return nil, "", err
-	}
-	version := strings.TrimSpace(string(v.Output))
 	fmt.Fprintf(os.Stderr, "live: chDB %s: building %d surveys, %d responses...\n", version, sc.Surveys, sc.Answers)
-	migrations, err := clickhouse.MigrationStatements()
-	if err != nil {
-		return nil, "", err
-	}
-	for _, q := range append([]string{"CREATE DATABASE IF NOT EXISTS heed_bench_live", "USE heed_bench_live"}, migrations...) {
-		if _, err := run(q, nil, "TSV"); err != nil {
-			return nil, "", fmt.Errorf("%.80s: %w", q, err)
-		}
-	}
 	start, span := time.Now().Unix()-int64(o.days)*86400, int64(o.days)*86400
 	for _, g := range []struct {
 		prefix     string
@@ -133,12 +119,7 @@ func measureLiveChDB(lib, dir string, o liveOptions, sc liveScenario) ([]LiveRow
 	var out []LiveRow
 	for i, rc := range cases {
 		row := LiveRow{Request: rc.name, QuietRatio: medianRatio(quiet[i]), SettleS: -1}
-		var ratios, heeds, fl []float64
-		for _, s := range during[i] {
-			ratios, heeds, fl = append(ratios, s.ratio), append(heeds, ms(s.heed)), append(fl, ms(s.floor))
-		}
-		row.MedianRatio, row.WorstRatio = medianOf(ratios), maxOf(ratios)
-		row.MedianMS, row.WorstMS, row.FloorMS = medianOf(heeds), maxOf(heeds), medianOf(fl)
+		row.addLoad(during[i])
 		out = append(out, row)
 	}
 	return out, version, nil
@@ -186,7 +167,6 @@ func chdbReport(run func(string, []any, string) (chdb.Result, error), sv benchSu
 		r, err := run(heedStatement("select-latest-answers"), []any{sv.id, end.AddDate(0, 0, -1).Unix(), end.Unix(), []string{}, 20}, "Null")
 		return r.Elapsed, err
 	}
-	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
 	g, err := analytics.ParseGroupBy(rc.groupBy)
 	if err != nil {
 		return 0, err
@@ -198,7 +178,7 @@ func chdbReport(run func(string, []any, string) (chdb.Result, error), sv benchSu
 		rollup, raw = heedStatement("select-rollup-grouped-days"), "select-raw-grouped-report"
 		rollupArgs = []any{uint8(1), []string{}, g.Property, g.Property, sv.id, first, last, sv.id, first, last}
 	}
-	rawSQL, err := clickhouse.WithIdent(heedStatement(raw), "period", fn)
+	rawSQL, err := periodStatement(heedStatement(raw), rc.interval)
 	if err != nil {
 		return 0, err
 	}

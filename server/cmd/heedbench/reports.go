@@ -313,12 +313,11 @@ func floorStatement(sv benchSurvey, rc reportCase, end time.Time) (string, []any
 		args = []any{sv.id, time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc).Unix(), time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, loc).Unix()}
 	}
 	args = append([]any{tz}, args...)
-	fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
 	floor := stmts.FloorReport
 	if g, _ := analytics.ParseGroupBy(rc.groupBy); g.Set() {
 		floor, args = stmts.FloorGroupedReport, []any{tz, g.Property, g.Property, sv.id, from.Unix(), end.Unix()}
 	}
-	sql, err := clickhouse.WithIdent(floor, "period", fn)
+	sql, err := periodStatement(floor, rc.interval)
 	return sql, args, err
 }
 

@@ -18,7 +18,7 @@ import (
 // window; the export) beside the floor query. Heed's Go code cannot speak
 // to chDB, so its statements run here bound as literals.
 func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, runs int) ([]ReportRow, string, error) {
-	c, err := chdb.Open(lib, dir)
+	c, version, err := openChDB(lib, dir, "heed_bench")
 	if err != nil {
 		return nil, "", err
 	}
@@ -30,21 +30,7 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 		}
 		return c.Query(bound, format)
 	}
-	v, err := c.Query("SELECT version()", "TSV")
-	if err != nil {
-		return nil, "", err
-	}
-	version := strings.TrimSpace(string(v.Output))
 	fmt.Fprintf(os.Stderr, "chDB %s: building the same surveys...\n", version)
-	migrations, err := clickhouse.MigrationStatements()
-	if err != nil {
-		return nil, "", err
-	}
-	for _, q := range append([]string{"CREATE DATABASE IF NOT EXISTS heed_bench", "USE heed_bench"}, migrations...) {
-		if _, err := c.Query(q, "TSV"); err != nil {
-			return nil, "", fmt.Errorf("%.80s: %w", q, err)
-		}
-	}
 	for _, sv := range surveys {
 		t0 := time.Now()
 		if _, err := run(stmts.GenerateAnswers, []any{sv.id, int64(1), int64(1), start.Unix(), int64(730 * 86400), int64(sv.n), int64(sv.n)}, false, "TSV"); err != nil {
@@ -81,9 +67,8 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 			}
 			row := ReportRow{Engine: "chDB " + version, Survey: sv.id, Request: rc.name}
 			from := end.AddDate(0, 0, -rc.days)
-			fn := map[analytics.Interval]string{analytics.Day: "toDate", analytics.Week: "toMonday", analytics.Month: "toStartOfMonth"}[rc.interval]
 			ident := func(name string) string {
-				sql, err := clickhouse.WithIdent(heedStatement(name), "period", fn)
+				sql, err := periodStatement(heedStatement(name), rc.interval)
 				if err != nil {
 					panic(err)
 				}
@@ -183,6 +168,42 @@ func measureChDB(lib, dir string, surveys []benchSurvey, start, end time.Time, r
 		}
 	}
 	return rows, version, nil
+}
+
+// openChDB opens a chDB session in dir with Heed's migrations applied in
+// database, and returns it with chDB's version.
+func openChDB(lib, dir, database string) (*chdb.Conn, string, error) {
+	c, err := chdb.Open(lib, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := c.Query("SELECT version()", "TSV")
+	if err != nil {
+		c.Close()
+		return nil, "", err
+	}
+	migrations, err := clickhouse.MigrationStatements()
+	if err != nil {
+		c.Close()
+		return nil, "", err
+	}
+	for _, q := range append([]string{"CREATE DATABASE IF NOT EXISTS " + database, "USE " + database}, migrations...) {
+		if _, err := c.Query(q, "TSV"); err != nil {
+			c.Close()
+			return nil, "", fmt.Errorf("%.80s: %w", q, err)
+		}
+	}
+	return c, strings.TrimSpace(string(v.Output)), nil
+}
+
+// periodStatement is a report statement with its {period} the function
+// Heed uses for the interval.
+func periodStatement(sql string, i analytics.Interval) (string, error) {
+	fn, err := clickhouse.PeriodFunction(i)
+	if err != nil {
+		return "", err
+	}
+	return clickhouse.WithIdent(sql, "period", fn)
 }
 
 // printReportTables prints the figures, one table per engine.
